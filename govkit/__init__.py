@@ -1,0 +1,3 @@
+"""govkit: records, gates, evidence and audit for multi-repo engineering programs."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from govkit.cli import main
+
+main()

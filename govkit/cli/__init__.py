@@ -1,0 +1,145 @@
+"""The govkit command line: a small root group that loads each command on demand.
+
+Commands live one module per group in this package. They are imported only
+when invoked, so `govkit --help` and `govkit safe-run` start fast and never
+import GitPython, Jinja or markdown-it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import click
+
+from govkit import __version__
+from govkit.errors import EXIT_BUG, EXIT_INTERRUPTED, GovkitError
+
+# name -> (module in govkit.cli, attribute, one-line help shown by `govkit --help`)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "init": ("init", "init", "Create a workspace: govkit.yaml, records/, decisions/, evidence/."),
+    "check": ("check", "check", "Validate the whole workspace: schema, ids, references."),
+    "milestone": ("records", "milestone", "Milestones: M1, M2 … planned → active → complete."),
+    "task": ("records", "task", "Tasks: M1-T03 … todo → in-progress → done, or blocked."),
+    "finding": ("records", "finding", "Findings: F7 … open → resolved (by a task)."),
+    "blocker": ("records", "blocker", "Blockers: B5 … impact, exit condition; active → resolved."),
+    "resolution": ("records", "resolution", "Resolutions: R12 … what got resolved, with evidence."),
+    "consumer": ("records", "consumer", "Consumers: downstream repos, coupling and readiness."),
+    "queue": ("queue", "queue", "The ordered priority queue of next tasks."),
+    "decision": ("decision", "decision", "Decision records (MADR): propose, accept, supersede."),
+    "repo": ("repo", "repo", "Code repositories the program tracks."),
+    "tuple": ("tuples", "tuple_", "Named tuples: repo → full commit SHA."),
+    "gate": ("gate", "gate", "Validation gates: define them, run them in clean clones."),
+    "safe-run": (
+        "safe_run",
+        "safe_run",
+        "Run a command under slots, memory admission and timeout.",
+    ),
+    "evidence": ("evidence", "evidence", "Evidence records of runs and the ledger."),
+    "promote": ("promote", "promote", "Promote a candidate tuple after a streak of green runs."),
+    "verify": ("verify", "verify", "Re-run a recorded run at its tuple and compare."),
+    "render": ("render", "render", "Render STATUS.md from records and evidence."),
+    "templates": ("templates", "templates", "List or eject the Jinja templates."),
+    "cadence": ("cadence", "cadence", "The weekly cadence packet for an ISO week."),
+    "handoff": ("handoff", "handoff", "A session handoff note filled from the records."),
+    "site": ("site", "site", "A static HTML site with history charts."),
+    "audit": ("audit", "audit", "Check that every claim is backed by real evidence."),
+    "import": ("importers", "import_", "Import a hand-written tracker or ADR folder."),
+    "export": ("export", "export", "Export evidence as in-toto attestations."),
+    "demo": ("demo", "demo", "Build a realistic demo program and run the whole job."),
+}
+
+
+def _available(module: str) -> bool:
+    return importlib.util.find_spec(f"govkit.cli.{module}") is not None
+
+
+class GovkitGroup(click.Group):
+    """Root group: lazy subcommands, and GovkitError turned into a clean exit."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(name for name, (mod, _, _) in COMMANDS.items() if _available(mod))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None or not _available(entry[0]):
+            return None
+        module = importlib.import_module(f"govkit.cli.{entry[0]}")
+        command = getattr(module, entry[1])
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Help text from the table above, so --help imports no command module.
+        rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except GovkitError as exc:
+            click.secho(f"govkit: error: {exc}", err=True, fg="red")
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("govkit: interrupted", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception:
+            traceback.print_exc()
+            click.echo(
+                "govkit: internal error (a bug in govkit): please report it with the traceback above",
+                err=True,
+            )
+            ctx.exit(EXIT_BUG)
+
+
+class AppContext:
+    """What every command gets through `click.pass_obj`: where the workspace is."""
+
+    def __init__(self, workspace_dir: Path | None) -> None:
+        self.workspace_dir = workspace_dir
+        self._workspace: Any = None
+
+    def workspace(self) -> Any:
+        """The workspace (found by walking up, or at -C), loaded once."""
+        from govkit.workspace import find_workspace, open_workspace
+
+        if self._workspace is None:
+            if self.workspace_dir is not None:
+                self._workspace = open_workspace(self.workspace_dir)
+            else:
+                self._workspace = find_workspace()
+        return self._workspace
+
+
+@click.group(cls=GovkitGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="govkit")
+@click.option(
+    "-C",
+    "--workspace",
+    "workspace_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Use the workspace at DIR instead of searching up from the current directory.",
+)
+@click.pass_context
+def cli(ctx: click.Context, workspace_dir: Path | None) -> None:
+    """govkit: records, gates, evidence and audit for multi-repo engineering programs.
+
+    Exit codes: 0 ok; 1 a negative answer (problems found, gate not passed,
+    file stale); 2 bad usage or input; 3 internal error; 130 interrupted.
+    safe-run exits like GNU timeout (see `govkit safe-run --help`).
+    """
+    ctx.obj = AppContext(workspace_dir)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="govkit")
+    sys.exit(0)

@@ -1,0 +1,1 @@
+"""Evidence: immutable run records, the hash-chained ledger, queries over runs."""

@@ -1,0 +1,171 @@
+"""The evidence record: the immutable account of one run (DESIGN.md §5).
+
+This is the contract between the runner (which writes records), and render,
+audit, promotion and export (which read them). `record.json` lives at
+`evidence/runs/<YYYY-MM-DD>/<run-id>/record.json`; every path inside it is
+relative to that run directory.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from govkit.errors import ValidationError
+
+SCHEMA = "govkit.evidence/1"
+
+
+class Outcome(enum.StrEnum):
+    """What happened to a run. Never conflated: a timeout is not a failure."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    TIMEOUT = "timeout"
+    OOM = "oom"
+    ERROR = "error"  # infrastructure: clone failed, wrapper broke
+    REFUSED = "refused"  # memory admission said no
+    INTERRUPTED = "interrupted"  # Ctrl-C / SIGTERM to govkit
+
+
+@dataclass(frozen=True)
+class RepoPin:
+    """One repo of the tuple a run used."""
+
+    name: str
+    url: str
+    ref: str  # the tuple name or branch it came from
+    commit: str  # full SHA
+    tree: str | None = None  # tree SHA of that commit
+    dirty: bool = False  # worktree runs: uncommitted changes present
+
+
+@dataclass(frozen=True)
+class FileDigest:
+    """A stored file: path relative to the run dir, sha256, size in bytes."""
+
+    path: str
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Test counts parsed from the output. `total` excludes deselected."""
+
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    errors: int = 0
+    xfailed: int = 0
+    xpassed: int = 0
+    warnings: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.passed + self.failed + self.skipped + self.errors + self.xfailed + self.xpassed
+
+    def summary(self) -> str:
+        """'936 passed, 2 failed' in pytest's order, omitting zeros (but never empty)."""
+        parts = [
+            f"{n} {label}"
+            for n, label in (
+                (self.failed, "failed"),
+                (self.passed, "passed"),
+                (self.skipped, "skipped"),
+                (self.xfailed, "xfailed"),
+                (self.xpassed, "xpassed"),
+                (self.errors, "errors"),
+            )
+            if n
+        ]
+        return ", ".join(parts) if parts else "no tests ran"
+
+
+@dataclass(frozen=True)
+class EvidenceRecord:
+    """One run of one gate (or of `govkit safe-run --record`)."""
+
+    run_id: str
+    gate_id: str  # "safe-run" for bare safe-run records
+    gate_hash: str | None
+    outcome: Outcome
+    started_at: str  # RFC 3339 UTC with Z, e.g. 2026-11-21T04:45:00.123Z
+    ended_at: str
+    duration_s: float
+    argv: list[str]
+    cwd: str
+    exit_code: int | None
+    signal: int | None = None
+    shell: bool = False
+    tuple_name: str | None = None
+    repos: list[RepoPin] = field(default_factory=list)
+    source: str = "clean-clone"  # or "worktree" or "direct" (bare safe-run)
+    claim_grade: bool = False
+    not_claim_grade_because: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)  # allow-listed values
+    env_redacted: list[str] = field(default_factory=list)  # names whose values were withheld
+    parser: str = "exit-code"
+    counts: Counts | None = None
+    metrics: dict[str, Any] | None = None  # metrics-json gates; perf comparison under "perf"
+    peak_rss_bytes: int | None = None
+    admission: dict[str, Any] = field(default_factory=dict)
+    logs: dict[str, FileDigest] = field(default_factory=dict)  # "stdout", "stderr"
+    artifacts: list[FileDigest] = field(default_factory=list)
+    host: dict[str, Any] = field(default_factory=dict)
+    govkit_version: str = ""
+    message: str = ""  # one line on what went wrong, for non-pass outcomes
+    schema: str = SCHEMA
+
+    @property
+    def passed(self) -> bool:
+        return self.outcome is Outcome.PASS
+
+    @property
+    def date(self) -> str:
+        """YYYY-MM-DD of the start, the run directory's parent."""
+        return self.started_at[:10]
+
+    @property
+    def working_pin(self) -> RepoPin | None:
+        return self.repos[0] if self.repos else None
+
+    def to_json(self) -> str:
+        """Canonical JSON: sorted keys, two-space indent, trailing newline."""
+        data = asdict(self)
+        data["outcome"] = self.outcome.value
+        return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, path: Path | None = None) -> EvidenceRecord:
+        """Rebuild from parsed JSON; a wrong shape is a ValidationError naming the file."""
+        try:
+            if data.get("schema") != SCHEMA:
+                raise ValueError(f"unknown schema {data.get('schema')!r}")
+            d = dict(data)
+            d["outcome"] = Outcome(d["outcome"])
+            d["repos"] = [RepoPin(**p) for p in d.get("repos", [])]
+            d["counts"] = Counts(**d["counts"]) if d.get("counts") else None
+            d["logs"] = {k: FileDigest(**v) for k, v in d.get("logs", {}).items()}
+            d["artifacts"] = [FileDigest(**a) for a in d.get("artifacts", [])]
+            return cls(**d)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValidationError(f"not a valid evidence record: {exc}", path=path) from None
+
+    @classmethod
+    def load(cls, path: Path) -> EvidenceRecord:
+        """Read record.json."""
+        try:
+            data = json.loads(path.read_bytes())
+        except FileNotFoundError:
+            raise ValidationError("evidence record not found", path=path) from None
+        except json.JSONDecodeError as exc:
+            raise ValidationError(
+                f"malformed JSON: {exc.msg}", path=path, line=exc.lineno, column=exc.colno
+            ) from None
+        if not isinstance(data, dict):
+            raise ValidationError("evidence record must be a JSON object", path=path)
+        return cls.from_dict(data, path=path)

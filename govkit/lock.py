@@ -1,0 +1,59 @@
+"""The workspace lock: one mutating govkit process at a time per workspace.
+
+flock(2) on `.govkit/lock`: the kernel releases it when the holder dies, so a
+crashed govkit never leaves a stale lock behind.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from govkit.errors import LockTimeout
+
+DEFAULT_LOCK_TIMEOUT = 60.0
+
+
+@contextmanager
+def file_lock(
+    path: Path, *, timeout: float = DEFAULT_LOCK_TIMEOUT, what: str = "lock"
+) -> Iterator[None]:
+    """Hold an exclusive flock on `path` for the duration of the block."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + timeout
+        delay = 0.005
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    holder = _read_holder(fd)
+                    raise LockTimeout(
+                        f"another govkit process holds the {what} ({holder})",
+                        path=path,
+                        hint="wait for it to finish, or check that it is not stuck",
+                    ) from None
+                time.sleep(delay)
+                delay = min(delay * 2, 0.1)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()}\n".encode(), 0)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def _read_holder(fd: int) -> str:
+    try:
+        return os.pread(fd, 100, 0).decode(errors="replace").strip() or "unknown pid"
+    except OSError:
+        return "unknown pid"

@@ -1,0 +1,1 @@
+"""Records: milestones, tasks, findings, blockers, resolutions, consumers, the queue."""

@@ -1,0 +1,71 @@
+"""Durations ("30m", "90s", "1h30m", "14d") and sizes ("512M", "4G") as users write them."""
+
+from __future__ import annotations
+
+import re
+
+from govkit.errors import ValidationError
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?", re.IGNORECASE)
+_DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(i?B?)?\s*$", re.IGNORECASE)
+_SIZE_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+
+
+def parse_duration(text: str | int | float, *, field: str = "duration") -> float:
+    """Seconds from '30m', '1h30m', '90', '2.5s'."""
+    if isinstance(text, int | float):
+        return float(text)
+    s = text.strip()
+    pos = 0
+    total = 0.0
+    matched = False
+    while pos < len(s):
+        m = _DURATION.match(s, pos)
+        if not m or m.end() == pos:
+            break
+        unit = m.group(2).lower() if m.group(2) else None
+        total += float(m.group(1)) * _DURATION_UNITS[unit]
+        pos = m.end()
+        matched = True
+        while pos < len(s) and s[pos] == " ":
+            pos += 1
+    if not matched or pos != len(s):
+        raise ValidationError(
+            f"{field} {text!r} is not a duration", hint="write it like 90s, 30m, 1h30m or 14d"
+        )
+    return total
+
+
+def parse_size(text: str | int, *, field: str = "size") -> int:
+    """Bytes from '512M', '4G', '4GiB', '1024'."""
+    if isinstance(text, int):
+        return text
+    m = _SIZE.match(text)
+    if not m:
+        raise ValidationError(f"{field} {text!r} is not a size", hint="write it like 512M or 4G")
+    return int(float(m.group(1)) * _SIZE_UNITS[m.group(2).upper()])
+
+
+def format_size(n: int | None) -> str:
+    """'1.5G', '300M', '12K'."""
+    if n is None:
+        return "-"
+    for unit, factor in (("T", 1024**4), ("G", 1024**3), ("M", 1024**2), ("K", 1024)):
+        if n >= factor:
+            value = n / factor
+            return f"{value:.1f}{unit}" if value < 10 else f"{value:.0f}{unit}"
+    return f"{n}B"
+
+
+def format_duration(seconds: float | None) -> str:
+    """'850ms', '12.3s', '4m05s', '1h02m'."""
+    if seconds is None:
+        return "-"
+    if seconds < 1:
+        return f"{seconds * 1000:.0f}ms"
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    if seconds < 3600:
+        return f"{int(seconds // 60)}m{int(seconds % 60):02d}s"
+    return f"{int(seconds // 3600)}h{int(seconds % 3600 // 60):02d}m"

@@ -1,0 +1,164 @@
+"""Finding, creating and locking a govkit workspace (DESIGN.md §3)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from govkit import yamlio
+from govkit.atomic import atomic_write_text
+from govkit.config import DEFAULT_CONFIG, Config, parse_config
+from govkit.errors import ConflictError, WorkspaceNotFound
+from govkit.lock import file_lock
+
+CONFIG_NAME = "govkit.yaml"
+RECORD_DIRS = ("milestones", "tasks", "findings", "blockers", "resolutions", "consumers")
+
+
+@dataclass
+class Workspace:
+    """A directory holding govkit.yaml, records/, decisions/ and evidence/."""
+
+    root: Path
+    _config: Config | None = field(default=None, repr=False)
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / CONFIG_NAME
+
+    @property
+    def records_dir(self) -> Path:
+        return self.root / "records"
+
+    @property
+    def decisions_dir(self) -> Path:
+        return self.root / "decisions"
+
+    @property
+    def evidence_dir(self) -> Path:
+        return self.root / "evidence"
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.evidence_dir / "runs"
+
+    @property
+    def ledger_path(self) -> Path:
+        return self.evidence_dir / "ledger.jsonl"
+
+    @property
+    def packets_dir(self) -> Path:
+        return self.evidence_dir / "packets"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def state_dir(self) -> Path:
+        """Machine-local state (lock, caches); git-ignored."""
+        return self.root / ".govkit"
+
+    @cached_property
+    def config(self) -> Config:
+        """govkit.yaml, validated."""
+        if self._config is None:
+            self._config = parse_config(yamlio.load_round_trip(self.config_path), self.config_path)
+        return self._config
+
+    def reload(self) -> None:
+        """Forget the cached config (after an edit)."""
+        self._config = None
+        self.__dict__.pop("config", None)
+
+    @contextmanager
+    def lock(self, timeout: float = 60.0) -> Iterator[None]:
+        """Serialize mutations against other govkit processes on this workspace."""
+        with file_lock(self.state_dir / "lock", timeout=timeout, what="workspace lock"):
+            yield
+
+    @contextmanager
+    def edit_config(self) -> Iterator[Any]:
+        """Load govkit.yaml round-trip under the lock, yield it, validate and write it back.
+
+        The caller mutates the yielded mapping; nothing is written if the block raises
+        or if the result does not validate.
+        """
+        with self.lock():
+            data = yamlio.load_round_trip(self.config_path)
+            if data is None:
+                data = yamlio.new_map()
+            yield data
+            # Validate the edited document before it replaces the old one.
+            parse_config(yamlio.loads_round_trip(yamlio.dumps(data)), self.config_path)
+            yamlio.write(self.config_path, data)
+        self.reload()
+
+    def rel(self, path: Path) -> str:
+        """Path relative to the workspace root, with forward slashes."""
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return str(path)
+
+
+def find_workspace(start: Path | None = None) -> Workspace:
+    """Walk up from `start` (default: cwd) to the nearest directory with govkit.yaml."""
+    here = (start or Path.cwd()).resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / CONFIG_NAME).is_file():
+            return Workspace(candidate)
+    raise WorkspaceNotFound(
+        f"no {CONFIG_NAME} in {here} or any parent directory",
+        hint="run `govkit init` to create a workspace, or pass -C DIR",
+    )
+
+
+def open_workspace(directory: Path) -> Workspace:
+    """The workspace rooted exactly at `directory` (for -C)."""
+    directory = directory.resolve()
+    if not (directory / CONFIG_NAME).is_file():
+        # -C may point inside a workspace, like git -C.
+        return find_workspace(directory)
+    return Workspace(directory)
+
+
+def init_workspace(directory: Path, *, name: str | None = None) -> Workspace:
+    """Create govkit.yaml, records/, decisions/ and evidence/ in `directory`."""
+    directory = directory.resolve()
+    if (directory / CONFIG_NAME).exists():
+        raise ConflictError(
+            f"{directory / CONFIG_NAME} already exists: this is a workspace already",
+            hint="govkit init never touches an existing workspace",
+        )
+    directory.mkdir(parents=True, exist_ok=True)
+    program = name or directory.name
+    ws = Workspace(directory)
+    with ws.lock():
+        if ws.config_path.exists():
+            raise ConflictError(f"{ws.config_path} already exists")
+        for sub in RECORD_DIRS:
+            (ws.records_dir / sub).mkdir(parents=True, exist_ok=True)
+        ws.decisions_dir.mkdir(exist_ok=True)
+        ws.runs_dir.mkdir(parents=True, exist_ok=True)
+        for keep in (ws.decisions_dir, ws.runs_dir, *[ws.records_dir / s for s in RECORD_DIRS]):
+            gitkeep = keep / ".gitkeep"
+            if not any(keep.iterdir()):
+                gitkeep.touch()
+        gitignore = directory / ".gitignore"
+        existing = gitignore.read_text() if gitignore.exists() else ""
+        if ".govkit/" not in existing.split():
+            atomic_write_text(
+                gitignore,
+                existing + ("" if existing.endswith("\n") or not existing else "\n") + ".govkit/\n",
+            )
+        atomic_write_text(ws.config_path, DEFAULT_CONFIG.format(name=_yaml_scalar(program)))
+    return ws
+
+
+def _yaml_scalar(text: str) -> str:
+    return yamlio.dumps({"v": text}).split(":", 1)[1].strip()

@@ -1,0 +1,70 @@
+"""Test helpers: real git repositories and real govkit processes in temp dirs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Test Author",
+    "GIT_AUTHOR_EMAIL": "author@example.invalid",
+    "GIT_COMMITTER_NAME": "Test Author",
+    "GIT_COMMITTER_EMAIL": "author@example.invalid",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+def git(repo: Path, *args: str) -> str:
+    """Run git in `repo` and return stripped stdout."""
+    env = {**os.environ, **GIT_ENV, "HOME": str(repo)}
+    out = subprocess.run(
+        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True, env=env
+    )
+    return out.stdout.strip()
+
+
+def make_repo(path: Path, files: dict[str, str] | None = None, message: str = "initial") -> str:
+    """Create a git repo at `path` with `files` committed on main; return the commit SHA."""
+    path.mkdir(parents=True, exist_ok=True)
+    git(path, "init", "-q", "-b", "main")
+    return commit(path, files or {"README.md": "test repo\n"}, message)
+
+
+def commit(path: Path, files: dict[str, str], message: str = "change") -> str:
+    """Write `files` into the repo, commit them, return the new SHA."""
+    for name, text in files.items():
+        target = path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", message)
+    return git(path, "rev-parse", "HEAD")
+
+
+def govkit_cmd() -> list[str]:
+    """argv prefix that runs this checkout's govkit as a real process."""
+    return [sys.executable, "-m", "govkit"]
+
+
+def run_govkit(
+    *args: str,
+    cwd: Path,
+    check: bool = False,
+    env: dict[str, str] | None = None,
+    timeout: float = 120,
+) -> subprocess.CompletedProcess[str]:
+    """Run govkit as a separate process (for concurrency, crash and startup tests)."""
+    full_env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), **(env or {})}
+    return subprocess.run(
+        [*govkit_cmd(), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        check=check,
+        timeout=timeout,
+    )
