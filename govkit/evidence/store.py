@@ -1,0 +1,242 @@
+"""Where evidence lives, and the hash-chained ledger that indexes it.
+
+Layout: evidence/runs/<YYYY-MM-DD>/<run-id>/{record.json, stdout.log, stderr.log, artifacts/}
+and evidence/ledger.jsonl, one line per run:
+
+    {"seq": 1, "run_id": …, "record": "runs/…/record.json", "record_sha256": …,
+     "gate_id": …, "outcome": …, "started_at": …, "claim_grade": …, "tuple_name": …,
+     "commit": …, "counts": {…} | null, "prev": <hash of previous line>, "hash": …}
+
+`hash` is sha256 over the entry's canonical JSON without `hash`; `prev` of the
+first entry is 64 zeros. Any edit, insertion or deletion breaks the chain.
+The summary fields let render and promotion answer from the ledger alone;
+audit checks them against the records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from govkit.atomic import append_line_durable, atomic_write_text
+from govkit.errors import NotFound, ValidationError
+from govkit.evidence.record import EvidenceRecord
+from govkit.lock import file_lock
+from govkit.workspace import Workspace
+
+GENESIS = "0" * 64
+
+
+def new_run_id(gate_id: str, started_at: str) -> str:
+    """'20261121T044500Z-VG-LA-002-3f9a': sortable by time, unique, path-safe."""
+    stamp = started_at[:19].replace("-", "").replace(":", "") + "Z"
+    return f"{stamp}-{gate_id}-{secrets.token_hex(2)}"
+
+
+def run_dir(ws: Workspace, run_id: str, date: str) -> Path:
+    """evidence/runs/<date>/<run-id>/."""
+    return ws.runs_dir / date / run_id
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file, read in chunks."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One line of ledger.jsonl."""
+
+    seq: int
+    run_id: str
+    record: str  # path relative to evidence/
+    record_sha256: str
+    gate_id: str
+    outcome: str
+    started_at: str
+    claim_grade: bool
+    tuple_name: str | None
+    commit: str | None
+    counts: dict[str, int] | None
+    prev: str
+    hash: str
+
+    def body(self) -> dict[str, Any]:
+        data = asdict(self)
+        del data["hash"]
+        return data
+
+
+def entry_hash(body: dict[str, Any]) -> str:
+    """sha256 of the canonical JSON of an entry without its own hash."""
+    return hashlib.sha256(
+        json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    ).hexdigest()
+
+
+def write_record(ws: Workspace, record: EvidenceRecord) -> Path:
+    """Write record.json atomically into its run dir and append the ledger; return the path.
+
+    Logs and artifacts must already be in the run dir (their digests are in the record).
+    """
+    directory = run_dir(ws, record.run_id, record.date)
+    path = directory / "record.json"
+    if path.exists():
+        raise ValidationError("evidence records are immutable; this run id exists", path=path)
+    atomic_write_text(path, record.to_json())
+    append_ledger(ws, record, path)
+    return path
+
+
+def append_ledger(ws: Workspace, record: EvidenceRecord, path: Path) -> LedgerEntry:
+    """Append one chained line for `record` (under the ledger lock)."""
+    with file_lock(ws.state_dir / "ledger.lock", what="ledger lock"):
+        last = _last_entry(ws.ledger_path)
+        pin = record.working_pin
+        body: dict[str, Any] = {
+            "seq": (last.seq + 1) if last else 1,
+            "run_id": record.run_id,
+            "record": path.relative_to(ws.evidence_dir).as_posix(),
+            "record_sha256": sha256_file(path),
+            "gate_id": record.gate_id,
+            "outcome": record.outcome.value,
+            "started_at": record.started_at,
+            "claim_grade": record.claim_grade,
+            "tuple_name": record.tuple_name,
+            "commit": pin.commit if pin else None,
+            "counts": asdict(record.counts) if record.counts else None,
+            "prev": last.hash if last else GENESIS,
+        }
+        entry = LedgerEntry(**body, hash=entry_hash(body))
+        append_line_durable(
+            ws.ledger_path, json.dumps(asdict(entry), sort_keys=True, ensure_ascii=False)
+        )
+        return entry
+
+
+def _last_entry(path: Path) -> LedgerEntry | None:
+    if not path.is_file() or path.stat().st_size == 0:
+        return None
+    with path.open("rb") as fh:
+        fh.seek(0, 2)
+        size = fh.tell()
+        block = min(size, 65536)
+        fh.seek(size - block)
+        tail = fh.read().splitlines()
+    for raw in reversed(tail):
+        if raw.strip():
+            return _parse_entry(raw, path, None)
+    return None
+
+
+def _parse_entry(raw: bytes | str, path: Path, line: int | None) -> LedgerEntry:
+    try:
+        data = json.loads(raw)
+        return LedgerEntry(**data)
+    except (json.JSONDecodeError, TypeError) as exc:
+        raise ValidationError(f"malformed ledger line: {exc}", path=path, line=line) from None
+
+
+def read_ledger(ws: Workspace) -> list[LedgerEntry]:
+    """Every ledger entry in order (no verification; see verify_chain)."""
+    path = ws.ledger_path
+    if not path.is_file():
+        return []
+    entries = []
+    with path.open("rb") as fh:
+        for n, raw in enumerate(fh, start=1):
+            if raw.strip():
+                entries.append(_parse_entry(raw, path, n))
+    return entries
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    """A break in the ledger: the line and what is wrong."""
+
+    line: int
+    message: str
+
+
+def verify_chain(ws: Workspace) -> list[ChainProblem]:
+    """Check seq, prev links and entry hashes of the whole ledger."""
+    problems: list[ChainProblem] = []
+    path = ws.ledger_path
+    if not path.is_file():
+        return problems
+    prev = GENESIS
+    expected_seq = 1
+    with path.open("rb") as fh:
+        for n, raw in enumerate(fh, start=1):
+            if not raw.strip():
+                continue
+            try:
+                entry = _parse_entry(raw, path, n)
+            except ValidationError as exc:
+                problems.append(ChainProblem(n, exc.message))
+                prev = ""
+                expected_seq += 1
+                continue
+            if entry.seq != expected_seq:
+                problems.append(ChainProblem(n, f"seq {entry.seq}, expected {expected_seq}"))
+            if entry.prev != prev:
+                problems.append(ChainProblem(n, "prev does not match the previous entry's hash"))
+            if entry_hash(entry.body()) != entry.hash:
+                problems.append(ChainProblem(n, "entry hash does not match its content"))
+            prev = entry.hash
+            expected_seq = entry.seq + 1
+    return problems
+
+
+def iter_record_paths(ws: Workspace) -> Iterator[Path]:
+    """Every record.json under evidence/runs, oldest first."""
+    if not ws.runs_dir.is_dir():
+        return
+    for day in sorted(p for p in ws.runs_dir.iterdir() if p.is_dir()):
+        for run in sorted(p for p in day.iterdir() if p.is_dir()):
+            path = run / "record.json"
+            if path.is_file():
+                yield path
+
+
+def iter_records(ws: Workspace) -> Iterator[EvidenceRecord]:
+    """Every evidence record, oldest first."""
+    for path in iter_record_paths(ws):
+        yield EvidenceRecord.load(path)
+
+
+def find_run(ws: Workspace, run_ref: str) -> Path:
+    """record.json of a run by full id, unique prefix, or path."""
+    as_path = Path(run_ref)
+    if as_path.name == "record.json" and as_path.is_file():
+        return as_path
+    if (as_path / "record.json").is_file():
+        return as_path / "record.json"
+    # Fast path: the ledger knows every run's record path.
+    matches = [e for e in read_ledger(ws) if e.run_id == run_ref]
+    if not matches:
+        matches = [e for e in read_ledger(ws) if e.run_id.startswith(run_ref)]
+    if len(matches) == 1:
+        return ws.evidence_dir / matches[0].record
+    if len(matches) > 1:
+        raise ValidationError(
+            f"run {run_ref!r} is ambiguous ({len(matches)} runs match)", hint="give more of the id"
+        )
+    for path in iter_record_paths(ws):
+        if path.parent.name == run_ref:
+            return path
+    raise NotFound(f"no run {run_ref!r}", hint="`govkit evidence list` shows the runs")
+
+
+def load_run(ws: Workspace, run_ref: str) -> EvidenceRecord:
+    """The evidence record of a run."""
+    return EvidenceRecord.load(find_run(ws, run_ref))
