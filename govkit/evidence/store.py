@@ -5,7 +5,7 @@ and evidence/ledger.jsonl, one line per run:
 
     {"seq": 1, "run_id": …, "record": "runs/…/record.json", "record_sha256": …,
      "gate_id": …, "outcome": …, "started_at": …, "claim_grade": …, "tuple_name": …,
-     "commit": …, "counts": {…} | null, "prev": <hash of previous line>, "hash": …}
+     "commit": …, "pins": {repo: sha}, "gate_hash": …, "counts": {…} | null, "prev": <hash of previous line>, "hash": …}
 
 `hash` is sha256 over the entry's canonical JSON without `hash`; `prev` of the
 first entry is 64 zeros. Any edit, insertion or deletion breaks the chain.
@@ -65,7 +65,9 @@ class LedgerEntry:
     started_at: str
     claim_grade: bool
     tuple_name: str | None
-    commit: str | None
+    commit: str | None  # the working repo's commit
+    pins: dict[str, str]  # every repo of the tuple -> commit
+    gate_hash: str | None
     counts: dict[str, int] | None
     prev: str
     hash: str
@@ -113,6 +115,8 @@ def append_ledger(ws: Workspace, record: EvidenceRecord, path: Path) -> LedgerEn
             "claim_grade": record.claim_grade,
             "tuple_name": record.tuple_name,
             "commit": pin.commit if pin else None,
+            "pins": {p.name: p.commit for p in record.repos},
+            "gate_hash": record.gate_hash,
             "counts": asdict(record.counts) if record.counts else None,
             "prev": last.hash if last else GENESIS,
         }
