@@ -174,15 +174,19 @@ def _moved(ws: Workspace, record: Record, target: str, *, force: bool, now: str)
     return dataclasses.replace(record, status=target, history=(*record.history, step))
 
 
-def _sweep_temp_files(ws: Workspace, directory: Path) -> None:
-    """Remove temp files left by a writer that was killed. Caller holds the lock."""
+def sweep_temp_files(ws: Workspace) -> list[Path]:
+    """Remove temp files left in records/ by a writer that was killed. Caller holds the lock."""
     # Every writer of records/ holds the workspace lock, so under the lock any
     # temp file there belongs to a process that died mid-write.
-    with contextlib.suppress(OSError):
-        for entry in os.scandir(directory):
-            if entry.name.startswith(".") and entry.name.endswith(".tmp"):
-                with contextlib.suppress(OSError):
-                    os.unlink(entry.path)
+    removed = []
+    for directory in (ws.records_dir, *(ws.records_dir / p for p in PLURALS.values())):
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(directory):
+                if entry.name.startswith(".") and entry.name.endswith(".tmp"):
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry.path)
+                        removed.append(Path(entry.path))
+    return removed
 
 
 def add_record(
@@ -205,7 +209,7 @@ def add_record(
             values["milestone"] = m.group(1)
     with ws.lock():
         path = store.record_path(ws, kind, record_id)
-        _sweep_temp_files(ws, path.parent)
+        sweep_temp_files(ws)
         existing = kind_of(ws, record_id)
         if existing is not None:
             raise ConflictError(
@@ -264,7 +268,7 @@ def update_record(
     values = _coerce(kind, changes or {})
     with ws.lock():
         record = store.load_record(ws, kind, record_id)
-        _sweep_temp_files(ws, store.record_path(ws, kind, record_id).parent)
+        sweep_temp_files(ws)
         now = rfc3339()
         updated = dataclasses.replace(record, **values)  # type: ignore[arg-type]
         if status is not None:
