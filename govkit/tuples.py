@@ -49,10 +49,16 @@ def repo_source(ws: Workspace, repo: RepoDef, *, fetch: bool = False) -> Path:
 
 def source_with_commit(ws: Workspace, repo: RepoDef, sha: str) -> Path:
     """repo_source(), fetching a URL mirror once if it lacks `sha`."""
-    source = repo_source(ws, repo)
-    if git.has_commit(source, sha):
-        return source
-    if git.is_url(repo.url):
+    if not git.is_url(repo.url):
+        path = (ws.root / repo.url).resolve()
+        # One git call on the fast path; the slower checks only explain a failure.
+        if git.has_commit(path, sha):
+            return path
+        repo_source(ws, repo)  # raises when the path is not a repository
+    else:
+        source = repo_source(ws, repo)
+        if git.has_commit(source, sha):
+            return source
         source = repo_source(ws, repo, fetch=True)
         if git.has_commit(source, sha):
             return source
