@@ -43,7 +43,7 @@ class RunIndex:
         for e in self.by_gate.get(gate_id, ()):
             if until is not None and e.started_at[: len(until)] > until:
                 continue
-            if best is None or e.started_at >= best.started_at:
+            if best is None or (e.started_at, e.seq) > (best.started_at, best.seq):
                 best = e
         return best
 

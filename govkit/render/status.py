@@ -10,6 +10,7 @@ from typing import TypeVar
 from govkit.atomic import atomic_write_text
 from govkit.config import Config
 from govkit.decisions import Decision
+from govkit.evidence.query import streak
 from govkit.evidence.store import LedgerEntry
 from govkit.ids import id_sort_key
 from govkit.records.model import Blocker, Consumer, Finding, Milestone, Record, Resolution, Task
@@ -22,7 +23,6 @@ from govkit.render.sources import (
     short_commit,
     utc_minute,
 )
-from govkit.render.streaks import streak
 from govkit.render.templating import Templates
 from govkit.units import format_duration, format_size
 
@@ -205,13 +205,16 @@ def gate_rows(src: Sources, linker: Linker) -> tuple[GateRow, ...]:
         if latest is None:
             rows.append(GateRow(gate_id, gate_link, title, "no runs yet", None, "—", "—", "—"))
             continue
-        s = streak(
-            src.runs.by_gate[gate_id],
-            gate_id=gate_id,
-            gate_hash=latest.gate_hash,
-            pins=latest.pins,
-        )
         where = f" on {latest.tuple_name}" if latest.tuple_name else ""
+        count = "—"
+        if latest.gate_hash is not None:  # runs of no gate definition have no streak
+            s = streak(
+                src.runs.by_gate[gate_id],
+                gate_id=gate_id,
+                gate_hash=latest.gate_hash,
+                pins=latest.pins,
+            )
+            count = f"{s.count}{where}"
         rows.append(
             GateRow(
                 gate_id,
@@ -221,7 +224,7 @@ def gate_rows(src: Sources, linker: Linker) -> tuple[GateRow, ...]:
                 Link(claim_text(latest), linker.run(latest)),
                 short_commit(latest, src.config),
                 utc_minute(latest.started_at),
-                f"{s.count}{where}",
+                count,
             )
         )
     return tuple(rows)
