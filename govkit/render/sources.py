@@ -77,16 +77,22 @@ class Sources:
         """The full evidence record of a run (opens its record.json)."""
         return EvidenceRecord.load(self.ws.evidence_dir / entry.record)
 
-    def latest_change(self) -> str:
-        """YYYY-MM-DD of the newest change anywhere in the data ('' when there is none)."""
+    def latest_stamp(self) -> str:
+        """RFC 3339 time of the newest change anywhere in the data ('' when there is none).
+
+        Record times and history, decision dates (as midnight UTC) and run starts.
+        """
         stamps: list[str] = []
         for records in self.records.by_kind.values():
             stamps.extend(_record_stamps(records))
-        stamps.extend(d.date for d in self.decisions)
+        stamps.extend(f"{d.date[:10]}T00:00:00.000Z" for d in self.decisions if d.date)
         if self.runs.entries:
             stamps.append(max(e.started_at for e in self.runs.entries))
-        dates = [s[:10] for s in stamps if s and _DATE.match(s)]
-        return max(dates, default="")
+        return max((s for s in stamps if s and _DATE.match(s)), default="")
+
+    def latest_change(self) -> str:
+        """YYYY-MM-DD of the newest change anywhere in the data ('' when there is none)."""
+        return self.latest_stamp()[:10]
 
 
 def _record_stamps(records: Iterable[Record]) -> Iterator[str]:
