@@ -88,6 +88,7 @@ def configure(ws: Workspace) -> None:
                 "repo": "corelib",
                 "argv": ["python", "bench/run.py", "--json"],
                 "parser": "metrics-json",
+                "weekly": True,
                 "perf": {
                     "baseline": "candidate",
                     "metrics": {"startup_ms": "lower", "batch_per_s": "higher"},

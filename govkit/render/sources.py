@@ -56,6 +56,11 @@ class RunIndex:
             return self.by_id.get(name)
         return None
 
+    @classmethod
+    def reload(cls, ws: Workspace) -> RunIndex:
+        """A fresh index of the ledger (after new runs were recorded)."""
+        return cls(read_ledger(ws))
+
     def between(self, start: str | None, end: str | None) -> Iterator[LedgerEntry]:
         """Runs started in [start, end) (RFC 3339 strings compare in time order)."""
         for e in self.entries:

@@ -230,7 +230,8 @@ def gate_rows(src: Sources, linker: Linker) -> tuple[GateRow, ...]:
     return tuple(rows)
 
 
-def _display(status: str) -> str:
+def display_status(status: str) -> str:
+    """'in-progress' -> 'In progress'."""
     return status.replace("-", " ").capitalize()
 
 
@@ -257,14 +258,14 @@ def status_context(src: Sources, linker: Linker, *, as_of: str | None = None) ->
             for name, pins in sorted(cfg.tuples.items())
         ),
         milestones=tuple(
-            MilestoneRow(m.id, m.title, _display(m.status), milestone_note(m, tasks))
+            MilestoneRow(m.id, m.title, display_status(m.status), milestone_note(m, tasks))
             for m in _of(rs.kind("milestone"), Milestone)
         ),
         findings=tuple(
             FindingRow(
                 f.id,
                 f.title,
-                _display(f.status),
+                display_status(f.status),
                 _finding_summary(f),
                 f.milestone,
             )
@@ -285,7 +286,9 @@ def status_context(src: Sources, linker: Linker, *, as_of: str | None = None) ->
             for r in _of(rs.kind("resolution"), Resolution)
         ),
         queue=tuple(
-            QueueRow(q.priority, q.id, q.description, _display(task_status.get(q.id, "")) or "—")
+            QueueRow(
+                q.priority, q.id, q.description, display_status(task_status.get(q.id, "")) or "—"
+            )
             for q in rs.queue
         ),
         consumers=tuple(
@@ -317,7 +320,7 @@ def decision_row(d: Decision, linker: Linker) -> DecisionRow:
         d.id,
         Link(d.id, href) if href else None,
         d.title,
-        _display(d.status),
+        display_status(d.status),
         d.date,
         "; ".join(relations),
     )
