@@ -332,10 +332,10 @@ def render_status(
     *,
     as_of: str | None = None,
     templates: Templates | None = None,
-    site_root: Path | None = None,
+    linker: Linker | None = None,
 ) -> str:
     """The status tracker's Markdown, with links relative to `output`'s directory."""
-    linker = Linker(src.ws, output.parent, site_root)
+    linker = linker or Linker(src.ws, output.parent)
     ctx = status_context(src, linker, as_of=as_of)
     templates = templates or Templates(src.ws.templates_dir)
     return templates.render(STATUS_TEMPLATE, {"s": ctx})
