@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from govkit.audit.findings import AuditFinding
-from govkit.evidence.store import LedgerEntry, verify_chain
+from govkit.evidence.store import LedgerEntry, entry_hash_ok, scan_ledger
 from govkit.workspace import Workspace
 
 Progress = Callable[[str], None]
@@ -50,25 +51,11 @@ def read_bytes(path: str) -> bytes | None:
         os.close(fd)
 
 
-def _read_entries(ws: Workspace) -> list[tuple[int, LedgerEntry]]:
-    """Ledger entries with their line numbers; lines that do not parse are skipped
-    (verify_chain reports them)."""
-    out: list[tuple[int, LedgerEntry]] = []
-    data = read_bytes(str(ws.ledger_path))
-    if not data:
-        return out
-    for n, raw in enumerate(data.split(b"\n"), start=1):
-        if not raw.strip():
-            continue
-        try:
-            out.append((n, LedgerEntry(**json.loads(raw))))
-        except (ValueError, TypeError):
-            continue
-    return out
+def _disk_records(ws: Workspace, known: set[str]) -> set[str]:
+    """'runs/<date>/<run>/record.json' of every record on disk that is not in `known`.
 
-
-def _disk_records(ws: Workspace) -> set[str]:
-    """'runs/<date>/<run>/record.json' of every record on disk."""
+    A run directory listed in `known` is not stat'ed here: its record is read anyway.
+    """
     found: set[str] = set()
     runs = ws.runs_dir
     if not runs.is_dir():
@@ -79,8 +66,11 @@ def _disk_records(ws: Workspace) -> set[str]:
                 continue
             with os.scandir(day.path) as dirs:
                 for run in dirs:
-                    if run.is_dir() and os.path.isfile(os.path.join(run.path, "record.json")):
-                        found.add(f"runs/{day.name}/{run.name}/record.json")
+                    rel = f"runs/{day.name}/{run.name}/record.json"
+                    if rel in known or not run.is_dir():
+                        continue
+                    if os.path.isfile(os.path.join(run.path, "record.json")):
+                        found.add(rel)
     return found
 
 
@@ -109,7 +99,8 @@ def _check_run(
 ) -> list[AuditFinding]:
     """Every check of one ledger entry against the files of its run."""
     out: list[AuditFinding] = []
-    record_path = os.path.join(evidence_dir, entry.record)
+    # Plain string joins: os.path costs more than the small reads on big ledgers.
+    record_path = f"{evidence_dir}/{entry.record}"
     rel_record = f"evidence/{entry.record}"
     raw = read_bytes(record_path)
     if raw is None:
@@ -127,7 +118,7 @@ def _check_run(
             )
         )
     try:
-        data = json.loads(raw)
+        data = json.loads(raw.decode("utf-8"))
         if not isinstance(data, dict):
             raise ValueError("not an object")
     except ValueError as exc:
@@ -143,8 +134,8 @@ def _check_run(
                 f"run {entry.run_id}: ledger {', '.join(bad)} disagree with {rel_record}",
             )
         )
-    run_dir = os.path.dirname(record_path)
-    rel_dir = os.path.dirname(rel_record)
+    run_dir = record_path.rpartition("/")[0]
+    rel_dir = rel_record.rpartition("/")[0]
     digests: list[Any] = list((data.get("logs") or {}).values()) + list(data.get("artifacts") or [])
     for d in digests:
         if not isinstance(d, dict) or not isinstance(d.get("path"), str):
@@ -156,7 +147,7 @@ def _check_run(
                 AuditFinding("GK107", rel_record, 1, f"log path {rel!r} leaves the run directory")
             )
             continue
-        content = read_bytes(os.path.join(run_dir, rel))
+        content = read_bytes(f"{run_dir}/{rel}")
         where = f"{rel_dir}/{rel}"
         if content is None:
             out.append(AuditFinding("GK103", where, None, f"run {entry.run_id}: {rel} is missing"))
@@ -174,13 +165,64 @@ def _check_run(
     return out
 
 
+# Entries handed to forked workers by inheritance rather than pickling.
+_WORK: tuple[str, str, list[tuple[int, LedgerEntry]]] = ("", "", [])
+
+
+def _check_slice(bounds: tuple[int, int]) -> list[AuditFinding]:
+    evidence_dir, rel_ledger, entries = _WORK
+    out: list[AuditFinding] = []
+    for line, entry in entries[bounds[0] : bounds[1]]:
+        if not entry_hash_ok(entry):
+            out.append(
+                AuditFinding("GK101", rel_ledger, line, "entry hash does not match its content")
+            )
+        out.extend(_check_run(evidence_dir, rel_ledger, line, entry))
+    return out
+
+
+def _check_slice_threaded(bounds: tuple[int, int]) -> list[AuditFinding]:
+    # Inside one process: threads overlap the reads (os.read and hashlib drop the GIL).
+    lo, hi = bounds
+    step = max(1, (hi - lo) // 16 + 1)
+    parts = [(i, min(i + step, hi)) for i in range(lo, hi, step)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return [f for chunk in pool.map(_check_slice, parts) for f in chunk]
+
+
+def _check_runs(
+    evidence_dir: str,
+    rel_ledger: str,
+    entries: list[tuple[int, LedgerEntry]],
+    workers: int,
+    after: Callable[[], list[AuditFinding]],
+) -> list[AuditFinding]:
+    """Per-run checks, spread over processes (one per core) when it pays off."""
+    global _WORK
+    _WORK = (evidence_dir, rel_ledger, entries)
+    n = len(entries)
+    try:
+        if workers > 1 and n >= 4000 and "fork" in multiprocessing.get_all_start_methods():
+            step = n // workers + 1
+            parts = [(i, min(i + step, n)) for i in range(0, n, step)]
+            ctx = multiprocessing.get_context("fork")
+            with ctx.Pool(workers) as pool:
+                pending = pool.map_async(_check_slice_threaded, parts)
+                # The main process lists run directories meanwhile.
+                stray = after()
+                return [f for chunk in pending.get() for f in chunk] + stray
+        return _check_slice_threaded((0, n)) + after()
+    finally:
+        _WORK = ("", "", [])
+
+
 def check_integrity(
     ws: Workspace, *, workers: int | None = None, progress: Progress | None = None
 ) -> tuple[list[AuditFinding], RunIndex]:
     """Chain, hashes, digests, summaries and stray records; plus an index of runs."""
     rel_ledger = ws.rel(ws.ledger_path)
-    findings = [AuditFinding("GK101", rel_ledger, p.line, p.message) for p in verify_chain(ws)]
-    entries = _read_entries(ws)
+    entries, problems = scan_ledger(ws, hashes=False)  # hashes are checked per run, in parallel
+    findings = [AuditFinding("GK101", rel_ledger, p.line, p.message) for p in problems]
     index = RunIndex()
     for _, e in entries:
         index.by_id[e.run_id] = e
@@ -189,24 +231,15 @@ def check_integrity(
             index.backed_gates.add(e.gate_id)
     if progress:
         progress(f"checking {len(entries)} runs")
-    evidence_dir = str(ws.evidence_dir)
-    n_workers = workers or min(16, (os.cpu_count() or 2) * 4)
-    # A few big batches, not one future per run: futures cost more than small files.
-    batches = [entries[i :: n_workers * 4] for i in range(n_workers * 4)]
+    n_workers = workers if workers is not None else (os.cpu_count() or 1)
 
-    def work(batch: list[tuple[int, LedgerEntry]]) -> list[AuditFinding]:
-        out: list[AuditFinding] = []
-        for line, entry in batch:
-            out.extend(_check_run(evidence_dir, rel_ledger, line, entry))
-        return out
+    def strays() -> list[AuditFinding]:
+        return [
+            AuditFinding("GK106", f"evidence/{s}", 1, "record.json is not listed in the ledger")
+            for s in sorted(_disk_records(ws, set(index.by_record)))
+        ]
 
-    with ThreadPoolExecutor(max_workers=n_workers) as pool:
-        for result in pool.map(work, batches):
-            findings.extend(result)
-    for stray in sorted(_disk_records(ws) - set(index.by_record)):
-        findings.append(
-            AuditFinding("GK106", f"evidence/{stray}", 1, "record.json is not listed in the ledger")
-        )
+    findings.extend(_check_runs(str(ws.evidence_dir), rel_ledger, entries, n_workers, strays))
     return findings, index
 
 
