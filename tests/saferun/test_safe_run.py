@@ -114,7 +114,7 @@ ESCAPER = textwrap.dedent(
     pids = sys.argv[1]
     a = subprocess.Popen(["sleep", "300"])                                # plain grandchild
     b = subprocess.Popen(["sleep", "300"], start_new_session=True)       # setsid'ed
-    c = subprocess.Popen(["setsid", "-f", "sleep", "3171"])               # setsid(1), forked
+    c = subprocess.Popen(["setsid", "-f", "sleep", sys.argv[2]])          # setsid(1), forked
     r, w = os.pipe()
     if os.fork() == 0:                                                    # double-forked daemon
         os.setsid()
@@ -144,13 +144,18 @@ def _sleepers(arg: str) -> list[psutil.Process]:
 
 def test_timeout_kills_grandchildren_that_escaped_the_group(tmp_path: Path) -> None:
     pids_file = tmp_path / "pids"
-    r = run(tmp_path, [sys.executable, "-c", ESCAPER, str(pids_file)], timeout=2.0, grace=0.5)
+    # A sleep length no other process on the machine uses, so a concurrent test run
+    # elsewhere cannot be mistaken for a survivor of this one.
+    marker = str(3000 + os.getpid() % 100000)
+    r = run(
+        tmp_path, [sys.executable, "-c", ESCAPER, str(pids_file), marker], timeout=2.0, grace=0.5
+    )
     assert r.outcome is Outcome.TIMEOUT
     pids = [int(p) for p in pids_file.read_text().split()]
     assert len(pids) == 3
     time.sleep(0.2)
     assert [p for p in pids if not dead(p)] == []
-    assert _sleepers("3171") == []
+    assert _sleepers(marker) == []
 
 
 def test_finished_command_leaves_no_daemon(tmp_path: Path) -> None:
