@@ -104,6 +104,13 @@ def test_config_problems(ws: Workspace) -> None:
     assert ("config", "govkit.yaml", 8) in found  # unknown repo
     assert ("config", "govkit.yaml", 10) in found  # unknown tuple
     assert ("config", "govkit.yaml", 5) in found  # tuple pins unknown repo
+    ws.config_path.write_text(
+        "program: p\nsafe_mode:\n  heavy_slots: many\ngates:\n"
+        "  VG-A-001:\n    repo: core\n    parser: nose\n    argv: [x]\n"
+        "  VG-A-002:\n    repo: core\n    timeout: forever\n    argv: [x]\n"
+    )
+    lines = sorted(p.line or 0 for p in check_workspace(ws).problems if p.code == "config")
+    assert lines == [3, 7, 11]  # every section's error, not only the first
     ws.config_path.write_text("program: p\nrepos: [\n")
     problems = check_workspace(ws).problems
     assert [p.code for p in problems] == ["config"] and problems[0].line is not None
