@@ -196,11 +196,23 @@ class _Checker:
             names = [e.name for e in os.scandir(directory)]
         except OSError:
             return
-        for name in names:
+        for name in sorted(names):
             if name.startswith(".") and name.endswith(".tmp"):
                 self.report.notes.append(
                     f"{self.ws.rel(directory / name)}: temp file of an interrupted write "
                     "(ignored; the next change to the records removes it)"
+                )
+            elif (
+                directory != self.ws.records_dir
+                and not name.startswith(".")
+                and not name.endswith(".yaml")
+            ):
+                self.add(
+                    "stray-file",
+                    directory / name,
+                    None,
+                    f"{name} is not read as a record",
+                    hint="record files are named <ID>.yaml",
                 )
 
     def _record_file(self, kind: str, path: Path, load: Callable[[Path], Any]) -> None:

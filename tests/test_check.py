@@ -53,6 +53,7 @@ def test_all_problems_collected(ws: Workspace) -> None:
     (r / "resolutions" / "R2.yaml").write_text("id: R2\nresolves: [D-404]\n")
     (r / "consumers" / "bad..name.yaml").write_text("id: bad..name\n")
     (r / "queue.yaml").write_text("- id: Gone\n  priority: soon\n")
+    (r / "tasks" / "M1-T05.yml").write_text("id: M1-T05\n")
     found = codes(ws)
     expected = {
         ("dangling-ref", "records/tasks/M1-T02.yaml", 2),
@@ -67,6 +68,7 @@ def test_all_problems_collected(ws: Workspace) -> None:
         ("bad-id", "records/consumers/bad..name.yaml", 1),
         ("dangling-ref", "records/queue.yaml", 1),
         ("schema", "records/queue.yaml", 1),
+        ("stray-file", "records/tasks/M1-T05.yml", None),
     }
     assert expected <= found, expected - found
     yaml_errors = [p for p in check_workspace(ws).problems if p.code == "yaml"]
