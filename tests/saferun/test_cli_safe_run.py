@@ -131,7 +131,8 @@ def test_planted_secret_absent_from_every_stored_file(tmp_path: Path) -> None:
     assert secret not in r.stdout and secret not in r.stderr
 
 
-def test_sigint_to_govkit_kills_the_tree_and_exits_130(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_signal_to_govkit_kills_the_tree_and_exits_130(tmp_path: Path, sig: int) -> None:
     pid_file = tmp_path / "pid"
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     proc = subprocess.Popen(
@@ -156,7 +157,7 @@ def test_sigint_to_govkit_kills_the_tree_and_exits_130(tmp_path: Path) -> None:
         assert time.monotonic() < deadline
         time.sleep(0.05)
     child = int(pid_file.read_text())
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(sig)
     _, err = proc.communicate(timeout=20)
     assert proc.returncode == 130, err
     assert "interrupted" in err
