@@ -181,10 +181,9 @@ def test_need_above_available_waits_then_refuses(tmp_path: Path) -> None:
 
     snap = snapshot()
     assert snap.available is not None and snap.ceiling is not None
-    # The kernel always holds some memory, so MemAvailable < MemTotal leaves room for a
-    # need that is possible in principle but not available now.
-    assert snap.ceiling - snap.available > 16 * 1024 * 1024
-    need = (snap.available + snap.ceiling) // 2
+    # All of the memory: possible in principle (not refused at once), never available
+    # (the kernel always holds some), whatever else the machine is doing meanwhile.
+    need = snap.ceiling
     events: list[str] = []
     spec = SafeRunSpec(
         argv=["true"],
