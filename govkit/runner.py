@@ -106,7 +106,12 @@ def run_gates(
         return done
 
     if workers == 1:
-        return [one(g) for g in gate_ids]
+        results: list[GateRun] = []
+        for gid in gate_ids:
+            results.append(one(gid))
+            if results[-1].record.outcome is Outcome.INTERRUPTED:
+                break  # Ctrl-C / SIGTERM stops the batch, not just the current gate
+        return results
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(one, gate_ids))
 
@@ -153,13 +158,16 @@ def _run_plain(
     base = base_record(ws, gate, prep, tuple_name, worktree)
     emit(f"{gate.id}: cloning {', '.join(gate.repos)}")
     try:
-        checkout = clone_tuple(
-            ws,
-            pins,
-            gate.repos,
-            tuple_name=tuple_name,
-            exclude=(*git.TOOL_CACHES, *gate.artifacts),
-            worktree=worktree,
+        checkout = _clone_or_discard(
+            prep,
+            lambda: clone_tuple(
+                ws,
+                pins,
+                gate.repos,
+                tuple_name=tuple_name,
+                exclude=(*git.TOOL_CACHES, *gate.artifacts),
+                worktree=worktree,
+            ),
         )
     except GovkitError as exc:
         return failed_before_start(base, str(exc.message))
@@ -167,6 +175,17 @@ def _run_plain(
         return execute(ws, gate, prep, base, checkout, emit)
     finally:
         checkout.cleanup()
+
+
+def _clone_or_discard(prep: Prepared, make: Callable[[], TupleCheckout]) -> TupleCheckout:
+    """Run `make`; on Ctrl-C (or any non-govkit exception) drop the still-empty run dir."""
+    try:
+        return make()
+    except GovkitError:
+        raise
+    except BaseException:
+        shutil.rmtree(prep.directory, ignore_errors=True)
+        raise
 
 
 def base_record(
