@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-import shutil
-import tempfile
+import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -70,9 +71,8 @@ def safe_run(
     """
     from govkit.saferun import SafeRunSpec, scrub_secrets_from_env
     from govkit.saferun import safe_run as run
-    from govkit.saferun.record import write_record
 
-    logs = log_dir or Path(tempfile.mkdtemp(prefix="govkit-safe-run-"))
+    logs = log_dir or _temp_log_dir()
     spec = SafeRunSpec(
         argv=command, cwd=Path.cwd(), env=dict(os.environ), log_dir=logs,
         timeout=parse_duration(timeout, field="--timeout") if timeout else None,
@@ -87,13 +87,46 @@ def safe_run(
     say = None if as_json else (lambda text: click.echo(f"govkit safe-run: {text}", err=True))
     result = run(spec, on_event=say)
     if record_path is not None:
+        from govkit.saferun.record import write_record
+
         write_record(spec, result, record_path)
     if as_json:
         emit_json({**result.to_dict(), "record": str(record_path) if record_path else None})
     elif result.message:
         click.echo(f"govkit safe-run: {result.outcome}: {result.message}", err=True)
     if log_dir is None and record_path is None and result.wrapper_exit == 0:
-        shutil.rmtree(logs, ignore_errors=True)
+        _remove_log_dir(logs)
     elif result.wrapper_exit != 0 and not as_json:
         click.echo(f"govkit safe-run: logs in {logs}", err=True)
-    raise SystemExit(result.wrapper_exit)
+    _exit(result.wrapper_exit)
+
+
+def _temp_log_dir() -> Path:
+    # Not tempfile.mkdtemp: its import costs more than the rest of this command's setup.
+    base = Path(os.environ.get("TMPDIR") or "/tmp")
+    while True:
+        path = base / f"govkit-safe-run-{os.urandom(4).hex()}"
+        try:
+            path.mkdir(mode=0o700)
+            return path
+        except FileExistsError:
+            continue
+
+
+def _remove_log_dir(path: Path) -> None:
+    for name in ("stdout.log", "stderr.log"):
+        (path / name).unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # something else was put there: leave it
+        path.rmdir()
+
+
+def _exit(code: int) -> NoReturn:
+    # A wrapper's own exit should cost nothing: when we own the real stdout/stderr (not
+    # under a test runner), skip interpreter teardown. Nothing is pending: the logs are
+    # closed and the record was written atomically.
+    out, err = sys.stdout, sys.stderr
+    if out is sys.__stdout__ and err is sys.__stderr__ and out is not None and err is not None:
+        out.flush()
+        err.flush()
+        os._exit(code)
+    raise SystemExit(code)

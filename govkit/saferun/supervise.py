@@ -13,7 +13,7 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
-from govkit.evidence.record import Outcome
+from govkit.evidence.outcome import Outcome
 from govkit.saferun import memory
 from govkit.saferun.model import (
     EXIT_CANNOT_RUN,
