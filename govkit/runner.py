@@ -69,6 +69,8 @@ def run_gate_at(
 ) -> GateRun:
     """run_gate(), also returning the record path."""
     gate = get_gate(ws, gate_id)
+    if worktree is not None:
+        check_worktree_gates([gate])
     tname = tuple_name or gate.tuple_name
     tuple_pins = dict(pins) if pins is not None else get_tuple(ws, tname)
     emit = on_event or _noop
@@ -93,8 +95,9 @@ def run_gates(
     jobs: int | None = None,
 ) -> list[GateRun]:
     """Run several gates (heavy ones are serialized by safe-run slots in any case)."""
-    for gid in gate_ids:
-        get_gate(ws, gid)  # unknown ids fail before anything runs
+    gates = [get_gate(ws, gid) for gid in gate_ids]  # unknown ids fail before anything runs
+    if worktree is not None:
+        check_worktree_gates(gates)
     # One at a time by default: safe-run installs signal handlers and a subreaper,
     # both process-wide, so concurrent runs in threads would not stop cleanly on Ctrl-C.
     workers = max(1, min(jobs or 1, len(gate_ids)))
@@ -114,6 +117,24 @@ def run_gates(
         return results
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(one, gate_ids))
+
+
+def check_worktree_gates(gates: Sequence[GateDef]) -> None:
+    """--worktree stands for one working repo, and perf gates compare tuples only."""
+    from govkit.errors import ValidationError
+
+    repos = sorted({g.repo for g in gates})
+    if len(repos) > 1:
+        raise ValidationError(
+            f"--worktree stands for one repo, but these gates work in {', '.join(repos)}",
+            hint="run the gates of one working repo at a time with --worktree",
+        )
+    perf = [g.id for g in gates if g.perf is not None]
+    if perf:
+        raise ValidationError(
+            f"{', '.join(perf)} compares tuples (perf) and cannot run from a worktree",
+            hint="pin the commits into a tuple and use --tuple",
+        )
 
 
 def selected_gates(ws: Workspace, *, weekly: bool = False) -> list[str]:
@@ -239,11 +260,12 @@ def execute(
     from govkit.parsers import judge, parse_run
     from govkit.saferun import safe_run, scrub_text
 
-    workdir = checkout.working.path / gate.cwd if gate.cwd else checkout.working.path
-    if not workdir.is_dir():
+    workdir = (checkout.working.path / gate.cwd).resolve()
+    if not workdir.is_relative_to(checkout.working.path.resolve()) or not workdir.is_dir():
         return failed_before_start(
             replace(base, repos=checkout.pins),
-            f"working directory {base.cwd} does not exist at {checkout.working.pin.commit[:12]}",
+            f"working directory {base.cwd} is not a directory inside the clone at "
+            f"{checkout.working.pin.commit[:12]}",
         )
     env = child_env(gate, checkout, prep.run_id)
     recorded_env, redacted = recorded_environment(env, gate)

@@ -302,3 +302,29 @@ def test_three_concurrent_heavy_gate_runs_never_overlap(
     for (_, end), (start, _) in itertools.pairwise(spans):
         assert start >= end, spans
     assert verify_chain(ws) == [] and len(read_ledger(ws)) == 3
+
+
+def test_shell_gate_timeout_and_bad_cwd(ws: Workspace, core: Path) -> None:
+    add_gate(ws, GateDef(id="VG-SH-1", title="sh", repo="core", shell="echo one && echo two >&2"))
+    rec = run_gate(ws, "VG-SH-1")
+    assert rec.outcome is Outcome.PASS and rec.shell and rec.argv == ["echo one && echo two >&2"]
+    assert (ws.runs_dir / rec.date / rec.run_id / "stdout.log").read_text() == "one\n"
+    gate(ws, "VG-SLEEP-1", PY, "-c", "import time; time.sleep(30)", timeout=1.0)
+    rec = run_gate(ws, "VG-SLEEP-1")
+    assert rec.outcome is Outcome.TIMEOUT and rec.duration_s < 20
+    gate(ws, "VG-ESC-1", "true", cwd="../..")
+    rec = run_gate(ws, "VG-ESC-1")
+    assert rec.outcome is Outcome.ERROR and "not a directory inside the clone" in rec.message
+
+
+def test_worktree_needs_one_working_repo(ws: Workspace, core: Path) -> None:
+    make_repo(ws.root.parent / "other")
+    add_repo(ws, "other", str(ws.root.parent / "other"))
+    gate(ws, "VG-A-1", "true")
+    add_gate(ws, GateDef(id="VG-B-1", title="b", repo="other", argv=("true",)))
+    from govkit.errors import ValidationError
+    from govkit.runner import run_gates
+
+    with pytest.raises(ValidationError, match="stands for one repo"):
+        run_gates(ws, ["VG-A-1", "VG-B-1"], worktree=core)
+    assert read_ledger(ws) == []
