@@ -18,7 +18,7 @@ from govkit import __version__, git
 from govkit.clone import TupleCheckout, clone_tuple
 from govkit.config import GateDef
 from govkit.errors import GovkitError
-from govkit.evidence.record import Counts, EvidenceRecord, FileDigest, Outcome
+from govkit.evidence.record import EvidenceRecord, FileDigest, Outcome
 from govkit.evidence.store import new_run_id, run_dir, sha256_file, write_record
 from govkit.gates import get_gate
 from govkit.timeutil import parse_rfc3339, rfc3339
@@ -155,7 +155,6 @@ class Prepared:
     run_id: str
     started_at: str
     directory: Path
-    checkout: TupleCheckout | None = None
 
 
 def start_run(ws: Workspace, gate_id: str) -> Prepared:
@@ -453,10 +452,3 @@ def _metrics_summary(metrics: dict[str, Any] | None) -> str:
         ]
         return ", ".join(parts) or "-"
     return ", ".join(f"{k}={v}" for k, v in sorted(metrics.items()))[:80]
-
-
-def counts_dict(counts: Counts | None) -> dict[str, int] | None:
-    """Counts as a plain dict (or None)."""
-    from dataclasses import asdict
-
-    return asdict(counts) if counts else None
