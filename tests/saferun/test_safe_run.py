@@ -112,10 +112,11 @@ def test_peak_rss_covers_grandchildren(tmp_path: Path) -> None:
 ESCAPER = textwrap.dedent(
     """
     import os, subprocess, sys, time
-    pids = sys.argv[1]
+    pids, marker = sys.argv[1], sys.argv[2]
     a = subprocess.Popen(["sleep", "300"])                                # plain grandchild
     b = subprocess.Popen(["sleep", "300"], start_new_session=True)       # setsid'ed
-    c = subprocess.Popen(["setsid", "-f", "sleep", "3171"])               # setsid(1), forked
+    c = subprocess.Popen(["setsid", "-f", "sleep", marker])               # setsid(1), forked
+    c.wait()                                                               # it has forked
     r, w = os.pipe()
     if os.fork() == 0:                                                    # double-forked daemon
         os.setsid()
@@ -145,13 +146,16 @@ def _sleepers(arg: str) -> list[psutil.Process]:
 
 def test_timeout_kills_grandchildren_that_escaped_the_group(tmp_path: Path) -> None:
     pids_file = tmp_path / "pids"
-    r = run(tmp_path, [sys.executable, "-c", ESCAPER, str(pids_file)], timeout=2.0, grace=0.5)
+    # A sleep length unique to this test run: other checkouts may run this suite meanwhile.
+    marker = f"3000.{os.getpid()}{time.time_ns() % 10**6}"
+    argv = [sys.executable, "-c", ESCAPER, str(pids_file), marker]
+    r = run(tmp_path, argv, timeout=2.0, grace=0.5)
     assert r.outcome is Outcome.TIMEOUT
     pids = [int(p) for p in pids_file.read_text().split()]
     assert len(pids) == 3
     time.sleep(0.2)
     assert [p for p in pids if not dead(p)] == []
-    assert _sleepers("3171") == []
+    assert _sleepers(marker) == []
 
 
 def test_finished_command_leaves_no_daemon(tmp_path: Path) -> None:
