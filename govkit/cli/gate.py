@@ -211,6 +211,8 @@ def run(
     Prints one line per run: gate, outcome, counts, repo@SHA, UTC start, record.
     Exits 0 only when every gate passed.
     """
+    from govkit.errors import EXIT_INTERRUPTED
+    from govkit.evidence.record import Outcome
     from govkit.runner import GateRun, run_gates, selected_gates, summary_line
 
     ws = obj.workspace()
@@ -241,5 +243,7 @@ def run(
     )
     if as_json:
         emit_json([{**json.loads(r.record.to_json()), "path": ws.rel(r.path)} for r in results])
-    if not all(r.record.passed for r in results):
+    if any(r.record.outcome is Outcome.INTERRUPTED for r in results):
+        sys.exit(EXIT_INTERRUPTED)
+    if not all(r.record.passed for r in results) or len(results) < len(ids):
         sys.exit(1)
