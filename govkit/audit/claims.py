@@ -8,12 +8,10 @@ evidence/runs, or `run:<run-id>`.
 
 from __future__ import annotations
 
-import importlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from govkit.audit.findings import AuditFinding
 from govkit.audit.integrity import RunIndex
@@ -85,27 +83,23 @@ class ClaimContext:
 
 
 def recount(run_dir: Path, record: EvidenceRecord) -> Counts | None:
-    """Re-parse the stored stdout/stderr with the record's parser.
+    """Re-parse the stored stdout/stderr/artifacts with the record's parser.
 
-    The parsers live in govkit.parsers (the safe-run branch); until it is
-    present the record's own counts are used, which integrity checks have
-    already tied to the log by hash.
+    The record's own `counts` are never trusted for a claim: they are what
+    the runner wrote, and the claim must agree with the log itself.
     """
-    try:
-        parsers: Any = importlib.import_module("govkit.parsers")
-    except ImportError:
-        return record.counts
+    from govkit.parsers import parse_run
+
     stdout = run_dir / record.logs["stdout"].path if "stdout" in record.logs else run_dir / "-"
     stderr = run_dir / record.logs["stderr"].path if "stderr" in record.logs else run_dir / "-"
     artifacts = tuple(run_dir / a.path for a in record.artifacts)
     try:
-        result = parsers.parse_run(
+        result = parse_run(
             record.parser, stdout=stdout, stderr=stderr, workdir=run_dir, artifacts=artifacts
         )
     except (GovkitError, OSError):
         return None
-    counts = result.counts
-    return counts if isinstance(counts, Counts) else None
+    return result.counts
 
 
 def is_evidence_target(target: str) -> bool:
