@@ -15,9 +15,9 @@ from pathlib import Path
 
 from govkit.audit.findings import AuditFinding
 from govkit.audit.integrity import RunIndex
+from govkit.documents import Link, Unit, parse_units
 from govkit.errors import GovkitError
 from govkit.evidence.record import Counts, EvidenceRecord
-from govkit.markdown import Link, Unit, parse_units
 from govkit.timeutil import parse_rfc3339
 from govkit.workspace import Workspace
 
@@ -165,15 +165,16 @@ def check_document(ctx: ClaimContext, path: Path, text: str) -> list[AuditFindin
                 seen: set[tuple[int, str]] = set()
                 for m in CLAIM_RE.finditer(seg):
                     line = unit.line_at(start + m.start())
-                    if (line, m.group(0).lower()) in seen:
+                    said = " ".join(m.group(0).split())  # inline code leaves runs of spaces
+                    if (line, said.lower()) in seen:
                         continue
-                    seen.add((line, m.group(0).lower()))
+                    seen.add((line, said.lower()))
                     out.append(
                         AuditFinding(
                             "GK301",
                             rel,
                             line,
-                            f"unanchored claim {m.group(0)!r}: no evidence link in the same "
+                            f"unanchored claim {said!r}: no evidence link in the same "
                             f"{'table cell' if unit.kind == 'cell' else 'list item' if unit.kind == 'item' else 'sentence'}",
                         )
                     )

@@ -44,7 +44,7 @@ def test_import_creates_records(ws: Workspace) -> None:
     m0, m1, m2, m3 = rs.kind("milestone")
     assert isinstance(m1, Milestone)
     assert (m1.id, m1.title, m1.status, m1.imported) == ("M1", "Image pipeline", "complete", True)
-    assert "Imported status: Done" in m1.notes
+    assert m1.notes.endswith("(imported status: Done)")
     assert [m.status for m in (m0, m2, m3)] == ["complete", "active", "planned"]
     tasks = {t.id: t for t in rs.kind("task")}
     assert set(tasks) == {"M1-T01", "M1-T02", "M1-T03", "M2-T01", "M2-T02"}
@@ -119,3 +119,16 @@ def test_cli_prints_created_and_skipped(runner: CliRunner, ws: Workspace) -> Non
     assert skipped[("task", "M1-T01")] == "already imported"
     result = runner.invoke(cli, ["-C", str(ws.root), "import", "tracker", "nope.md"])
     assert result.exit_code == 2 and "no such tracker file" in result.output
+
+
+def test_imported_tracker_renders(runner: CliRunner, ws: Workspace) -> None:
+    import_tracker(ws, FIXTURE)
+    result = runner.invoke(cli, ["-C", str(ws.root), "render", "status"])
+    assert result.exit_code == 0, result.output
+    status = (ws.root / "STATUS.md").read_text()
+    for text in ("M1", "Image pipeline", "B1", "Dedicated runner", "R2", "thumbnailer", "D-101"):
+        assert text in status, text
+    assert "Wire colour profiles through the exporter" in status
+    # The rendered tracker is audited like any claim file: imported claims stay unverified.
+    codes = {f.code for f in run_audit(ws).findings}
+    assert "GK601" in codes
