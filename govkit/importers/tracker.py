@@ -353,6 +353,25 @@ def read_tracker(text: str, *, source: str, now: str) -> _Plan:
                 plan.task_lines[tid],
             )
         )
+    # Queue items name tasks; a queued id with no record becomes a stub too.
+    known = {r.id for r, _ in plan.records}
+    for item, line in plan.queue:
+        if item.id in known:
+            continue
+        known.add(item.id)
+        m = re.match(r"^(M\d+)-T\d+$", item.id)
+        plan.records.append(
+            (
+                Task(
+                    id=item.id,
+                    milestone=m.group(1) if m else "",
+                    title=item.description,
+                    notes="Stub created by import: the tracker queues this task.",
+                    **stamp("todo"),
+                ),
+                line,
+            )
+        )
     return plan
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from govkit.audit import run_audit
+from govkit.check import check_workspace
 from govkit.cli import cli
 from govkit.decisions import load_decisions
 from govkit.importers.tracker import decision_ids, import_tracker, task_ids
@@ -47,7 +48,8 @@ def test_import_creates_records(ws: Workspace) -> None:
     assert m1.notes.endswith("(imported status: Done)")
     assert [m.status for m in (m0, m2, m3)] == ["complete", "active", "planned"]
     tasks = {t.id: t for t in rs.kind("task")}
-    assert set(tasks) == {"M1-T01", "M1-T02", "M1-T03", "M2-T01", "M2-T02"}
+    assert set(tasks) == {"M1-T01", "M1-T02", "M1-T03", "M2-T01", "M2-T02", "Ops-Nightly"}
+    assert tasks["Ops-Nightly"].title.startswith("Re-run the nightly matrix")
     t = tasks["M1-T02"]
     assert isinstance(t, Task) and t.status == "done" and t.milestone == "M1"
     assert "evidence/2026-10-01/M1/M1-T02-summary.md" in t.evidence
@@ -73,6 +75,9 @@ def test_import_creates_records(ws: Workspace) -> None:
     assert ws.config.safe_mode.mode.startswith("Serialized heavy jobs")
     assert ws.config.safe_mode.control_docs == ("PLAYBOOK.md", "ROSTER.md")
     assert any("guarded_run.sh" in n for n in ws.config.safe_mode.notes)
+    # What the import wrote is a valid workspace: ids, references, queue.
+    report = check_workspace(ws)
+    assert report.ok, report.problems
 
 
 def test_import_is_idempotent_and_keeps_edits(ws: Workspace) -> None:
