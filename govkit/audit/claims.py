@@ -8,18 +8,16 @@ evidence/runs, or `run:<run-id>`.
 
 from __future__ import annotations
 
-import importlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from govkit.audit.findings import AuditFinding
 from govkit.audit.integrity import RunIndex
+from govkit.documents import Link, Unit, parse_units
 from govkit.errors import GovkitError
 from govkit.evidence.record import Counts, EvidenceRecord
-from govkit.markdown import Link, Unit, parse_units
 from govkit.timeutil import parse_rfc3339
 from govkit.workspace import Workspace
 
@@ -87,27 +85,23 @@ class ClaimContext:
 
 
 def recount(run_dir: Path, record: EvidenceRecord) -> Counts | None:
-    """Re-parse the stored stdout/stderr with the record's parser.
+    """Re-parse the stored stdout/stderr/artifacts with the record's parser.
 
-    The parsers live in govkit.parsers (the safe-run branch); until it is
-    present the record's own counts are used, which integrity checks have
-    already tied to the log by hash.
+    The record's own `counts` are never trusted for a claim: they are what
+    the runner wrote, and the claim must agree with the log itself.
     """
-    try:
-        parsers: Any = importlib.import_module("govkit.parsers")
-    except ImportError:
-        return record.counts
+    from govkit.parsers import parse_run
+
     stdout = run_dir / record.logs["stdout"].path if "stdout" in record.logs else run_dir / "-"
     stderr = run_dir / record.logs["stderr"].path if "stderr" in record.logs else run_dir / "-"
     artifacts = tuple(run_dir / a.path for a in record.artifacts)
     try:
-        result = parsers.parse_run(
+        result = parse_run(
             record.parser, stdout=stdout, stderr=stderr, workdir=run_dir, artifacts=artifacts
         )
     except (GovkitError, OSError):
         return None
-    counts = result.counts
-    return counts if isinstance(counts, Counts) else None
+    return result.counts
 
 
 def is_evidence_target(target: str) -> bool:
@@ -184,15 +178,16 @@ def check_document(ctx: ClaimContext, path: Path, text: str) -> list[AuditFindin
                 seen: set[tuple[int, str]] = set()
                 for m in CLAIM_RE.finditer(seg):
                     line = unit.line_at(start + m.start())
-                    if (line, m.group(0).lower()) in seen:
+                    said = " ".join(m.group(0).split())  # inline code leaves runs of spaces
+                    if (line, said.lower()) in seen:
                         continue
-                    seen.add((line, m.group(0).lower()))
+                    seen.add((line, said.lower()))
                     out.append(
                         AuditFinding(
                             "GK301",
                             rel,
                             line,
-                            f"unanchored claim {m.group(0)!r}: no evidence link in the same "
+                            f"unanchored claim {said!r}: no evidence link in the same "
                             f"{'table cell' if unit.kind == 'cell' else 'list item' if unit.kind == 'item' else 'sentence'}",
                         )
                     )
