@@ -21,6 +21,7 @@ from govkit.evidence.record import EvidenceRecord
 from govkit.evidence.store import LedgerEntry
 from govkit.ids import id_sort_key
 from govkit.records.model import Blocker, Record, Task
+from govkit.render.ledger_index import LedgerIndex
 from govkit.render.sources import (
     Link,
     Linker,
@@ -141,8 +142,9 @@ def run_weekly_gates(src: Sources, runner: Runner) -> dict[str, LedgerEntry]:
     if not ids:
         raise NotFound("no gate is marked `weekly: true` in govkit.yaml")
     run_ids = {gid: runner(gid).run_id for gid in ids}
-    src.runs = src.runs.reload(src.ws)
-    return {gid: src.runs.by_id[rid] for gid, rid in run_ids.items()}
+    src.runs = LedgerIndex.open(src.ws.ledger_path)
+    found = {gid: src.runs.get(rid) for gid, rid in run_ids.items()}
+    return {gid: e for gid, e in found.items() if e is not None}
 
 
 def previous_packet(src: Sources, week: str) -> dict[str, Any] | None:
