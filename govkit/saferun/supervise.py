@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import selectors
 import signal
 import subprocess
@@ -81,6 +82,11 @@ class _Interrupts:
     @property
     def stopped(self) -> bool:
         return self.signum is not None
+
+    def wait(self, seconds: float) -> None:
+        """Sleep, but wake at once when a signal arrives."""
+        if not self.stopped:
+            select.select([self.rfd], [], [], seconds)
 
     def drain(self) -> None:
         with contextlib.suppress(OSError):
@@ -210,6 +216,7 @@ class _Run:
                     label=self.spec.label,
                     on_event=self.on_event,
                     should_stop=lambda: self.intr.stopped,
+                    nap=self.intr.wait,
                 )
                 if slot is None:
                     return self._interrupted_before_start()
@@ -269,7 +276,7 @@ class _Run:
                     f"available {format_size(snap.available)}"
                 )
                 last_report = time.monotonic()
-            time.sleep(min(delay, max(0.0, self.spec.admission_wait - waited)))
+            self.intr.wait(min(delay, max(0.0, self.spec.admission_wait - waited)))
             delay = min(delay * 2, 5.0)
 
     # -- the run ---------------------------------------------------------------------
