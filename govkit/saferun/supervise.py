@@ -287,9 +287,9 @@ class _Run:
             return self.result(
                 Outcome.ERROR, EXIT_WRAPPER, f"working directory {spec.cwd} does not exist"
             )
-        argv = ["/bin/sh", "-c", *spec.argv] if spec.shell else list(spec.argv)
-        if not argv:
+        if not spec.argv:
             return self.result(Outcome.ERROR, EXIT_WRAPPER, "no command given")
+        argv = ["/bin/sh", "-c", *spec.argv] if spec.shell else list(spec.argv)
         cookie = os.urandom(8).hex()
         env = {**spec.env, COOKIE_VAR: cookie}
         secrets = [s for s in spec.secrets if s]
