@@ -11,14 +11,21 @@ The body holds `## Context`, `## Decision`, `## Consequences`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from govkit import yamlio
 from govkit.atomic import atomic_write_text
-from govkit.errors import ValidationError
-from govkit.ids import id_sort_key
+from govkit.errors import (
+    ConflictError,
+    GovkitError,
+    NotFound,
+    TransitionError,
+    ValidationError,
+)
+from govkit.ids import check_id, id_sort_key
+from govkit.timeutil import rfc3339
 from govkit.workspace import Workspace
 
 STATUSES = ("proposed", "accepted", "rejected", "deprecated", "superseded")
@@ -64,7 +71,11 @@ class Decision:
 def slugify(title: str) -> str:
     """'Clean-clone tuple policy!' -> 'clean-clone-tuple-policy' (ASCII, ≤ 48 chars)."""
     slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
-    return (slug[:48].rstrip("-")) or "decision"
+    if len(slug) > 48:
+        cut = slug[:49]
+        # End on a whole word when one ends late enough; otherwise cut mid-word.
+        slug = cut[: cut.rindex("-")] if cut.rfind("-") >= 24 else cut[:48]
+    return slug.rstrip("-") or "decision"
 
 
 def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
@@ -72,7 +83,13 @@ def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
     m = _FRONT.match(text)
     if not m:
         return {}, text
-    data = yamlio.loads_round_trip(m.group(1), path=path)
+    try:
+        data = yamlio.loads_round_trip(m.group(1), path=path)
+    except ValidationError as exc:
+        # Lines inside the front matter start after the opening `---` line.
+        if exc.line is not None:
+            exc.line += 1
+        raise
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -135,11 +152,28 @@ def _h1(body: str) -> str:
     return re.sub(r"^D-\d+:?\s*", "", m.group(1).strip())
 
 
-def load_decisions(ws: Workspace) -> list[Decision]:
-    """Every decision, numbered ones by number, then proposed ones by slug."""
+_DECISION_FILE = re.compile(r"^(D-\d+-.+|D-\d+|proposed-.+)\.md$")
+
+
+def iter_decision_files(ws: Workspace) -> list[Path]:
+    """Decision files: D-NNN-<slug>.md and proposed-<slug>.md (other notes are not decisions)."""
     if not ws.decisions_dir.is_dir():
         return []
-    out = [load_decision(p) for p in ws.decisions_dir.glob("*.md") if p.name.lower() != "readme.md"]
+    return sorted(p for p in ws.decisions_dir.glob("*.md") if _DECISION_FILE.match(p.name))
+
+
+def load_decisions(ws: Workspace, *, skip_broken: bool = False) -> list[Decision]:
+    """Every decision, numbered ones by number, then proposed ones by slug.
+
+    A malformed file raises, unless `skip_broken` (for commands that touch other files).
+    """
+    out = []
+    for path in iter_decision_files(ws):
+        try:
+            out.append(load_decision(path))
+        except GovkitError:
+            if not skip_broken:
+                raise
     return sorted(out, key=lambda d: (not d.numbered, id_sort_key(d.id)))
 
 
@@ -154,7 +188,7 @@ def render_decision(decision: Decision) -> str:
     """The file text: front matter then body."""
     meta: dict[str, Any] = {
         "id": decision.id,
-        "title": decision.title,
+        "title": yamlio.text_scalar(decision.title),
         "status": decision.status,
         "date": decision.date,
         "deciders": list(decision.deciders),
@@ -187,3 +221,255 @@ def default_body(
         f"## Decision\n\n{decision or 'What is the change that we are proposing or doing?'}\n\n"
         f"## Consequences\n\n{consequences or 'What becomes easier or harder because of it?'}\n"
     )
+
+
+# Lifecycle operations ------------------------------------------------------------------
+
+_NUMBER = re.compile(r"^D-(\d+)")
+
+
+def _number(decision_id: str) -> int | None:
+    m = re.fullmatch(r"D-(\d+)", decision_id)
+    return int(m.group(1)) if m else None
+
+
+def resolve_ref(decisions: list[Decision], ref: str) -> Decision:
+    """The decision named by REF: its id (D-017, D-17), placeholder id, slug, or a unique slug prefix."""
+    ref = ref.strip()
+    if not ref:
+        raise ValidationError("empty decision reference", hint="give an id like D-017 or a slug")
+    wanted = _number(ref)
+    for d in decisions:
+        if d.id == ref or (wanted is not None and _number(d.id) == wanted):
+            return d
+    bare = ref.removeprefix(PLACEHOLDER_PREFIX)
+    exact = [d for d in decisions if d.slug == bare]
+    if len(exact) == 1:
+        return exact[0]
+    matches = exact or [d for d in decisions if d.slug.startswith(bare)]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise ConflictError(
+            f"decision reference {ref!r} is ambiguous",
+            hint="matches: " + ", ".join(f"{d.id} ({d.slug})" for d in matches[:8]),
+        )
+    raise NotFound(f"no decision {ref!r}", hint="`govkit decision list` shows them")
+
+
+def find_decision(ws: Workspace, ref: str) -> Decision:
+    """Load the decisions and resolve REF."""
+    return resolve_ref(load_decisions(ws), ref)
+
+
+def _taken_numbers(ws: Workspace) -> set[int]:
+    """D-numbers used by any file: by its name or its front matter, parseable or not."""
+    taken: set[int] = set()
+    if not ws.decisions_dir.is_dir():
+        return taken
+    for path in iter_decision_files(ws):
+        m = _NUMBER.match(path.name)
+        if m:
+            taken.add(int(m.group(1)))
+        try:
+            number = _number(load_decision(path).id)
+        except GovkitError:
+            continue  # a broken file still reserves the number in its name
+        if number is not None:
+            taken.add(number)
+    return taken
+
+
+def next_decision_id(ws: Workspace) -> str:
+    """One more than the highest D-number in use, as D-NNN."""
+    return f"D-{max(_taken_numbers(ws), default=0) + 1:03d}"
+
+
+def check_move(decision: Decision, target: str) -> None:
+    """Raise TransitionError unless the decision lifecycle allows status -> target."""
+    allowed = TRANSITIONS.get(decision.status, ())
+    if target not in allowed:
+        tail = f"allowed: {', '.join(allowed)}" if allowed else f"{decision.status} is final"
+        raise TransitionError(
+            f"cannot move {decision.id} from {decision.status} to {target}; {tail}"
+        )
+
+
+def _today() -> str:
+    return rfc3339()[:10]
+
+
+def new_decision(
+    ws: Workspace,
+    title: str,
+    *,
+    context: str = "",
+    decision: str = "",
+    consequences: str = "",
+    deciders: tuple[str, ...] = (),
+    tags: tuple[str, ...] = (),
+    slug: str | None = None,
+) -> Decision:
+    """Create a proposed decision with a placeholder id (proposed-<slug>); no number yet."""
+    if not title.strip():
+        raise ValidationError("a decision needs a title")
+    if slug is not None and slugify(slug) != slug:
+        raise ValidationError(
+            f"slug {slug!r} is not a slug",
+            hint=f"lowercase words joined by '-', e.g. {slugify(slug)}",
+        )
+    base = slug or slugify(title)
+    with ws.lock():
+        # Slugs from file names, so one broken file does not block proposing another.
+        slugs = {_slug_of(p) for p in iter_decision_files(ws)}
+        n = 1
+        slug = base
+        # Another branch may add the same slug; the suffix keeps this one distinct here.
+        while slug in slugs:
+            n += 1
+            slug = f"{base}-{n}"
+        placeholder = f"{PLACEHOLDER_PREFIX}{slug}"
+        record = Decision(
+            id=placeholder,
+            slug=slug,
+            title=title.strip(),
+            status="proposed",
+            date=_today(),
+            deciders=deciders,
+            tags=tags,
+            body=default_body(title.strip(), placeholder, context, decision, consequences),
+        )
+        path = save_decision(ws, record)
+        return load_decision(path)
+
+
+def _slug_of(path: Path) -> str:
+    m = re.match(r"^D-\d+-?(.*)$", path.stem)
+    return m.group(1) if m else path.stem.removeprefix(PLACEHOLDER_PREFIX)
+
+
+def _reference_pattern(placeholder: str) -> re.Pattern[str]:
+    # `proposed-foo` but not `proposed-foo-2` or `xproposed-foo`.
+    return re.compile(rf"(?<![A-Za-z0-9_-]){re.escape(placeholder)}(?![A-Za-z0-9_]|-[A-Za-z0-9])")
+
+
+def _replace_reference(text: str, placeholder: str, new_id: str, slug: str) -> str:
+    text = text.replace(f"{placeholder}.md", f"{new_id}-{slug}.md")
+    return _reference_pattern(placeholder).sub(new_id, text)
+
+
+def rewrite_references(ws: Workspace, placeholder: str, new_id: str, slug: str) -> list[Path]:
+    """Replace a placeholder id in every decision and record file; return the files changed."""
+    changed = []
+    candidates = [*ws.decisions_dir.rglob("*.md"), *ws.records_dir.rglob("*.yaml")]
+    for path in candidates:
+        if path.name.startswith("."):
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if placeholder not in text:
+            continue
+        new_text = _replace_reference(text, placeholder, new_id, slug)
+        if new_text != text:
+            atomic_write_text(path, new_text)
+            changed.append(path)
+    return changed
+
+
+def accept_decision(ws: Workspace, ref: str, *, decision_id: str | None = None) -> Decision:
+    """Accept a proposed decision: give it the next D-NNN (or `decision_id`) and rename it."""
+    with ws.lock():
+        d = resolve_ref(load_decisions(ws, skip_broken=True), ref)
+        check_move(d, "accepted")
+        if decision_id is None:
+            decision_id = next_decision_id(ws)
+        else:
+            check_id("decision", decision_id)
+            number = _number(decision_id)
+            if number in _taken_numbers(ws):
+                raise ConflictError(
+                    f"{decision_id} is already taken",
+                    hint=f"the next free id is {next_decision_id(ws)}",
+                )
+        old_path, placeholder = d.path, d.id
+        accepted = replace(
+            d,
+            id=decision_id,
+            status="accepted",
+            date=_today(),
+            body=_replace_reference(d.body, placeholder, decision_id, d.slug),
+        )
+        path = save_decision(ws, accepted, old_path=old_path)
+        if d.numbered is False:
+            rewrite_references(ws, placeholder, decision_id, d.slug)
+        return load_decision(path)
+
+
+def _set_status(ws: Workspace, ref: str, target: str) -> Decision:
+    with ws.lock():
+        d = find_decision(ws, ref)
+        check_move(d, target)
+        path = save_decision(ws, replace(d, status=target, date=_today()), old_path=d.path)
+        return load_decision(path)
+
+
+def reject_decision(ws: Workspace, ref: str) -> Decision:
+    """Reject a proposed decision (it keeps its placeholder id)."""
+    return _set_status(ws, ref, "rejected")
+
+
+def deprecate_decision(ws: Workspace, ref: str) -> Decision:
+    """Deprecate an accepted decision."""
+    return _set_status(ws, ref, "deprecated")
+
+
+def supersede_decision(ws: Workspace, old_ref: str, new_ref: str) -> tuple[Decision, Decision]:
+    """OLD is superseded by NEW (accepted): both files say so."""
+    with ws.lock():
+        decisions = load_decisions(ws)
+        old, new = resolve_ref(decisions, old_ref), resolve_ref(decisions, new_ref)
+        if old.id == new.id:
+            raise ValidationError(f"{old.id} cannot supersede itself")
+        if new.status != "accepted":
+            raise TransitionError(
+                f"{new.id} is {new.status}: only an accepted decision can supersede another",
+                hint=f"accept it first: govkit decision accept {new.slug}",
+            )
+        check_move(old, "superseded")
+        old_after = replace(
+            old,
+            status="superseded",
+            date=_today(),
+            superseded_by=_append(old.superseded_by, new.id),
+        )
+        new_after = replace(new, supersedes=_append(new.supersedes, old.id))
+        old_path = save_decision(ws, old_after, old_path=old.path)
+        new_path = save_decision(ws, new_after, old_path=new.path)
+        return load_decision(old_path), load_decision(new_path)
+
+
+def _append(items: tuple[str, ...], value: str) -> tuple[str, ...]:
+    return items if value in items else (*items, value)
+
+
+def decision_data(ws: Workspace, d: Decision) -> dict[str, Any]:
+    """The JSON shape of a decision."""
+    return {
+        "id": d.id,
+        "slug": d.slug,
+        "title": d.title,
+        "status": d.status,
+        "date": d.date,
+        "deciders": list(d.deciders),
+        "tags": list(d.tags),
+        "supersedes": list(d.supersedes),
+        "superseded_by": list(d.superseded_by),
+        "imported": d.imported,
+        "extra": d.extra,
+        "path": ws.rel(d.path) if d.path else None,
+        "context": d.section("Context"),
+        "decision": d.section("Decision"),
+        "consequences": d.section("Consequences"),
+    }

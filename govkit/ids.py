@@ -41,7 +41,7 @@ def check_safe_id(value: str, *, what: str = "id") -> str:
         raise ValidationError(f"{what} is empty")
     if len(value) > MAX_ID_LENGTH:
         raise ValidationError(f"{what} {value[:20]!r}… is longer than {MAX_ID_LENGTH} characters")
-    if ".." in value or "/" in value or "\\" in value or not _SAFE.match(value):
+    if ".." in value or "/" in value or "\\" in value or not _SAFE.fullmatch(value):
         raise ValidationError(
             f"{what} {value!r} is not a valid id",
             hint="use letters, digits, '.', '_' and '-' only, starting with a letter or digit",
@@ -53,7 +53,7 @@ def check_id(kind: str, value: str) -> str:
     """Validate an id against its kind's scheme."""
     check_safe_id(value, what=f"{kind} id")
     pattern = ID_PATTERNS.get(kind)
-    if pattern is not None and not pattern.match(value):
+    if pattern is not None and not pattern.fullmatch(value):
         raise ValidationError(
             f"{kind} id {value!r} does not follow the scheme",
             hint=f"{kind} ids look like {ID_EXAMPLES[kind]}",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,13 +18,26 @@ from govkit.errors import LockTimeout
 
 DEFAULT_LOCK_TIMEOUT = 60.0
 
+# Locks this thread already holds (resolved path -> depth): a core function that
+# takes the workspace lock can be called by code that holds it already.
+_held = threading.local()
+
 
 @contextmanager
 def file_lock(
     path: Path, *, timeout: float = DEFAULT_LOCK_TIMEOUT, what: str = "lock"
 ) -> Iterator[None]:
-    """Hold an exclusive flock on `path` for the duration of the block."""
+    """Hold an exclusive flock on `path` for the duration of the block (reentrant per thread)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    held: dict[str, int] = _held.__dict__.setdefault("depth", {})
+    key = str(path.resolve())
+    if held.get(key):
+        held[key] += 1
+        try:
+            yield
+        finally:
+            held[key] -= 1
+        return
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         deadline = time.monotonic() + timeout
@@ -44,9 +58,11 @@ def file_lock(
                 delay = min(delay * 2, 0.1)
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"pid {os.getpid()}\n".encode(), 0)
+        held[key] = 1
         try:
             yield
         finally:
+            held.pop(key, None)
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)

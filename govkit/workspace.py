@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -82,13 +83,14 @@ class Workspace:
             yield
 
     @contextmanager
-    def edit_config(self) -> Iterator[Any]:
+    def edit_config(self, *, locked: bool = False) -> Iterator[Any]:
         """Load govkit.yaml round-trip under the lock, yield it, validate and write it back.
 
         The caller mutates the yielded mapping; nothing is written if the block raises
-        or if the result does not validate.
+        or if the result does not validate. `locked=True`: the caller already holds
+        `lock()` (flock is not re-entrant across file descriptions).
         """
-        with self.lock():
+        with contextlib.nullcontext() if locked else self.lock():
             data = yamlio.load_round_trip(self.config_path)
             if data is None:
                 data = yamlio.new_map()
@@ -100,6 +102,12 @@ class Workspace:
 
     def rel(self, path: Path) -> str:
         """Path relative to the workspace root, with forward slashes."""
+        # Fast path without resolve() (a syscall per component): paths built from root.
+        if ".." not in path.parts:
+            try:
+                return path.relative_to(self.root).as_posix()
+            except ValueError:
+                pass
         try:
             return path.resolve().relative_to(self.root.resolve()).as_posix()
         except ValueError:

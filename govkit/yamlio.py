@@ -14,6 +14,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from govkit.atomic import atomic_write_text
 from govkit.errors import ValidationError
@@ -27,8 +28,15 @@ def _round_trip() -> YAML:
     return yaml
 
 
+_SAFE: list[YAML] = []
+
+
 def _safe() -> YAML:
-    return YAML(typ="safe", pure=False)
+    # Building a YAML object costs more than loading a small record: make one, reuse it.
+    # pure=False picks the libyaml-based C parser (ruamel.yaml.clib) when installed.
+    if not _SAFE:
+        _SAFE.append(YAML(typ="safe", pure=False))
+    return _SAFE[0]
 
 
 def _error(exc: YAMLError, path: Path | None) -> ValidationError:
@@ -109,6 +117,19 @@ def to_plain(data: Any) -> Any:
     if isinstance(data, list):
         return [to_plain(v) for v in data]
     return data
+
+
+# Unicode line breaks that ruamel writes raw inside plain/single-quoted scalars,
+# where a loader folds them; only double quotes escape them faithfully.
+_RAW_BREAKS = frozenset("\x85\u2028\u2029")
+
+
+def text_scalar(value: str) -> str:
+    """`value` styled so that dumping and loading it gives back exactly `value`."""
+    if _RAW_BREAKS.intersection(value):
+        quoted: str = DoubleQuotedScalarString(value)
+        return quoted
+    return value
 
 
 def new_map(items: dict[str, Any] | None = None) -> CommentedMap:

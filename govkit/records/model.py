@@ -6,7 +6,8 @@ The YAML file of a record holds the fields below by these names (snake_case);
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import functools
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -42,6 +43,8 @@ LIFECYCLES: dict[str, tuple[tuple[str, ...], dict[str, tuple[str, ...]], str]] =
 }
 
 READINESS = ("low", "medium", "high")
+# Fields every kind has, maintained by govkit rather than edited by flags.
+COMMON_FIELDS = ("id", "status", "created", "updated", "history", "imported", "path")
 PLURALS = {
     "milestone": "milestones",
     "task": "tasks",
@@ -145,6 +148,25 @@ KIND_CLASSES: dict[str, type[Record]] = {
 }
 
 
+@functools.cache
+def _kind_fields(kind: str) -> tuple[tuple[str, bool], ...]:
+    return tuple(
+        (f.name, str(f.type).startswith("tuple"))
+        for f in fields(KIND_CLASSES[kind])
+        if f.name not in COMMON_FIELDS
+    )
+
+
+def kind_fields(kind: str) -> dict[str, bool]:
+    """The editable fields of a kind, in file order: name -> is it a list of ids/refs."""
+    return dict(_kind_fields(kind))
+
+
+def allowed_moves(kind: str, status: str) -> tuple[str, ...]:
+    """Statuses a record of `kind` may move to from `status`."""
+    return LIFECYCLES[kind][1].get(status, ())
+
+
 @dataclass(frozen=True)
 class QueueItem:
     """One row of the ordered priority queue (records/queue.yaml)."""
@@ -155,17 +177,17 @@ class QueueItem:
 
 
 def record_to_dict(record: Record) -> dict[str, Any]:
-    """The YAML mapping of a record (no kind, no path)."""
-    from dataclasses import fields
-
-    out: dict[str, Any] = {}
-    for f in fields(record):
-        if f.name == "path":
-            continue
-        value = getattr(record, f.name)
-        if f.name == "history":
-            value = [{k: v for k, v in vars(t).items() if v not in (False, "")} for t in value]
-        elif isinstance(value, tuple):
-            value = list(value)
-        out[f.name] = value
+    """The YAML mapping of a record (no kind, no path): id, its fields, then bookkeeping."""
+    out: dict[str, Any] = {"id": record.id}
+    for name in kind_fields(record.kind):
+        value = getattr(record, name)
+        out[name] = list(value) if isinstance(value, tuple) else value
+    out["status"] = record.status
+    out["imported"] = record.imported
+    out["created"] = record.created
+    out["updated"] = record.updated
+    out["history"] = [
+        {k: v for k, v in vars(t).items() if v is not None and v not in (False, "")}
+        for t in record.history
+    ]
     return out

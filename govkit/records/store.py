@@ -6,6 +6,8 @@ write is atomic and happens under the workspace lock (callers hold it).
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -14,15 +16,18 @@ from typing import Any
 from govkit import yamlio
 from govkit.errors import NotFound, ValidationError
 from govkit.ids import check_id, id_sort_key
+from govkit.records.cache import ParseCache
 from govkit.records.model import (
     KIND_CLASSES,
     LIFECYCLES,
     PLURALS,
+    READINESS,
     QueueItem,
     Record,
     Transition,
     record_to_dict,
 )
+from govkit.timeutil import rfc3339
 from govkit.workspace import Workspace
 
 
@@ -32,74 +37,184 @@ def record_path(ws: Workspace, kind: str, record_id: str) -> Path:
     return ws.records_dir / PLURALS[kind] / f"{record_id}.yaml"
 
 
-def record_from_mapping(kind: str, data: Any, path: Path) -> Record:
-    """Validate a loaded YAML mapping into the kind's dataclass; errors name file and field."""
-    cls = KIND_CLASSES[kind]
+@dataclass(frozen=True)
+class FieldProblem:
+    """One thing wrong with a record mapping: the field it is in, and how to fix it."""
+
+    field: str | None  # None: the record as a whole
+    message: str
+    hint: str | None = None
+    code: str = "schema"
+
+
+_SHAPES: dict[str, dict[str, str]] = {}
+
+
+def _shapes(kind: str) -> dict[str, str]:
+    """field name -> 'text' | 'list' | 'bool' | 'history' for a kind (computed once)."""
+    shapes = _SHAPES.get(kind)
+    if shapes is None:
+        shapes = {}
+        for f in fields(KIND_CLASSES[kind]):
+            if f.name == "path":
+                continue
+            if f.name == "history":
+                shapes[f.name] = "history"
+            elif str(f.type).startswith("tuple"):
+                shapes[f.name] = "list"
+            elif f.type == "bool":
+                shapes[f.name] = "bool"
+            else:
+                shapes[f.name] = "text"
+        _SHAPES[kind] = shapes
+    return shapes
+
+
+def validate_mapping(kind: str, data: Any) -> tuple[dict[str, Any], list[FieldProblem]]:
+    """Typed field values of a loaded record, and every problem found (not just the first)."""
     if not isinstance(data, dict):
-        raise ValidationError(f"a {kind} record must be a YAML mapping", path=path, line=1)
-    known = {f.name for f in fields(cls)} - {"path"}
+        return {}, [FieldProblem(None, f"a {kind} record must be a YAML mapping")]
+    problems: list[FieldProblem] = []
     values: dict[str, Any] = {}
-    for f in fields(cls):
-        if f.name == "path" or f.name not in data:
+    shapes = _shapes(kind)
+    for name, shape in shapes.items():
+        if name not in data:
             continue
-        raw = data[f.name]
-        line = yamlio.key_line(data, f.name)
-        if f.name == "history":
-            values[f.name] = _history(raw, path, line)
-        elif str(f.type).startswith("tuple"):
-            if raw is None:
-                raw = []
-            if isinstance(raw, str):
-                raw = [raw]
-            if not isinstance(raw, list) or not all(isinstance(x, str | int) for x in raw):
-                raise ValidationError(
-                    f"field {f.name!r} must be a list of strings", path=path, line=line
-                )
-            values[f.name] = tuple(str(x) for x in raw)
-        elif f.type in ("bool",):
-            if not isinstance(raw, bool):
-                raise ValidationError(
-                    f"field {f.name!r} must be true or false", path=path, line=line
-                )
-            values[f.name] = raw
+        raw = data[name]
+        if shape == "text" and type(raw) is str:  # the common case, first
+            values[name] = raw
+        elif shape == "history":
+            try:
+                values[name] = _history(raw)
+            except ValueError as exc:
+                problems.append(FieldProblem(name, str(exc)))
+        elif shape == "list":
+            items = _strings(raw)
+            if items is None:
+                problems.append(FieldProblem(name, f"field {name!r} must be a list of ids"))
+            else:
+                values[name] = items
+        elif shape == "bool":
+            if isinstance(raw, bool):
+                values[name] = raw
+            else:
+                problems.append(FieldProblem(name, f"field {name!r} must be true or false"))
         else:
-            if raw is None:
-                raw = ""
-            if not isinstance(raw, str | int | float) or isinstance(raw, bool):
-                raise ValidationError(
-                    f"field {f.name!r} must be text, not {type(raw).__name__}", path=path, line=line
+            text = _text(raw)
+            if text is None:
+                problems.append(
+                    FieldProblem(name, f"field {name!r} must be text, not {type(raw).__name__}")
                 )
-            values[f.name] = str(raw)
-    unknown = sorted(set(map(str, data)) - known)
-    if unknown:
-        raise ValidationError(
-            f"unknown field {unknown[0]!r} in {kind} record",
-            path=path,
-            line=yamlio.key_line(data, unknown[0]),
-            hint=f"known fields: {', '.join(sorted(known))}",
-        )
+            else:
+                values[name] = text
+    names = shapes.keys()
+    for key in data:
+        if str(key) not in names:
+            problems.append(
+                FieldProblem(
+                    str(key),
+                    f"unknown field {str(key)!r} in {kind} record",
+                    hint=f"known fields: {', '.join(sorted(names))}",
+                )
+            )
     if "id" not in values:
-        raise ValidationError(f"{kind} record has no id", path=path, line=1)
+        if "id" not in data:
+            problems.append(FieldProblem(None, f"{kind} record has no id", hint="add `id: ...`"))
+    else:
+        try:
+            check_id(kind, values["id"])
+        except ValidationError as exc:
+            problems.append(FieldProblem("id", exc.message, exc.hint, code="bad-id"))
+    statuses = LIFECYCLES[kind][0]
     if "status" not in values:
         values["status"] = LIFECYCLES[kind][2]
-    return cls(path=path, **values)
+    elif values["status"] not in statuses:
+        problems.append(
+            FieldProblem(
+                "status",
+                f"unknown {kind} status {values['status']!r}",
+                hint=f"one of: {', '.join(statuses)}",
+                code="unknown-status",
+            )
+        )
+    if kind == "consumer" and "readiness" in values:
+        readiness = values["readiness"].lower()
+        if readiness not in READINESS:
+            problems.append(
+                FieldProblem(
+                    "readiness",
+                    f"readiness {values['readiness']!r} is not one of {', '.join(READINESS)}",
+                )
+            )
+        values["readiness"] = readiness
+    return values, problems
 
 
-def _history(raw: Any, path: Path, line: int | None) -> tuple[Transition, ...]:
+def record_from_mapping(kind: str, data: Any, path: Path) -> Record:
+    """Validate a loaded YAML mapping into the kind's dataclass; errors name file, line and field."""
+    values, problems = validate_mapping(kind, data)
+    if problems:
+        first = problems[0]
+        raise ValidationError(
+            first.message,
+            path=path,
+            line=field_line(path, first.field),
+            hint=first.hint,
+        )
+    return KIND_CLASSES[kind](path=path, **values)
+
+
+def field_line(path: Path, field_name: str | None) -> int | None:
+    """1-based line of a top-level key in a YAML file (1 for the record as a whole)."""
+    if field_name is None:
+        return 1
+    try:
+        return yamlio.key_line(yamlio.load_round_trip(path), field_name)
+    except ValidationError:
+        return None
+
+
+def _text(raw: Any) -> str | None:
+    if raw is None:
+        return ""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, str | int | float):
+        return str(raw)
+    if isinstance(raw, dt.datetime):
+        # An unquoted timestamp in a hand-written file: keep it as RFC 3339 text.
+        return rfc3339(raw if raw.tzinfo else raw.replace(tzinfo=dt.UTC))
+    if isinstance(raw, dt.date):
+        return raw.isoformat()
+    return None
+
+
+def _strings(raw: Any) -> tuple[str, ...] | None:
+    if raw is None:
+        return ()
+    if isinstance(raw, str):
+        return tuple(s.strip() for s in raw.split(",") if s.strip())
+    if isinstance(raw, list) and all(
+        isinstance(x, str | int) and not isinstance(x, bool) for x in raw
+    ):
+        return tuple(str(x) for x in raw)
+    return None
+
+
+def _history(raw: Any) -> tuple[Transition, ...]:
     if raw is None:
         return ()
     if not isinstance(raw, list):
-        raise ValidationError("field 'history' must be a list", path=path, line=line)
+        raise ValueError("field 'history' must be a list")
     out = []
     for item in raw:
         if not isinstance(item, dict) or "to_status" not in item:
-            raise ValidationError(
-                "each history entry needs at least to_status and at", path=path, line=line
-            )
+            raise ValueError("each history entry needs at least to_status and at")
+        from_status = item.get("from_status")
         out.append(
             Transition(
-                at=str(item.get("at", "")),
-                from_status=item.get("from_status"),
+                at=_text(item.get("at")) or "",
+                from_status=None if from_status is None else str(from_status),
                 to_status=str(item["to_status"]),
                 forced=bool(item.get("forced", False)),
                 note=str(item.get("note", "")),
@@ -117,16 +232,31 @@ def load_record(ws: Workspace, kind: str, record_id: str) -> Record:
 
 
 def iter_record_files(ws: Workspace, kind: str) -> Iterator[Path]:
-    """Every record file of a kind, sorted by id."""
+    """Every record file of a kind, sorted by id (dot files such as temp files excluded)."""
     directory = ws.records_dir / PLURALS[kind]
-    if not directory.is_dir():
+    try:
+        entries = [
+            e.name
+            for e in os.scandir(directory)
+            if e.name.endswith(".yaml") and not e.name.startswith(".")
+        ]
+    except (FileNotFoundError, NotADirectoryError):
         return iter(())
-    return iter(sorted(directory.glob("*.yaml"), key=lambda p: id_sort_key(p.stem)))
+    entries.sort(key=lambda name: id_sort_key(name[:-5]))
+    return (directory / name for name in entries)
+
+
+def parse_cache(ws: Workspace, kind: str) -> ParseCache:
+    """The parse cache of one kind's record files (see govkit.records.cache)."""
+    return ParseCache(ws.state_dir, PLURALS[kind])
 
 
 def load_kind(ws: Workspace, kind: str) -> list[Record]:
     """All records of one kind, sorted by id."""
-    return [record_from_mapping(kind, yamlio.load_plain(p), p) for p in iter_record_files(ws, kind)]
+    cache = parse_cache(ws, kind)
+    records = [record_from_mapping(kind, cache.load(p), p) for p in iter_record_files(ws, kind)]
+    cache.save(prune=True)
+    return records
 
 
 @dataclass(frozen=True)
@@ -166,6 +296,8 @@ def save_record(ws: Workspace, record: Record) -> Path:
     for key, value in new.items():
         if _is_empty(value) and key not in data:
             continue
+        if isinstance(value, str):
+            value = yamlio.text_scalar(value)
         if data.get(key) != value:
             data[key] = value
     yamlio.write(path, data)

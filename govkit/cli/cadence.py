@@ -1,0 +1,89 @@
+"""govkit cadence run | show."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from typing import Any
+
+import click
+
+from govkit.cli.output import emit_json, json_option
+from govkit.errors import GovkitError
+
+
+def _progress(message: str) -> None:
+    if sys.stderr.isatty():
+        click.echo(message, err=True)
+
+
+def _runner(ws: Any, tuple_name: str, quiet: bool) -> Any:
+    """The gate runner bound to the cadence tuple."""
+    from govkit.runner import run_gate
+
+    def run(gate_id: str) -> Any:
+        return run_gate(ws, gate_id, tuple_name=tuple_name, on_event=None if quiet else _progress)
+
+    return run
+
+
+@click.group()
+def cadence() -> None:
+    """The weekly cadence packet: evidence/packets/<YYYY-Www>.md and .json."""
+
+
+@cadence.command()
+@click.option("--week", metavar="YYYY-Www", help="The ISO week (default: this week).")
+@click.option("--no-run", is_flag=True, help="Use the runs already recorded in that week.")
+@json_option
+@click.pass_obj
+def run(obj: Any, week: str | None, no_run: bool, as_json: bool) -> None:
+    """Run the weekly gates on the cadence tuple and write that week's packet.
+
+    Exits 1 when a weekly gate has no claim-grade pass in the week.
+    Running a week again replaces its packet.
+    """
+    from govkit.render.cadence import write_packet
+    from govkit.render.sources import load_sources
+    from govkit.timeutil import iso_week, utc_now
+
+    ws = obj.workspace()
+    this_week = iso_week(utc_now())
+    week = week or this_week
+    if week != this_week and not no_run:
+        raise GovkitError(
+            f"{week} is not this week ({this_week}): runs made now belong to {this_week}",
+            hint="add --no-run to build that week's packet from its recorded runs",
+        )
+    src = load_sources(ws)
+    runner = None if no_run else _runner(ws, ws.config.cadence.tuple_name, as_json)
+    with ws.lock():
+        packet, md, js = write_packet(src, week, runner=runner)
+    if as_json:
+        emit_json(dataclasses.asdict(packet))
+    else:
+        for g in packet.gates:
+            grade = "" if g.claim_grade or g.outcome == "missing" else " (not claim-grade)"
+            click.echo(f"{g.id}: {g.outcome}{grade} ({g.counts})")
+        click.echo(f"wrote {ws.rel(md)} and {ws.rel(js)}")
+    if not packet.all_passed:
+        sys.exit(1)
+
+
+@cadence.command()
+@click.argument("week", required=False)
+@json_option
+@click.pass_obj
+def show(obj: Any, week: str | None, as_json: bool) -> None:
+    """Print the packet of WEEK (default: the newest packet)."""
+    from govkit.errors import NotFound
+    from govkit.render.cadence import latest_packet_week, packet_paths, week_bounds
+    from govkit.render.sources import load_sources
+
+    src = load_sources(obj.workspace())
+    week = week or latest_packet_week(src)
+    week_bounds(week)
+    md, js = packet_paths(src, week)
+    if not md.is_file():
+        raise NotFound(f"no packet for {week}", hint=f"govkit cadence run --week {week} --no-run")
+    click.echo((js if as_json else md).read_text(encoding="utf-8"), nl=False)

@@ -1,0 +1,133 @@
+"""govkit decision: MADR decision records with numbers assigned at acceptance."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from govkit import decisions as core
+from govkit.cli.output import emit_json, emit_table, json_option
+from govkit.records.ops import split_list
+
+
+def _done(obj: Any, verb: str, d: core.Decision) -> None:
+    where = obj.workspace().rel(d.path) if d.path else ""
+    click.echo(f"{verb} {d.id} [{d.status}] {d.title} ({where})")
+
+
+@click.group()
+def decision() -> None:
+    """Decision records: proposed -> accepted -> superseded/deprecated, or rejected.
+
+    REF is an id (D-017), a placeholder id (proposed-<slug>), a slug, or a
+    unique prefix of a slug.
+    """
+
+
+@decision.command("new")
+@click.argument("title")
+@click.option("--context", default="", help="Why a decision is needed.")
+@click.option("--decision", "decision_text", default="", help="What was decided.")
+@click.option("--consequences", default="", help="What becomes easier or harder.")
+@click.option("--deciders", multiple=True, help="Who decides (repeat, or a,b).")
+@click.option("--tags", multiple=True, help="Tags (repeat, or a,b).")
+@click.option("--slug", help="File-name slug (default: from the title).")
+@click.pass_obj
+def new(
+    obj: Any,
+    title: str,
+    context: str,
+    decision_text: str,
+    consequences: str,
+    deciders: tuple[str, ...],
+    tags: tuple[str, ...],
+    slug: str | None,
+) -> None:
+    """Propose a decision: decisions/proposed-<slug>.md, numbered when accepted."""
+    d = core.new_decision(
+        obj.workspace(),
+        title,
+        context=context,
+        decision=decision_text,
+        consequences=consequences,
+        deciders=split_list(deciders),
+        tags=split_list(tags),
+        slug=slug,
+    )
+    _done(obj, "proposed", d)
+
+
+@decision.command("accept")
+@click.argument("ref")
+@click.option("--id", "decision_id", help="Use this id (D-017) instead of the next free one.")
+@click.pass_obj
+def accept(obj: Any, ref: str, decision_id: str | None) -> None:
+    """Accept a proposed decision: assign D-NNN, rename, rewrite references."""
+    _done(obj, "accepted", core.accept_decision(obj.workspace(), ref, decision_id=decision_id))
+
+
+@decision.command("reject")
+@click.argument("ref")
+@click.pass_obj
+def reject(obj: Any, ref: str) -> None:
+    """Reject a proposed decision."""
+    _done(obj, "rejected", core.reject_decision(obj.workspace(), ref))
+
+
+@decision.command("deprecate")
+@click.argument("ref")
+@click.pass_obj
+def deprecate(obj: Any, ref: str) -> None:
+    """Deprecate an accepted decision."""
+    _done(obj, "deprecated", core.deprecate_decision(obj.workspace(), ref))
+
+
+@decision.command("supersede")
+@click.argument("old")
+@click.option("--by", "new", required=True, help="The accepted decision that replaces OLD.")
+@click.pass_obj
+def supersede(obj: Any, old: str, new: str) -> None:
+    """Mark OLD superseded by an accepted decision (written on both sides)."""
+    before, after = core.supersede_decision(obj.workspace(), old, new)
+    click.echo(f"{before.id} superseded by {after.id}")
+
+
+@decision.command("list")
+@click.option("--status", type=click.Choice(core.STATUSES), help="Only decisions with this status.")
+@json_option
+@click.pass_obj
+def list_(obj: Any, status: str | None, as_json: bool) -> None:
+    """List decisions: numbered ones by number, then proposals."""
+    ws = obj.workspace()
+    found = [d for d in core.load_decisions(ws) if status is None or d.status == status]
+    if as_json:
+        emit_json([core.decision_data(ws, d) for d in found])
+    else:
+        emit_table(
+            ["id", "status", "date", "title"], [[d.id, d.status, d.date, d.title] for d in found]
+        )
+
+
+@decision.command("show")
+@click.argument("ref")
+@json_option
+@click.pass_obj
+def show(obj: Any, ref: str, as_json: bool) -> None:
+    """Show one decision."""
+    ws = obj.workspace()
+    d = core.find_decision(ws, ref)
+    if as_json:
+        emit_json({**core.decision_data(ws, d), "body": d.body})
+        return
+    click.echo(f"{d.id}: {d.title}  [{d.status}]  {d.date}")
+    for label, values in (
+        ("deciders", d.deciders),
+        ("tags", d.tags),
+        ("supersedes", d.supersedes),
+        ("superseded by", d.superseded_by),
+    ):
+        if values:
+            click.echo(f"{label}: {', '.join(values)}")
+    click.echo(f"file: {ws.rel(d.path) if d.path else ''}\n")
+    click.echo(d.body.rstrip())

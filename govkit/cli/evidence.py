@@ -1,0 +1,132 @@
+"""govkit evidence: list, show and verify the recorded runs."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from govkit.cli import AppContext
+from govkit.cli.output import emit_json, emit_table, json_option
+
+OUTCOMES = ["pass", "fail", "timeout", "oom", "error", "refused", "interrupted"]
+
+
+@click.group()
+def evidence() -> None:
+    """Evidence records of runs and the hash-chained ledger."""
+
+
+@evidence.command("list")
+@click.option("--gate", "gate_id", default=None, help="Only runs of this gate.")
+@click.option("--outcome", type=click.Choice(OUTCOMES), default=None, help="Only this outcome.")
+@click.option("--limit", type=int, default=50, show_default=True, help="Newest N runs (0: all).")
+@json_option
+@click.pass_obj
+def list_(
+    obj: AppContext, gate_id: str | None, outcome: str | None, limit: int, as_json: bool
+) -> None:
+    """List runs from the ledger, newest first."""
+    from dataclasses import asdict
+    from itertools import islice
+
+    from govkit.evidence.store import iter_ledger_newest_first
+
+    matching = (
+        e
+        for e in iter_ledger_newest_first(obj.workspace())
+        if (gate_id is None or e.gate_id == gate_id) and (outcome is None or e.outcome == outcome)
+    )
+    entries = list(islice(matching, limit) if limit > 0 else matching)
+    if as_json:
+        emit_json([asdict(e) for e in entries])
+        return
+    rows = [
+        (
+            e.run_id,
+            e.gate_id,
+            e.outcome,
+            _counts(e.counts),
+            (e.commit or "")[:12],
+            e.tuple_name or "-",
+            "yes" if e.claim_grade else "no",
+        )
+        for e in entries
+    ]
+    emit_table(["run", "gate", "outcome", "counts", "commit", "tuple", "claim-grade"], rows)
+
+
+def _counts(counts: dict[str, int] | None) -> str:
+    from govkit.evidence.record import Counts
+
+    return Counts(**counts).summary() if counts else "-"
+
+
+@evidence.command("show")
+@click.argument("run")
+@json_option
+@click.pass_obj
+def show(obj: AppContext, run: str, as_json: bool) -> None:
+    """Show one run's record (RUN: run id, unique prefix, or path)."""
+    import json
+
+    from govkit.evidence.store import find_run
+
+    ws = obj.workspace()
+    path = find_run(ws, run)
+    from govkit.evidence.record import EvidenceRecord
+
+    rec = EvidenceRecord.load(path)
+    if as_json:
+        emit_json({**json.loads(rec.to_json()), "path": ws.rel(path)})
+        return
+    pins = ", ".join(f"{p.name}@{p.commit[:12]}{'+dirty' if p.dirty else ''}" for p in rec.repos)
+    lines = [
+        ("run", rec.run_id),
+        ("gate", f"{rec.gate_id} (hash {str(rec.gate_hash)[:12]})"),
+        ("outcome", rec.outcome.value + (f" — {rec.message}" if rec.message else "")),
+        ("counts", rec.counts.summary() if rec.counts else "-"),
+        ("tuple", f"{rec.tuple_name or '-'}: {pins or '-'}"),
+        (
+            "claim-grade",
+            "yes" if rec.claim_grade else "no: " + "; ".join(rec.not_claim_grade_because),
+        ),
+        ("command", " ".join(rec.argv) + (" (shell)" if rec.shell else "")),
+        ("cwd", rec.cwd),
+        ("started", rec.started_at),
+        ("duration", f"{rec.duration_s:.3f}s"),
+        ("exit", f"{rec.exit_code}" + (f" signal {rec.signal}" if rec.signal else "")),
+        ("peak rss", str(rec.peak_rss_bytes or "-")),
+        ("record", ws.rel(path)),
+    ]
+    lines += [
+        (f"log {k}", f"{v.path} sha256:{v.sha256[:16]} {v.size}B") for k, v in rec.logs.items()
+    ]
+    lines += [("artifact", f"{a.path} sha256:{a.sha256[:16]} {a.size}B") for a in rec.artifacts]
+    for key, value in lines:
+        click.echo(f"{key + ':':13} {value}")
+
+
+@evidence.command("verify")
+@json_option
+@click.pass_obj
+def verify(obj: AppContext, as_json: bool) -> None:
+    """Check the ledger hash chain and every record's hash; exit 1 on any problem."""
+    from govkit.evidence.integrity import verify_evidence
+
+    ws = obj.workspace()
+    problems = verify_evidence(ws)
+    if as_json:
+        emit_json(
+            {
+                "ok": not problems,
+                "problems": [{"line": p.line, "message": p.message} for p in problems],
+            }
+        )
+    else:
+        for p in problems:
+            click.echo(f"{ws.rel(ws.ledger_path)}:{p.line}: {p.message}")
+        if not problems:
+            click.echo("evidence ok: ledger chain and record hashes verified")
+    if problems:
+        sys.exit(1)

@@ -1,0 +1,249 @@
+"""govkit gate: define gates and run them in clean clones."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import click
+
+from govkit.cli import AppContext
+from govkit.cli.output import emit_json, emit_table, json_option
+
+
+@click.group()
+def gate() -> None:
+    """Validation gates: define them, run them in clean clones."""
+
+
+@gate.command("add", context_settings={"ignore_unknown_options": False})
+@click.argument("gate_id", metavar="ID")
+@click.argument("command", nargs=-1, required=True, metavar="-- CMD ARGS…")
+@click.option("--title", required=True, help="What the gate proves, in a few words.")
+@click.option("--repo", required=True, help="Working repo: the command runs in its clone.")
+@click.option("--also", default="", help="Other repos cloned beside it, comma-separated.")
+@click.option(
+    "--tuple", "tuple_name", default="canonical", show_default=True, help="Default tuple."
+)
+@click.option(
+    "--parser",
+    type=click.Choice(["pytest", "junit", "cargo", "go-json", "exit-code", "metrics-json"]),
+    default="exit-code",
+    show_default=True,
+    help="How to read the result (the exit code always decides pass/fail).",
+)
+@click.option(
+    "--timeout", default="30m", show_default=True, help="Kill after this long (90s, 30m, 1h)."
+)
+@click.option("--heavy", is_flag=True, help="Take a heavy slot: one heavy command at a time.")
+@click.option("--mem", default=None, help="Memory need for admission (512M, 4G).")
+@click.option("--min-tests", type=int, default=None, help="Fail when fewer tests ran.")
+@click.option("--max-failures", type=int, default=0, show_default=True, help="Failures tolerated.")
+@click.option(
+    "--env", "env", multiple=True, metavar="K=V", help="Environment for the command (repeatable)."
+)
+@click.option(
+    "--artifact", "artifacts", multiple=True, metavar="GLOB", help="Files to keep (repeatable)."
+)
+@click.option(
+    "--weekly", is_flag=True, help="Part of `gate run --all --weekly` (the cadence packet)."
+)
+@click.option("--cwd", default="", help="Subdirectory of the working repo to run in.")
+@click.option("--shell", is_flag=True, help="Run CMD as one shell string (sh -c).")
+@click.option(
+    "--perf-baseline",
+    metavar="TUPLE",
+    default=None,
+    help="Perf gate: compare against this tuple, interleaved in the same run (metrics-json).",
+)
+@click.option(
+    "--perf-threshold",
+    type=float,
+    default=0.10,
+    show_default=True,
+    help="Perf gate: allowed median regression ratio (0.10 = 10%).",
+)
+@click.option(
+    "--perf-rounds", type=int, default=3, show_default=True, help="Perf gate: interleaved rounds."
+)
+@click.option(
+    "--perf-metric",
+    "perf_metrics",
+    multiple=True,
+    metavar="NAME=lower|higher",
+    help="Perf gate: a metric and which direction is better (repeatable; default all, lower).",
+)
+@click.pass_obj
+def add(obj: AppContext, /, gate_id: str, command: tuple[str, ...], **opts: Any) -> None:
+    """Define gate ID running CMD (everything after `--`) in a clean clone of --repo."""
+    from govkit.config import GateDef
+    from govkit.gates import add_gate
+    from govkit.units import parse_duration, parse_size
+
+    env = dict(_key_value(e) for e in opts["env"])
+    definition = GateDef(
+        id=gate_id,
+        title=opts["title"],
+        repo=opts["repo"],
+        also=tuple(r.strip() for r in opts["also"].split(",") if r.strip()),
+        tuple_name=opts["tuple_name"],
+        argv=() if opts["shell"] else command,
+        shell=" ".join(command) if opts["shell"] else None,
+        cwd=opts["cwd"],
+        env=env,
+        timeout=parse_duration(opts["timeout"], field="--timeout"),
+        heavy=opts["heavy"],
+        mem=parse_size(opts["mem"], field="--mem") if opts["mem"] else None,
+        parser=opts["parser"],
+        min_tests=opts["min_tests"],
+        max_failures=opts["max_failures"],
+        artifacts=tuple(opts["artifacts"]),
+        weekly=opts["weekly"],
+        perf=_perf_spec(opts),
+    )
+    added = add_gate(obj.workspace(), definition)
+    click.echo(f"added gate {added.id}: {added.title} (hash {added.definition_hash()[:12]})")
+
+
+def _perf_spec(opts: dict[str, Any]) -> Any:
+    from govkit.config import PerfSpec
+
+    if opts["perf_baseline"] is None:
+        if opts["perf_metrics"]:
+            raise click.UsageError("--perf-metric needs --perf-baseline")
+        return None
+    metrics = dict(_key_value(m, "--perf-metric") for m in opts["perf_metrics"])
+    for name, direction in metrics.items():
+        if direction not in ("lower", "higher"):
+            raise click.BadParameter(
+                f"{name}={direction}: say lower or higher", param_hint="--perf-metric"
+            )
+    return PerfSpec(
+        baseline=opts["perf_baseline"],
+        threshold=opts["perf_threshold"],
+        rounds=opts["perf_rounds"],
+        metrics=metrics,
+    )
+
+
+def _key_value(text: str, option: str = "--env") -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise click.BadParameter(f"{text!r} is not K=V", param_hint=option)
+    return key, value
+
+
+@gate.command("list")
+@json_option
+@click.pass_obj
+def list_(obj: AppContext, as_json: bool) -> None:
+    """List the gates."""
+    from govkit.gates import gate_to_dict
+    from govkit.ids import id_sort_key
+
+    gates = sorted(obj.workspace().config.gates.values(), key=lambda g: id_sort_key(g.id))
+    if as_json:
+        emit_json([gate_to_dict(g) for g in gates])
+        return
+    rows = [
+        (
+            g.id,
+            g.title,
+            ",".join(g.repos),
+            g.parser,
+            "heavy" if g.heavy else "",
+            "weekly" if g.weekly else "",
+        )
+        for g in gates
+    ]
+    emit_table(["gate", "title", "repos", "parser", "heavy", "weekly"], rows)
+
+
+@gate.command("show")
+@click.argument("gate_id", metavar="ID")
+@json_option
+@click.pass_obj
+def show(obj: AppContext, gate_id: str, as_json: bool) -> None:
+    """Show one gate's definition and its hash."""
+    from govkit.gates import gate_to_dict, get_gate
+
+    data = gate_to_dict(get_gate(obj.workspace(), gate_id))
+    if as_json:
+        emit_json(data)
+        return
+    for key, value in data.items():
+        if value in (None, (), [], {}, ""):
+            continue
+        click.echo(
+            f"{key}: {json.dumps(value) if isinstance(value, list | dict | tuple) else value}"
+        )
+
+
+@gate.command("run")
+@click.argument("gate_ids", nargs=-1, metavar="ID…")
+@click.option("--all", "run_all", is_flag=True, help="Run every gate.")
+@click.option("--weekly", is_flag=True, help="With --all: only the weekly gates.")
+@click.option(
+    "--tuple", "tuple_name", default=None, help="Run on this tuple instead of each gate's own."
+)
+@click.option(
+    "--worktree",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Use this working tree for the working repo (quick check; never claim-grade).",
+)
+@json_option
+@click.pass_obj
+def run(
+    obj: AppContext,
+    gate_ids: tuple[str, ...],
+    run_all: bool,
+    weekly: bool,
+    tuple_name: str | None,
+    worktree: Path | None,
+    as_json: bool,
+) -> None:
+    """Run gates in clean clones through safe-run and record the evidence.
+
+    Prints one line per run: gate, outcome, counts, repo@SHA, UTC start, record.
+    Exits 0 only when every gate passed.
+    """
+    from govkit.errors import EXIT_INTERRUPTED
+    from govkit.evidence.record import Outcome
+    from govkit.runner import GateRun, run_gates, selected_gates, summary_line
+
+    ws = obj.workspace()
+    if run_all == bool(gate_ids) or (weekly and not run_all):
+        raise click.UsageError("give gate ids, or --all [--weekly]")
+    ids = selected_gates(ws, weekly=weekly) if run_all else list(gate_ids)
+    if not ids:
+        raise click.UsageError("no gates to run" + (" (none is weekly)" if weekly else ""))
+    out = threading.Lock()
+
+    def progress(line: str) -> None:
+        with out:
+            click.secho(f"  … {line}", err=True, dim=True)
+
+    def done(result: GateRun) -> None:
+        if not as_json:
+            with out:
+                click.echo(summary_line(ws, result))
+
+    show_progress = not as_json and sys.stderr.isatty()
+    results = run_gates(
+        ws,
+        ids,
+        tuple_name=tuple_name,
+        worktree=worktree,
+        on_event=progress if show_progress else None,
+        on_done=done,
+    )
+    if as_json:
+        emit_json([{**json.loads(r.record.to_json()), "path": ws.rel(r.path)} for r in results])
+    if any(r.record.outcome is Outcome.INTERRUPTED for r in results):
+        sys.exit(EXIT_INTERRUPTED)
+    if not all(r.record.passed for r in results) or len(results) < len(ids):
+        sys.exit(1)

@@ -1,0 +1,238 @@
+"""govkit milestone|task|finding|blocker|resolution|consumer: one table, six command groups."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from govkit.cli.output import emit_json, emit_json_list, emit_table, json_option
+from govkit.records import ops
+from govkit.records.model import LIFECYCLES, Record, kind_fields
+
+# kind -> its flags: (flag, field, help). List fields take repeated flags and/or comma lists.
+FLAGS: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "milestone": (
+        ("--title", "title", "What the milestone delivers."),
+        ("--notes", "notes", "Notes shown on the milestone board."),
+    ),
+    "task": (
+        ("--milestone", "milestone", "Milestone id (default: M1 for a task id like M1-T03)."),
+        ("--title", "title", "What the task does."),
+        ("--evidence", "evidence", "Evidence refs: run ids or paths (repeat, or a,b)."),
+        ("--notes", "notes", "Free notes."),
+    ),
+    "finding": (
+        ("--title", "title", "The observed problem."),
+        ("--summary", "evidence_summary", "Evidence summary: what shows the problem or its fix."),
+        ("--milestone", "milestone", "Milestone id(s) in text, or free text like Program-wide."),
+        ("--resolved-by", "resolved_by", "Task ids that resolved it (repeat, or a,b)."),
+    ),
+    "blocker": (
+        ("--title", "title", "What blocks progress."),
+        ("--impact", "impact", "What happens while it stays."),
+        ("--exit-condition", "exit_condition", "What must be true to lift it."),
+        ("--resolution", "resolution", "How it was resolved."),
+    ),
+    "resolution": (
+        ("--summary", "summary", "What got resolved."),
+        ("--resolves", "resolves", "Ids of the records it resolves (repeat, or a,b)."),
+        ("--evidence", "evidence", "Evidence refs: run ids or paths (repeat, or a,b)."),
+    ),
+    "consumer": (
+        ("--coupling", "coupling", "Coupling type, e.g. 'hard runtime + vendoring'."),
+        ("--readiness", "readiness", "Readiness: low, medium or high."),
+        ("--risk", "risk", "Principal risk."),
+    ),
+}
+
+# kind -> fields shown as columns by `list` (after id and status)
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "milestone": ("title",),
+    "task": ("milestone", "title"),
+    "finding": ("milestone", "title"),
+    "blocker": ("title",),
+    "resolution": ("resolves", "summary"),
+    "consumer": ("readiness", "coupling"),
+}
+
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+
+def _field_options(kind: str) -> list[Decorator]:
+    lists = kind_fields(kind)
+    options: list[Decorator] = []
+    for flag, field_name, help_text in FLAGS[kind]:
+        if lists[field_name]:
+            options.append(click.option(flag, field_name, multiple=True, help=help_text))
+        else:
+            options.append(click.option(flag, field_name, default=None, help=help_text))
+    return options
+
+
+def _changes(kind: str, values: dict[str, Any]) -> dict[str, Any]:
+    """Flag values given on the command line, by field (absent repeated flags dropped)."""
+    out = {}
+    for _, field_name, _ in FLAGS[kind]:
+        value = values.get(field_name)
+        if value is None or value == ():
+            continue
+        out[field_name] = value
+    return out
+
+
+def _apply(func: Callable[..., Any], decorators: list[Decorator]) -> Callable[..., Any]:
+    for decorate in reversed(decorators):
+        func = decorate(func)
+    return func
+
+
+def _status_option(kind: str, help_text: str) -> Decorator:
+    return click.option("--status", type=click.Choice(LIFECYCLES[kind][0]), help=help_text)
+
+
+def _text(value: object) -> str:
+    if isinstance(value, tuple | list):
+        return ", ".join(map(str, value))
+    return str(value).replace("\n", "\n    ")
+
+
+def show_record(ws: Any, record: Record) -> None:
+    """Human-readable view of one record."""
+    click.echo(f"{record.kind} {record.id}  [{record.status}]")
+    for name in kind_fields(record.kind):
+        value = getattr(record, name)
+        if value not in ("", ()):
+            click.echo(f"  {name}: {_text(value)}")
+    click.echo(f"  created: {record.created}  updated: {record.updated}")
+    if record.path is not None:
+        click.echo(f"  file: {ws.rel(record.path)}")
+    if record.history:
+        click.echo("  history:")
+        for step in record.history:
+            move = f"{step.from_status or '(new)'} -> {step.to_status}"
+            extra = " (forced)" if step.forced else ""
+            note = f"  {step.note}" if step.note else ""
+            click.echo(f"    {step.at}  {move}{extra}{note}")
+
+
+def make_group(kind: str) -> click.Group:
+    """The add/set/show/list/remove group of one record kind."""
+    statuses = LIFECYCLES[kind][0]
+
+    @click.group(name=kind, help=f"{kind.capitalize()} records (statuses: {', '.join(statuses)}).")
+    def group() -> None:
+        pass
+
+    def add(obj: Any, record_id: str, status: str | None, force: bool, **values: Any) -> None:
+        ws = obj.workspace()
+        record = ops.add_record(
+            ws, kind, record_id, _changes(kind, values), status=status, force=force
+        )
+        assert record.path is not None
+        click.echo(f"added {kind} {record.id} [{record.status}] ({ws.rel(record.path)})")
+
+    group.command("add", help=f"Add a {kind} with id ID.")(
+        _apply(
+            add,
+            [
+                click.pass_obj,
+                click.argument("record_id", metavar="ID"),
+                _status_option(kind, f"Start in this status (default: {LIFECYCLES[kind][2]})."),
+                click.option("--force", is_flag=True, help="Complete a milestone with open tasks."),
+                *_field_options(kind),
+            ],
+        )
+    )
+
+    def set_(obj: Any, record_id: str, status: str | None, force: bool, **values: Any) -> None:
+        ws = obj.workspace()
+        record = ops.update_record(
+            ws, kind, record_id, _changes(kind, values), status=status, force=force
+        )
+        click.echo(f"updated {kind} {record.id} [{record.status}]")
+
+    group.command("set", help=f"Change fields of a {kind} and/or move its status.")(
+        _apply(
+            set_,
+            [
+                click.pass_obj,
+                click.argument("record_id", metavar="ID"),
+                _status_option(kind, "Move to this status (along the lifecycle)."),
+                click.option(
+                    "--force",
+                    is_flag=True,
+                    help="Complete a milestone whose tasks are not all done (recorded).",
+                ),
+                *_field_options(kind),
+            ],
+        )
+    )
+
+    @group.command("show")
+    @click.argument("record_id", metavar="ID")
+    @json_option
+    @click.pass_obj
+    def show(obj: Any, record_id: str, as_json: bool) -> None:
+        """Show one record."""
+        ws = obj.workspace()
+        record = ops.get_record(ws, kind, record_id)
+        if as_json:
+            emit_json(ops.record_data(ws, record))
+        else:
+            show_record(ws, record)
+
+    @group.command("list")
+    @_status_option(kind, "Only records with this status.")
+    @json_option
+    @click.pass_obj
+    def list_(obj: Any, status: str | None, as_json: bool) -> None:
+        """List records, by id."""
+        ws = obj.workspace()
+        records = ops.list_records(ws, kind, status=status)
+        if as_json:
+            emit_json_list([ops.record_data(ws, r) for r in records])
+            return
+        columns = COLUMNS[kind]
+        rows = [[r.id, r.status, *(_text(getattr(r, c)) for c in columns)] for r in records]
+        emit_table(["id", "status", *columns], [[c.split("\n")[0] for c in row] for row in rows])
+
+    @group.command("remove")
+    @click.argument("record_id", metavar="ID")
+    @click.pass_obj
+    def remove(obj: Any, record_id: str) -> None:
+        """Delete a record (refused while other records reference it)."""
+        ws = obj.workspace()
+        path = ops.remove_record(ws, kind, record_id)
+        click.echo(f"removed {kind} {record_id} ({ws.rel(path)})")
+
+    return group
+
+
+milestone = make_group("milestone")
+task = make_group("task")
+finding = make_group("finding")
+blocker = make_group("blocker")
+resolution = make_group("resolution")
+consumer = make_group("consumer")
+
+
+@finding.command("resolve")
+@click.argument("record_id", metavar="ID")
+@click.option("--by", "by", multiple=True, required=True, help="Task id(s) that resolved it.")
+@click.pass_obj
+def resolve_finding(obj: Any, record_id: str, by: tuple[str, ...]) -> None:
+    """Mark a finding resolved by tasks: govkit finding resolve F1 --by M1-T01."""
+    record = ops.resolve_finding(obj.workspace(), record_id, by)
+    click.echo(f"resolved finding {record.id} (by {', '.join(record.references()['resolved_by'])})")
+
+
+@blocker.command("resolve")
+@click.argument("record_id", metavar="ID")
+@click.option("--resolution", required=True, help="How it was resolved.")
+@click.pass_obj
+def resolve_blocker(obj: Any, record_id: str, resolution: str) -> None:
+    """Mark a blocker resolved: govkit blocker resolve B5 --resolution TEXT."""
+    record = ops.resolve_blocker(obj.workspace(), record_id, resolution)
+    click.echo(f"resolved blocker {record.id}")

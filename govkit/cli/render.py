@@ -1,0 +1,78 @@
+"""govkit render status."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import click
+
+from govkit.cli.output import emit_json, json_option
+
+
+def parse_as_of(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """--as-of: a calendar date, YYYY-MM-DD."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2026-11-21") from None
+
+
+@click.group()
+def render() -> None:
+    """Render Markdown from records and evidence (never edit the output by hand)."""
+
+
+@render.command()
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write (default: STATUS.md at the workspace root).",
+)
+@click.option(
+    "--check", is_flag=True, help="Write nothing; exit 1 with a diff if the file is stale."
+)
+@click.option(
+    "--as-of",
+    callback=parse_as_of,
+    metavar="DATE",
+    help="The 'Last updated' date to show (default: the latest change in the data).",
+)
+@json_option
+@click.pass_obj
+def status(obj: Any, output: Path | None, check: bool, as_of: str | None, as_json: bool) -> None:
+    """Render the status tracker (STATUS.md).
+
+    Every claim links its evidence record relatively; the same data always
+    gives the same bytes. With --check, exit 0 when the file is current and
+    1 (printing a unified diff) when it is stale.
+    """
+    from govkit.render.sources import load_sources
+    from govkit.render.status import check_file, render_status, write_if_changed
+
+    ws = obj.workspace()
+    path = (output or ws.root / "STATUS.md").absolute()
+    text = render_status(load_sources(ws), path, as_of=as_of)
+    if check:
+        result = check_file(path, text)
+        if as_json:
+            emit_json({"path": str(path), "current": result.current, "diff": result.diff})
+        elif not result.current:
+            click.echo(result.diff, nl=False)
+            click.echo(
+                f"{path}: stale (+{result.added} -{result.removed} lines); run `govkit render status`",
+                err=True,
+            )
+        if not result.current:
+            raise SystemExit(1)
+        return
+    with ws.lock():
+        written = write_if_changed(path, text)
+    if as_json:
+        emit_json({"path": str(path), "written": written})
+    else:
+        click.echo(f"{'wrote' if written else 'unchanged:'} {path}")

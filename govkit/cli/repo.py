@@ -1,0 +1,38 @@
+"""govkit repo: the code repositories a program tracks."""
+
+from __future__ import annotations
+
+import click
+
+from govkit.cli import AppContext
+from govkit.cli.output import emit_json, emit_table, json_option
+
+
+@click.group()
+def repo() -> None:
+    """Code repositories the program tracks (local paths or URLs)."""
+
+
+@repo.command("add")
+@click.argument("name")
+@click.argument("location", metavar="PATH_OR_URL")
+@click.option("--ref", default="main", show_default=True, help="Branch new tuples start from.")
+@click.pass_obj
+def add(obj: AppContext, name: str, location: str, ref: str) -> None:
+    """Add repo NAME at PATH_OR_URL (a local path is stored relative to the workspace)."""
+    from govkit.tuples import add_repo
+
+    added = add_repo(obj.workspace(), name, location, ref=ref)
+    click.echo(f"added repo {added.name}: {added.url} (ref {added.ref})")
+
+
+@repo.command("list")
+@json_option
+@click.pass_obj
+def list_(obj: AppContext, as_json: bool) -> None:
+    """List the repos with their location and ref."""
+    repos = sorted(obj.workspace().config.repos.values(), key=lambda r: r.name)
+    if as_json:
+        emit_json([{"name": r.name, "url": r.url, "ref": r.ref} for r in repos])
+        return
+    emit_table(["repo", "url", "ref"], [(r.name, r.url, r.ref) for r in repos])

@@ -1,0 +1,57 @@
+"""govkit verify: re-run a recorded run at its recorded commits and compare."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from govkit.cli import AppContext
+from govkit.cli.output import emit_json, json_option
+
+
+@click.command()
+@click.argument("run")
+@json_option
+@click.pass_obj
+def verify(obj: AppContext, run: str, as_json: bool) -> None:
+    """Re-run RUN's gate in clean clones of its recorded commits; exit 0 if it reproduces.
+
+    Outcome and counts must match. The re-run is recorded as a run of its own.
+    """
+    from govkit.reproduce import reproduce_run
+
+    ws = obj.workspace()
+    progress = (
+        None
+        if as_json or not sys.stderr.isatty()
+        else (lambda line: click.secho(f"  … {line}", err=True, dim=True))
+    )
+    rep = reproduce_run(ws, run, on_event=progress)
+    orig, new = rep.original, rep.rerun.record
+    if as_json:
+        emit_json(
+            {
+                "run": orig.run_id,
+                "rerun": new.run_id,
+                "record": ws.rel(rep.rerun.path),
+                "reproduced": rep.reproduced,
+                "outcome": [orig.outcome.value, new.outcome.value],
+                "counts": [
+                    orig.counts.summary() if orig.counts else None,
+                    new.counts.summary() if new.counts else None,
+                ],
+                "gate_changed": rep.gate_changed,
+                "warnings": list(rep.warnings),
+            }
+        )
+    else:
+        for warning in rep.warnings:
+            click.secho(f"govkit: warning: {warning}", err=True, fg="yellow")
+        before = f"{orig.outcome.value} ({orig.counts.summary() if orig.counts else '-'})"
+        after = f"{new.outcome.value} ({new.counts.summary() if new.counts else '-'})"
+        verdict = "reproduced" if rep.reproduced else "NOT reproduced"
+        click.echo(f"{orig.run_id}: {before} → {new.run_id}: {after}: {verdict}")
+        click.echo(f"re-run record: {ws.rel(rep.rerun.path)}")
+    if not rep.reproduced:
+        sys.exit(1)

@@ -1,0 +1,29 @@
+"""Integrity of stored evidence: the ledger chain and each record's recorded hash."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from govkit.evidence.store import ChainProblem, read_ledger, sha256_file, verify_chain
+from govkit.workspace import Workspace
+
+
+def verify_evidence(
+    ws: Workspace, *, on_progress: Callable[[int, int], None] | None = None
+) -> list[ChainProblem]:
+    """Chain problems, plus every ledger entry whose record.json is missing or re-hashed."""
+    problems = verify_chain(ws)
+    if problems:
+        return problems  # a broken chain makes the entries themselves untrustworthy
+    entries = read_ledger(ws)
+    for n, entry in enumerate(entries, start=1):
+        path = ws.evidence_dir / entry.record
+        if not path.is_file():
+            problems.append(ChainProblem(n, f"run {entry.run_id}: {entry.record} is missing"))
+        elif sha256_file(path) != entry.record_sha256:
+            problems.append(
+                ChainProblem(n, f"run {entry.run_id}: {entry.record} changed since it was recorded")
+            )
+        if on_progress is not None and n % 500 == 0:
+            on_progress(n, len(entries))
+    return problems

@@ -1,0 +1,109 @@
+"""Gate definitions in govkit.yaml: add, look up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from govkit import yamlio
+from govkit.config import PARSERS, GateDef
+from govkit.errors import ConflictError, NotFound, ValidationError
+from govkit.ids import check_id
+from govkit.workspace import Workspace
+
+
+def get_gate(ws: Workspace, gate_id: str) -> GateDef:
+    """The gate `gate_id`, or NotFound listing the known gates."""
+    gates = ws.config.gates
+    if gate_id not in gates:
+        known = ", ".join(sorted(gates)) or "none yet"
+        raise NotFound(
+            f"unknown gate {gate_id!r} (known: {known})",
+            path=ws.config_path,
+            hint="`govkit gate list` shows the gates; `govkit gate add` defines one",
+        )
+    return gates[gate_id]
+
+
+def add_gate(ws: Workspace, gate: GateDef) -> GateDef:
+    """Write a new gate into govkit.yaml (round-trip, validated) and return it as parsed."""
+    check_id("gate", gate.id)
+    if gate.parser not in PARSERS:
+        raise ValidationError(
+            f"parser {gate.parser!r} is unknown", hint=f"one of {', '.join(PARSERS)}"
+        )
+    for name in gate.repos:
+        if name not in ws.config.repos:
+            raise NotFound(
+                f"gate {gate.id} needs repo {name!r}, which is not defined",
+                path=ws.config_path,
+                hint=f"add it first: govkit repo add {name} PATH_OR_URL",
+            )
+    if not gate.argv and not gate.shell:
+        raise ValidationError("a gate needs a command", hint="put it after `--`")
+    with ws.edit_config() as data:
+        gates = data.get("gates")
+        if gates is None or not isinstance(gates, dict):
+            gates = data["gates"] = yamlio.new_map()
+        if gate.id in gates:
+            raise ConflictError(f"gate {gate.id} already exists", path=ws.config_path)
+        gates[gate.id] = yamlio.new_map(gate_to_yaml(gate))
+    return ws.config.gates[gate.id]
+
+
+def gate_to_yaml(gate: GateDef) -> dict[str, Any]:
+    """The govkit.yaml mapping for a gate, defaults left out so the file stays short."""
+    m: dict[str, Any] = {"title": gate.title, "repo": gate.repo}
+    if gate.also:
+        m["also"] = yamlio.new_seq(list(gate.also))
+    if gate.tuple_name != "canonical":
+        m["tuple"] = gate.tuple_name
+    if gate.shell is not None:
+        m["shell"] = gate.shell
+    else:
+        m["argv"] = yamlio.new_seq(list(gate.argv))
+    if gate.cwd:
+        m["cwd"] = gate.cwd
+    if gate.env:
+        m["env"] = yamlio.new_map(dict(gate.env))
+    if gate.timeout != 1800.0:
+        m["timeout"] = _duration(gate.timeout)
+    if gate.heavy:
+        m["heavy"] = True
+    if gate.mem is not None:
+        m["mem"] = gate.mem
+    m["parser"] = gate.parser
+    if gate.min_tests is not None:
+        m["min_tests"] = gate.min_tests
+    if gate.max_failures:
+        m["max_failures"] = gate.max_failures
+    if gate.artifacts:
+        m["artifacts"] = yamlio.new_seq(list(gate.artifacts))
+    if gate.weekly:
+        m["weekly"] = True
+    if gate.perf is not None:
+        perf: dict[str, Any] = {"baseline": gate.perf.baseline, "threshold": gate.perf.threshold}
+        perf["rounds"] = gate.perf.rounds
+        if gate.perf.metrics:
+            perf["metrics"] = yamlio.new_map(dict(gate.perf.metrics))
+        m["perf"] = yamlio.new_map(perf)
+    return m
+
+
+def _duration(seconds: float) -> str:
+    whole = int(seconds)
+    if whole != seconds:
+        return f"{seconds}s"
+    for unit, size in (("h", 3600), ("m", 60)):
+        if whole % size == 0:
+            return f"{whole // size}{unit}"
+    return f"{whole}s"
+
+
+def gate_to_dict(gate: GateDef) -> dict[str, Any]:
+    """A JSON-ready view of a gate, with its definition hash."""
+    from dataclasses import asdict
+
+    data = asdict(gate)
+    data["tuple"] = data.pop("tuple_name")
+    data["hash"] = gate.definition_hash()
+    return data

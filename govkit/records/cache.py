@@ -1,0 +1,113 @@
+"""A parse cache for record files, kept in `.govkit/cache/` (machine-local, git-ignored).
+
+Parsing YAML in pure Python costs about half a millisecond a file, so a
+workspace of 10,000 records would take seconds to read. The cache keeps the
+plain parsed data of each file next to its stat signature (mtime_ns, ctime_ns,
+size, inode). Any write, rename or `touch` changes one of them, so a hand edit
+is never missed; a file changed within the last few seconds is never cached,
+because an edit inside one timestamp tick would keep mtime and ctime equal
+(the "racily clean" problem git solves the same way). Validation always runs
+on the parsed data, cached or not, so errors are reported every time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from govkit import yamlio
+from govkit.atomic import atomic_write_text
+
+CACHE_VERSION = 1
+# Files whose mtime/ctime is this close to "now" are parsed but not cached.
+RACY_WINDOW_NS = 3_000_000_000
+DISABLE_ENV = "GOVKIT_NO_CACHE"
+
+
+def _signature(st: os.stat_result) -> list[int]:
+    return [st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino]
+
+
+def _jsonable(value: Any) -> bool:
+    """True when JSON gives `value` back unchanged (no dates, no non-string keys)."""
+    if value is None or isinstance(value, str | bool | int):
+        return True
+    if isinstance(value, float):
+        return value == value and value not in (float("inf"), float("-inf"))
+    if isinstance(value, list):
+        return all(_jsonable(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _jsonable(v) for k, v in value.items())
+    return False
+
+
+class ParseCache:
+    """Plain YAML data of files, reused while their stat signature is unchanged."""
+
+    def __init__(self, state_dir: Path, name: str) -> None:
+        self.path = state_dir / "cache" / f"{name}-v{CACHE_VERSION}.json"
+        self.enabled = not os.environ.get(DISABLE_ENV)
+        self._entries: dict[str, list[Any]] = {}
+        self._seen: set[str] = set()
+        self._dirty = False
+        if self.enabled:
+            self._entries = self._read()
+
+    def _read(self) -> dict[str, list[Any]]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}  # missing or damaged: start afresh
+        if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
+            return {}
+        entries = data.get("entries")
+        return entries if isinstance(entries, dict) else {}
+
+    def load(self, path: Path) -> Any:
+        """Plain data of a YAML file (raises ValidationError for malformed YAML)."""
+        if not self.enabled:
+            return yamlio.load_plain(path)
+        key = str(path)
+        self._seen.add(key)
+        try:
+            st = os.stat(path)
+        except OSError:
+            return yamlio.load_plain(path)  # raises the usual "file not found" error
+        signature = _signature(st)
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] == signature:
+            return entry[1]
+        data = yamlio.load_plain(path)
+        racy = time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) < RACY_WINDOW_NS
+        if not racy and _jsonable(data):
+            self._entries[key] = [signature, data]
+            self._dirty = True
+        elif entry is not None:
+            del self._entries[key]
+            self._dirty = True
+        return data
+
+    def save(self, *, prune: bool = False) -> None:
+        """Write the cache if it changed; `prune` drops files not read this time."""
+        if not self.enabled:
+            return
+        if prune:
+            stale = set(self._entries) - self._seen
+            for key in stale:
+                del self._entries[key]
+            self._dirty = self._dirty or bool(stale)
+        if not self._dirty:
+            return
+        text = json.dumps(
+            {"version": CACHE_VERSION, "entries": self._entries},
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+        # A cache is an optimisation: a read-only or full disk must not fail a read command.
+        with contextlib.suppress(OSError):
+            atomic_write_text(self.path, text)
+        self._dirty = False

@@ -1,0 +1,423 @@
+"""Changing records: add, update, lifecycle moves, remove, and the priority queue.
+
+Every function here that writes takes the workspace lock itself and writes
+atomically, so callers (the CLI, importers, tests) cannot forget either.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+from govkit.atomic import fsync_dir
+from govkit.errors import ConflictError, NotFound, TransitionError, ValidationError
+from govkit.ids import check_id, check_safe_id
+from govkit.records import store
+from govkit.records.model import (
+    KIND_CLASSES,
+    LIFECYCLES,
+    PLURALS,
+    READINESS,
+    QueueItem,
+    Record,
+    Transition,
+    allowed_moves,
+    kind_fields,
+    record_to_dict,
+)
+from govkit.timeutil import rfc3339
+from govkit.workspace import Workspace
+
+FieldValue = str | Sequence[str]
+_MILESTONE_TOKEN = re.compile(r"\bM\d+\b")
+_PRIORITY = re.compile(r"^P\d+$")
+
+
+def check_kind(kind: str) -> str:
+    """Reject an unknown record kind."""
+    if kind not in KIND_CLASSES:
+        raise ValidationError(
+            f"unknown record kind {kind!r}", hint=f"one of: {', '.join(KIND_CLASSES)}"
+        )
+    return kind
+
+
+def split_list(values: str | Iterable[str]) -> tuple[str, ...]:
+    """Repeated flags and/or comma lists -> clean tuple of items ('a,b' 'c' -> a, b, c)."""
+    if isinstance(values, str):
+        values = [values]
+    return tuple(part.strip() for v in values for part in v.split(",") if part.strip())
+
+
+def _coerce(kind: str, changes: Mapping[str, FieldValue | None]) -> dict[str, object]:
+    """Typed field values from flag values; unknown fields are a usage error."""
+    spec = kind_fields(kind)
+    out: dict[str, object] = {}
+    for name, value in changes.items():
+        if value is None:
+            continue
+        if name not in spec:
+            raise ValidationError(
+                f"a {kind} has no field {name!r}", hint=f"fields: {', '.join(spec)}"
+            )
+        if spec[name]:
+            items = split_list(value)
+            if name != "evidence":  # evidence entries are paths or run ids; the rest are ids
+                for item in items:
+                    check_safe_id(item, what=f"{name} entry")
+            out[name] = items
+        else:
+            if not isinstance(value, str):
+                raise ValidationError(f"field {name!r} takes one text value")
+            out[name] = value
+    if "readiness" in out:
+        readiness = str(out["readiness"]).lower()
+        if readiness not in READINESS:
+            raise ValidationError(
+                f"readiness {out['readiness']!r} is not one of {', '.join(READINESS)}"
+            )
+        out["readiness"] = readiness
+    return out
+
+
+def kind_of(ws: Workspace, record_id: str) -> str | None:
+    """The kind of the record with this id (by its file), or None."""
+    check_safe_id(record_id)
+    for kind, plural in PLURALS.items():
+        if (ws.records_dir / plural / f"{record_id}.yaml").is_file():
+            return kind
+    return None
+
+
+def _check_references(ws: Workspace, record: Record) -> None:
+    """Refuse to write a record that points at records that do not exist."""
+    refs = record.references()
+    for target in refs.get("milestone", ()):
+        if kind_of(ws, target) != "milestone":
+            raise ValidationError(
+                f"milestone {target!r} does not exist",
+                hint=f"create it first: govkit milestone add {target} --title ...",
+            )
+    for target in refs.get("resolved_by", ()):
+        if kind_of(ws, target) != "task":
+            raise ValidationError(
+                f"task {target!r} does not exist",
+                hint=f"create it first: govkit task add {target} --title ...",
+            )
+    for target in refs.get("resolves", ()):
+        if kind_of(ws, target) is None and not _decision_exists(ws, target):
+            raise ValidationError(
+                f"{target!r} is not a record or decision of this workspace",
+                hint="resolutions resolve existing tasks, findings, blockers or decisions",
+            )
+    if record.kind == "finding":
+        for token in _MILESTONE_TOKEN.findall(getattr(record, "milestone", "")):
+            if kind_of(ws, token) != "milestone":
+                raise ValidationError(
+                    f"milestone {token!r} does not exist",
+                    hint="create it first, or write free text such as 'Program-wide'",
+                )
+
+
+def _decision_exists(ws: Workspace, ref: str) -> bool:
+    from govkit.decisions import load_decisions
+
+    return any(d.id == ref for d in load_decisions(ws))
+
+
+def check_transition(record: Record, target: str) -> None:
+    """Raise TransitionError unless the kind's transition map allows record.status -> target."""
+    statuses = LIFECYCLES[record.kind][0]
+    if target not in statuses:
+        raise ValidationError(
+            f"unknown {record.kind} status {target!r}", hint=f"one of: {', '.join(statuses)}"
+        )
+    if target == record.status:
+        return
+    allowed = allowed_moves(record.kind, record.status)
+    if target not in allowed:
+        tail = f"allowed: {', '.join(allowed)}" if allowed else f"{record.status} is final"
+        raise TransitionError(f"cannot move {record.id} from {record.status} to {target}; {tail}")
+
+
+def _open_tasks(ws: Workspace, milestone_id: str) -> list[str]:
+    return [
+        t.id
+        for t in store.load_kind(ws, "task")
+        if getattr(t, "milestone", "") == milestone_id and t.status != "done"
+    ]
+
+
+def _moved(ws: Workspace, record: Record, target: str, *, force: bool, now: str) -> Record:
+    """The record after a status change, with the change in its history."""
+    check_transition(record, target)
+    if target == record.status:
+        return record
+    note = ""
+    forced = False
+    if record.kind == "milestone" and target == "complete":
+        not_done = _open_tasks(ws, record.id)
+        if not_done and not force:
+            shown = ", ".join(not_done[:5]) + (" …" if len(not_done) > 5 else "")
+            raise TransitionError(
+                f"cannot complete {record.id}: {len(not_done)} task(s) not done ({shown})",
+                hint="finish them first, or pass --force (recorded in the history)",
+            )
+        if not_done:
+            forced = True
+            note = f"completed with {len(not_done)} task(s) not done: {', '.join(not_done)}"
+    step = Transition(at=now, from_status=record.status, to_status=target, forced=forced, note=note)
+    return dataclasses.replace(record, status=target, history=(*record.history, step))
+
+
+def sweep_temp_files(ws: Workspace) -> list[Path]:
+    """Remove temp files left in records/ by a writer that was killed. Caller holds the lock."""
+    # Every writer of records/ holds the workspace lock, so under the lock any
+    # temp file there belongs to a process that died mid-write.
+    removed = []
+    for directory in (ws.records_dir, *(ws.records_dir / p for p in PLURALS.values())):
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(directory):
+                if entry.name.startswith(".") and entry.name.endswith(".tmp"):
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry.path)
+                        removed.append(Path(entry.path))
+    return removed
+
+
+def add_record(
+    ws: Workspace,
+    kind: str,
+    record_id: str,
+    changes: Mapping[str, FieldValue | None] | None = None,
+    *,
+    status: str | None = None,
+    force: bool = False,
+) -> Record:
+    """Create a record; ids are unique across all kinds."""
+    check_kind(kind)
+    check_id(kind, record_id)
+    values = _coerce(kind, changes or {})
+    if kind == "task" and "milestone" not in values:
+        # M1-T03 belongs to M1 unless told otherwise.
+        m = re.match(r"^(M\d+)-T\d+$", record_id)
+        if m:
+            values["milestone"] = m.group(1)
+    with ws.lock():
+        path = store.record_path(ws, kind, record_id)
+        sweep_temp_files(ws)
+        existing = kind_of(ws, record_id)
+        if existing is not None:
+            raise ConflictError(
+                f"{record_id} already exists (a {existing})",
+                hint=f"edit it with `govkit {existing} set {record_id} ...`",
+            )
+        now = rfc3339()
+        initial = LIFECYCLES[kind][2]
+        record = KIND_CLASSES[kind](
+            id=record_id,
+            status=initial,
+            created=now,
+            updated=now,
+            history=(Transition(at=now, from_status=None, to_status=initial),),
+            **values,  # type: ignore[arg-type]
+        )
+        if status is not None and status != initial:
+            # A record added in a later state (catching up on history) skips the map:
+            # it records the state it is in, not a move.
+            statuses = LIFECYCLES[kind][0]
+            if status not in statuses:
+                raise ValidationError(
+                    f"unknown {kind} status {status!r}", hint=f"one of: {', '.join(statuses)}"
+                )
+            forced = False
+            if kind == "milestone" and status == "complete":
+                not_done = _open_tasks(ws, record_id)
+                if not_done and not force:
+                    raise TransitionError(
+                        f"cannot complete {record_id}: {len(not_done)} task(s) not done",
+                        hint="pass --force (recorded in the history)",
+                    )
+                forced = bool(not_done)
+            record = dataclasses.replace(
+                record,
+                status=status,
+                history=(Transition(at=now, from_status=None, to_status=status, forced=forced),),
+            )
+        _check_references(ws, record)
+        path = store.save_record(ws, record)
+        return dataclasses.replace(record, path=path)
+
+
+def update_record(
+    ws: Workspace,
+    kind: str,
+    record_id: str,
+    changes: Mapping[str, FieldValue | None] | None = None,
+    *,
+    status: str | None = None,
+    force: bool = False,
+) -> Record:
+    """Change fields and/or move the status along the lifecycle; one atomic write."""
+    check_kind(kind)
+    check_id(kind, record_id)
+    values = _coerce(kind, changes or {})
+    with ws.lock():
+        record = store.load_record(ws, kind, record_id)
+        sweep_temp_files(ws)
+        now = rfc3339()
+        updated = dataclasses.replace(record, **values)  # type: ignore[arg-type]
+        if status is not None:
+            updated = _moved(ws, updated, status, force=force, now=now)
+        if updated == record:
+            return record
+        updated = dataclasses.replace(updated, updated=now)
+        _check_references(ws, updated)
+        path = store.save_record(ws, updated)
+        return dataclasses.replace(updated, path=path)
+
+
+def resolve_finding(ws: Workspace, finding_id: str, by: Sequence[str]) -> Record:
+    """Mark a finding resolved by the given tasks."""
+    tasks = split_list(by)
+    if not tasks:
+        raise ValidationError("say which task resolved it", hint="--by M1-T01")
+    return update_record(ws, "finding", finding_id, {"resolved_by": tasks}, status="resolved")
+
+
+def resolve_blocker(ws: Workspace, blocker_id: str, resolution: str) -> Record:
+    """Mark a blocker resolved, saying how."""
+    if not resolution.strip():
+        raise ValidationError("say how it was resolved", hint='--resolution "what changed"')
+    return update_record(ws, "blocker", blocker_id, {"resolution": resolution}, status="resolved")
+
+
+def record_data(ws: Workspace, record: Record) -> dict[str, object]:
+    """The JSON shape of a record: its fields plus kind and workspace-relative path."""
+    data: dict[str, object] = {"kind": record.kind, **record_to_dict(record)}
+    if record.path is not None:
+        data["path"] = ws.rel(record.path)
+    return data
+
+
+def get_record(ws: Workspace, kind: str, record_id: str) -> Record:
+    """One record (NotFound names the list command)."""
+    check_kind(kind)
+    return store.load_record(ws, kind, record_id)
+
+
+def list_records(ws: Workspace, kind: str, *, status: str | None = None) -> list[Record]:
+    """Records of a kind, by id, optionally only those with `status`."""
+    check_kind(kind)
+    if status is not None and status not in LIFECYCLES[kind][0]:
+        raise ValidationError(
+            f"unknown {kind} status {status!r}", hint=f"one of: {', '.join(LIFECYCLES[kind][0])}"
+        )
+    records = store.load_kind(ws, kind)
+    return [r for r in records if status is None or r.status == status]
+
+
+def referrers(records: store.RecordSet, record_id: str) -> list[str]:
+    """'M1-T01 (milestone)' for every record or queue item pointing at `record_id`."""
+    out = []
+    for kind in PLURALS:
+        for r in records.kind(kind):
+            for field_name, targets in r.references().items():
+                if record_id in targets:
+                    out.append(f"{r.id} ({field_name})")
+            if kind == "finding" and record_id in _MILESTONE_TOKEN.findall(
+                getattr(r, "milestone", "")
+            ):
+                out.append(f"{r.id} (milestone)")
+    out.extend(f"queue item {i + 1}" for i, q in enumerate(records.queue) if q.id == record_id)
+    return out
+
+
+def remove_record(ws: Workspace, kind: str, record_id: str) -> Path:
+    """Delete a record file, refused while anything references it."""
+    check_kind(kind)
+    check_id(kind, record_id)
+    with ws.lock():
+        record = store.load_record(ws, kind, record_id)
+        users = referrers(store.load_all(ws), record_id)
+        if users:
+            raise ConflictError(
+                f"{record_id} is still referenced by {', '.join(users)}",
+                hint="edit or remove those first",
+            )
+        assert record.path is not None
+        record.path.unlink()
+        fsync_dir(record.path.parent)
+        return record.path
+
+
+# The priority queue -------------------------------------------------------------------
+
+
+def _find(items: list[QueueItem], item_id: str) -> int:
+    for i, item in enumerate(items):
+        if item.id == item_id:
+            return i
+    raise NotFound(f"{item_id} is not in the queue", hint="`govkit queue list` shows it")
+
+
+def queue_add(
+    ws: Workspace,
+    item_id: str,
+    *,
+    priority: str = "P2",
+    description: str = "",
+    position: int | None = None,
+) -> list[QueueItem]:
+    """Add a record to the queue (at the end, or at 1-based `position`)."""
+    check_safe_id(item_id)
+    if not _PRIORITY.match(priority):
+        raise ValidationError(f"priority {priority!r} is not like P0, P1, P2")
+    with ws.lock():
+        if kind_of(ws, item_id) is None:
+            raise NotFound(
+                f"no record {item_id!r} to queue",
+                hint=f"add it first, e.g. govkit task add {item_id} --title ...",
+            )
+        items = store.load_queue(ws)
+        if any(i.id == item_id for i in items):
+            raise ConflictError(f"{item_id} is already in the queue", hint="use `queue move`")
+        item = QueueItem(item_id, priority, description)
+        index = len(items) if position is None else _index(position, len(items) + 1)
+        items.insert(index, item)
+        store.save_queue(ws, items)
+        return items
+
+
+def _index(position: int, size: int) -> int:
+    if not 1 <= position <= size:
+        raise ValidationError(f"position {position} is outside 1..{size}")
+    return position - 1
+
+
+def queue_remove(ws: Workspace, item_id: str) -> list[QueueItem]:
+    """Drop an item from the queue."""
+    with ws.lock():
+        items = store.load_queue(ws)
+        del items[_find(items, item_id)]
+        store.save_queue(ws, items)
+        return items
+
+
+def queue_move(ws: Workspace, item_id: str, to: int) -> list[QueueItem]:
+    """Move an item to 1-based position `to`."""
+    with ws.lock():
+        items = store.load_queue(ws)
+        item = items.pop(_find(items, item_id))
+        items.insert(_index(to, len(items) + 1), item)
+        store.save_queue(ws, items)
+        return items
+
+
+def queue_list(ws: Workspace) -> list[QueueItem]:
+    """The queue, in order."""
+    return store.load_queue(ws)

@@ -1,0 +1,155 @@
+"""Everything a rendered page reads, loaded once: records, decisions, config, ledger.
+
+The ledger carries each run's summary (gate, outcome, counts, commit, time), so
+tables are built without opening record.json files; pages that show a run in
+detail open just that run's record.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from govkit.config import Config
+from govkit.decisions import Decision, load_decisions
+from govkit.evidence.record import Counts, EvidenceRecord
+from govkit.evidence.store import LedgerEntry
+from govkit.records.model import Record
+from govkit.records.store import RecordSet, load_all
+from govkit.render.ledger_index import LedgerIndex
+from govkit.workspace import Workspace
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+@dataclass
+class Sources:
+    """One consistent read of the workspace."""
+
+    ws: Workspace
+    config: Config
+    records: RecordSet
+    decisions: list[Decision]
+    runs: LedgerIndex
+
+    def record_of(self, entry: LedgerEntry) -> EvidenceRecord:
+        """The full evidence record of a run (opens its record.json)."""
+        return EvidenceRecord.load(self.ws.evidence_dir / entry.record)
+
+    def latest_stamp(self) -> str:
+        """RFC 3339 time of the newest change anywhere in the data ('' when there is none).
+
+        Record times and history, decision dates (as midnight UTC) and run starts.
+        """
+        stamps: list[str] = []
+        for records in self.records.by_kind.values():
+            stamps.extend(_record_stamps(records))
+        stamps.extend(f"{d.date[:10]}T00:00:00.000Z" for d in self.decisions if d.date)
+        stamps.append(self.runs.newest_start())
+        return max((s for s in stamps if s and _DATE.match(s)), default="")
+
+    def latest_change(self) -> str:
+        """YYYY-MM-DD of the newest change anywhere in the data ('' when there is none)."""
+        return self.latest_stamp()[:10]
+
+
+def _record_stamps(records: Iterable[Record]) -> Iterator[str]:
+    for r in records:
+        yield r.created
+        yield r.updated
+        for t in r.history:
+            yield t.at
+
+
+def load_sources(ws: Workspace) -> Sources:
+    """Read records, decisions, config and the ledger."""
+    return Sources(
+        ws, ws.config, load_all(ws), load_decisions(ws), LedgerIndex.open(ws.ledger_path)
+    )
+
+
+class Linker:
+    """Relative URLs from the page being written to the things it cites.
+
+    Markdown output links runs to their record.json; the site links runs,
+    gates and decisions to its own pages instead.
+    """
+
+    def __init__(self, ws: Workspace, page_dir: Path, site_root: Path | None = None) -> None:
+        self.ws = ws
+        self.page_dir = page_dir.resolve()
+        self.site_root = site_root.resolve() if site_root else None
+
+    def _rel(self, target: Path) -> str:
+        return Path(os.path.relpath(target, self.page_dir)).as_posix()
+
+    def run(self, entry: LedgerEntry) -> str:
+        if self.site_root:
+            return self._rel(self.site_root / "runs" / f"{entry.run_id}.html")
+        return self._rel(self.ws.evidence_dir.resolve() / entry.record)
+
+    def gate(self, gate_id: str) -> str | None:
+        return self._rel(self.site_root / "gates" / f"{gate_id}.html") if self.site_root else None
+
+    def decision(self, decision: Decision) -> str | None:
+        if self.site_root:
+            return self._rel(self.site_root / "decisions" / f"{decision.id}.html")
+        return self._rel(decision.path.resolve()) if decision.path else None
+
+    def file(self, workspace_path: str) -> str | None:
+        """A workspace file cited by path, when it exists (never in the site)."""
+        target = (self.ws.root / workspace_path).resolve()
+        if self.site_root or not target.is_file() or not target.is_relative_to(self.ws.root):
+            return None
+        return self._rel(target)
+
+    def page(self, *parts: str) -> str:
+        """A site page relative to this one."""
+        assert self.site_root is not None
+        return self._rel(self.site_root.joinpath(*parts))
+
+
+@dataclass(frozen=True)
+class Link:
+    """A Markdown/HTML link; str() is its Markdown form."""
+
+    text: str
+    href: str
+
+    def __str__(self) -> str:
+        return f"[{self.text}]({self.href})"
+
+
+def counts_of(entry: LedgerEntry) -> Counts | None:
+    """The ledger entry's counts as a Counts."""
+    return Counts(**entry.counts) if entry.counts else None
+
+
+def claim_text(entry: LedgerEntry) -> str:
+    """'VG-LA-002: 936 passed' (the form audit checks), or the outcome when no tests were counted."""
+    counts = counts_of(entry)
+    return f"{entry.gate_id}: {counts.summary() if counts else entry.outcome}"
+
+
+def utc_minute(stamp: str) -> str:
+    """'2026-11-21T04:45:00.123Z' -> '2026-11-21 04:45Z'."""
+    return f"{stamp[:10]} {stamp[11:16]}Z" if len(stamp) >= 16 else stamp
+
+
+def short_commit(entry: LedgerEntry, config: Config) -> str:
+    """'rlm-core@abc1234': the working repo of the run and its short SHA."""
+    if not entry.commit:
+        return "—"
+    gate = config.gates.get(entry.gate_id)
+    repo = gate.repo if gate and entry.pins.get(gate.repo) == entry.commit else None
+    if repo is None:
+        repo = next((n for n, c in sorted(entry.pins.items()) if c == entry.commit), None)
+    return f"{repo}@{entry.commit[:7]}" if repo else entry.commit[:7]
+
+
+def outcome_label(entry: LedgerEntry) -> str:
+    """'pass', or 'pass (not claim-grade)' for worktree runs."""
+    return entry.outcome if entry.claim_grade else f"{entry.outcome} (not claim-grade)"

@@ -1,0 +1,392 @@
+"""STATUS.md: the status tracker, rendered from records and evidence."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from govkit.atomic import atomic_write_text
+from govkit.config import Config
+from govkit.decisions import Decision
+from govkit.evidence.store import LedgerEntry
+from govkit.ids import id_sort_key
+from govkit.records.model import Blocker, Consumer, Finding, Milestone, Record, Resolution, Task
+from govkit.render.sources import (
+    Link,
+    Linker,
+    Sources,
+    claim_text,
+    outcome_label,
+    short_commit,
+    utc_minute,
+)
+from govkit.render.templating import Templates
+from govkit.units import format_duration, format_size
+
+STATUS_TEMPLATE = "status.md.j2"
+R = TypeVar("R", bound=Record)
+
+
+@dataclass(frozen=True)
+class ExecutionMode:
+    mode: str
+    heavy_slots: int
+    admission_wait: str
+    default_mem: str
+    control_docs: tuple[str, ...]
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TupleRow:
+    name: str
+    pins: tuple[str, ...]  # "repo@abc1234", by repo name
+
+
+@dataclass(frozen=True)
+class MilestoneRow:
+    id: str
+    title: str
+    status: str
+    notes: str
+
+
+@dataclass(frozen=True)
+class FindingRow:
+    id: str
+    title: str
+    status: str
+    evidence_summary: str
+    milestone: str
+
+
+@dataclass(frozen=True)
+class BlockerRow:
+    id: str
+    title: str
+    impact: str
+    exit_condition: str
+
+
+@dataclass(frozen=True)
+class EvidenceRef:
+    """One cited piece of evidence: a run (linked, with its facts) or a plain reference."""
+
+    text: str  # the reference as written, for what is not a known run
+    link: Link | None = None  # [VG-LA-002: 936 passed](…/record.json)
+    detail: str = ""  # "pass, rlm-core@abc1234, 2026-11-21 04:45Z"
+
+
+@dataclass(frozen=True)
+class ResolutionRow:
+    id: str
+    summary: str
+    resolves: tuple[str, ...]
+    evidence: tuple[EvidenceRef, ...]
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    priority: str
+    id: str
+    description: str
+    status: str
+
+
+@dataclass(frozen=True)
+class ConsumerRow:
+    id: str
+    coupling: str
+    readiness: str
+    risk: str
+
+
+@dataclass(frozen=True)
+class GateRow:
+    id: str
+    gate_link: Link | None  # the gate's own page (site only)
+    title: str
+    outcome: str
+    evidence: Link | None
+    commit: str
+    started: str
+    streak: str
+
+
+@dataclass(frozen=True)
+class DecisionRow:
+    id: str
+    link: Link | None
+    title: str
+    status: str
+    date: str
+    relations: str
+
+
+@dataclass(frozen=True)
+class StatusContext:
+    """Everything status.md.j2 shows, sorted."""
+
+    program: str
+    last_updated: str
+    execution: ExecutionMode
+    tuples: tuple[TupleRow, ...]
+    milestones: tuple[MilestoneRow, ...]
+    findings: tuple[FindingRow, ...]
+    blockers: tuple[BlockerRow, ...]
+    resolutions: tuple[ResolutionRow, ...]
+    queue: tuple[QueueRow, ...]
+    consumers: tuple[ConsumerRow, ...]
+    gates: tuple[GateRow, ...]
+    decisions: tuple[DecisionRow, ...]
+
+
+def _of(records: list[Record], cls: type[R]) -> list[R]:
+    return [r for r in records if isinstance(r, cls)]
+
+
+def milestone_note(milestone: Milestone, tasks: list[Task]) -> str:
+    """'M1-T01 through M1-T05 complete', or '3 of 5 tasks done; M1-T04 blocked'.
+
+    `tasks` may be all tasks or just this milestone's.
+    """
+    mine = sorted(
+        (t for t in tasks if t.milestone == milestone.id), key=lambda t: id_sort_key(t.id)
+    )
+    if not mine:
+        note = "no tasks yet"
+    elif all(t.status == "done" for t in mine):
+        note = (
+            f"{mine[0].id} complete"
+            if len(mine) == 1
+            else f"{mine[0].id} through {mine[-1].id} complete"
+        )
+    else:
+        done = sum(t.status == "done" for t in mine)
+        parts = [f"{done} of {len(mine)} tasks done"]
+        for status in ("blocked", "in-progress"):
+            ids = [t.id for t in mine if t.status == status]
+            if ids:
+                parts.append(f"{', '.join(ids)} {status.replace('-', ' ')}")
+        note = "; ".join(parts)
+    return f"{note}; {milestone.notes}" if milestone.notes else note
+
+
+def evidence_ref(
+    ref: str, src: Sources, linker: Linker, *, until: str | None = None
+) -> EvidenceRef:
+    """Resolve a cited reference: a run id or record path -> that run; a gate id -> its
+    latest run at `until`; anything else stays text (linked when it is a workspace file)."""
+    entry = src.runs.find(ref)
+    if entry is None and src.runs.count(ref):
+        entry = src.runs.latest(ref, until=until)
+    if entry is None:
+        href = linker.file(ref)
+        return EvidenceRef(ref, Link(ref, href) if href else None)
+    return EvidenceRef(
+        ref, Link(claim_text(entry), linker.run(entry)), run_detail(entry, src.config)
+    )
+
+
+def run_detail(entry: LedgerEntry, config: Config) -> str:
+    """'pass, rlm-core@abc1234, 2026-11-21 04:45Z'."""
+    return f"{outcome_label(entry)}, {short_commit(entry, config)}, {utc_minute(entry.started_at)}"
+
+
+def gate_rows(src: Sources, linker: Linker) -> tuple[GateRow, ...]:
+    """Latest run per gate with its current streak; configured gates without runs included."""
+    rows = []
+    for gate_id in sorted(set(src.config.gates) | src.runs.gates(), key=id_sort_key):
+        gate = src.config.gates.get(gate_id)
+        title = gate.title if gate else "(not in govkit.yaml)"
+        href = linker.gate(gate_id)
+        gate_link = Link(gate_id, href) if href else None
+        latest = src.runs.latest(gate_id)
+        if latest is None:
+            rows.append(GateRow(gate_id, gate_link, title, "no runs yet", None, "—", "—", "—"))
+            continue
+        where = f" on {latest.tuple_name}" if latest.tuple_name else ""
+        s = src.runs.current_streak(gate_id)
+        count = f"{s.count}{where}" if s is not None else "—"
+        rows.append(
+            GateRow(
+                gate_id,
+                gate_link,
+                title,
+                outcome_label(latest),
+                Link(claim_text(latest), linker.run(latest)),
+                short_commit(latest, src.config),
+                utc_minute(latest.started_at),
+                count,
+            )
+        )
+    return tuple(rows)
+
+
+def display_status(status: str) -> str:
+    """'in-progress' -> 'In progress'."""
+    return status.replace("-", " ").capitalize()
+
+
+def status_context(src: Sources, linker: Linker, *, as_of: str | None = None) -> StatusContext:
+    """Sort and shape everything the status tracker shows."""
+    cfg = src.config
+    sm = cfg.safe_mode
+    rs = src.records
+    tasks = _of(rs.kind("task"), Task)
+    task_status = {t.id: t.status for t in tasks}
+    by_milestone: dict[str, list[Task]] = {}
+    for t in tasks:
+        by_milestone.setdefault(t.milestone, []).append(t)
+    return StatusContext(
+        program=cfg.program,
+        last_updated=as_of or src.latest_change() or "never",
+        execution=ExecutionMode(
+            mode=sm.mode,
+            heavy_slots=sm.heavy_slots,
+            admission_wait=format_duration(sm.admission_wait),
+            default_mem=format_size(sm.default_mem) if sm.default_mem else "per gate",
+            control_docs=sm.control_docs,
+            notes=sm.notes,
+        ),
+        tuples=tuple(
+            TupleRow(name, tuple(f"{repo}@{sha[:7]}" for repo, sha in sorted(pins.items())))
+            for name, pins in sorted(cfg.tuples.items())
+        ),
+        milestones=tuple(
+            MilestoneRow(
+                m.id,
+                m.title,
+                display_status(m.status),
+                milestone_note(m, by_milestone.get(m.id, [])),
+            )
+            for m in _of(rs.kind("milestone"), Milestone)
+        ),
+        findings=tuple(
+            FindingRow(
+                f.id,
+                f.title,
+                display_status(f.status),
+                _finding_summary(f),
+                f.milestone,
+            )
+            for f in _of(rs.kind("finding"), Finding)
+        ),
+        blockers=tuple(
+            BlockerRow(b.id, b.title, b.impact, b.exit_condition)
+            for b in _of(rs.kind("blocker"), Blocker)
+            if b.status == "active"
+        ),
+        resolutions=tuple(
+            ResolutionRow(
+                r.id,
+                r.summary,
+                r.resolves,
+                tuple(evidence_ref(e, src, linker, until=r.created or None) for e in r.evidence),
+            )
+            for r in _of(rs.kind("resolution"), Resolution)
+        ),
+        queue=tuple(
+            QueueRow(
+                q.priority, q.id, q.description, display_status(task_status.get(q.id, "")) or "—"
+            )
+            for q in rs.queue
+        ),
+        consumers=tuple(
+            ConsumerRow(c.id, c.coupling, c.readiness.capitalize(), c.risk)
+            for c in _of(rs.kind("consumer"), Consumer)
+            if c.status == "tracked"
+        ),
+        gates=gate_rows(src, linker),
+        decisions=tuple(decision_row(d, linker) for d in src.decisions),
+    )
+
+
+def _finding_summary(f: Finding) -> str:
+    if f.status == "resolved" and f.resolved_by:
+        # str.capitalize() would lower-case the ids ("m1-t01"): build both forms instead.
+        ids = ", ".join(f.resolved_by)
+        return (
+            f"{f.evidence_summary} (resolved by {ids})"
+            if f.evidence_summary
+            else f"Resolved by {ids}"
+        )
+    return f.evidence_summary
+
+
+def decision_row(d: Decision, linker: Linker) -> DecisionRow:
+    """One line of the decision index."""
+    relations = []
+    if d.supersedes:
+        relations.append(f"supersedes {', '.join(d.supersedes)}")
+    if d.superseded_by:
+        relations.append(f"superseded by {', '.join(d.superseded_by)}")
+    href = linker.decision(d)
+    return DecisionRow(
+        d.id,
+        Link(d.id, href) if href else None,
+        d.title,
+        display_status(d.status),
+        d.date,
+        "; ".join(relations),
+    )
+
+
+def render_status(
+    src: Sources,
+    output: Path,
+    *,
+    as_of: str | None = None,
+    templates: Templates | None = None,
+    linker: Linker | None = None,
+) -> str:
+    """The status tracker's Markdown, with links relative to `output`'s directory."""
+    linker = linker or Linker(src.ws, output.parent)
+    ctx = status_context(src, linker, as_of=as_of)
+    templates = templates or Templates(src.ws.templates_dir)
+    return templates.render(STATUS_TEMPLATE, {"s": ctx})
+
+
+def write_if_changed(path: Path, text: str) -> bool:
+    """Write atomically unless the file already holds exactly `text`; True when written."""
+    try:
+        if path.read_bytes() == text.encode("utf-8"):
+            return False
+    except FileNotFoundError:
+        pass
+    atomic_write_text(path, text)
+    return True
+
+
+@dataclass(frozen=True)
+class Staleness:
+    """What `render --check` found."""
+
+    path: Path
+    current: bool
+    diff: str  # unified diff, disk -> rendered
+    added: int
+    removed: int
+
+
+def check_file(path: Path, text: str) -> Staleness:
+    """Compare the file on disk with freshly rendered text."""
+    try:
+        on_disk = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        on_disk = ""
+    if on_disk == text:
+        return Staleness(path, True, "", 0, 0)
+    lines = list(
+        difflib.unified_diff(
+            on_disk.splitlines(keepends=True),
+            text.splitlines(keepends=True),
+            fromfile=f"{path.name} (on disk)",
+            tofile=f"{path.name} (rendered)",
+        )
+    )
+    added = sum(1 for ln in lines if ln.startswith("+") and not ln.startswith("+++"))
+    removed = sum(1 for ln in lines if ln.startswith("-") and not ln.startswith("---"))
+    return Staleness(path, False, "".join(lines), added, removed)

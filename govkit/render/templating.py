@@ -1,0 +1,154 @@
+"""The one place govkit talks to Jinja2.
+
+Templates ship in the source tree's top-level `templates/` (the wheel maps it to
+`govkit/templates`); a workspace's own `templates/` overrides any of them by name.
+Markdown templates (`*.md.j2`) write every `{{ value }}` as one line with `|`
+escaped, so a record's text can never break a table; HTML templates
+(`*.html.j2`) autoescape. Undefined variables fail with the template's file and line.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from govkit.errors import ConflictError, GovkitError, NotFound, ValidationError
+
+SUFFIX = ".j2"
+
+
+def packaged_dir() -> Path:
+    """Where the default templates are: inside the installed package, else the source tree."""
+    try:
+        root = Path(str(importlib.resources.files("govkit") / "templates"))
+        if root.is_dir():
+            return root
+    except (ModuleNotFoundError, TypeError):  # pragma: no cover - zipped installs
+        pass
+    return Path(__file__).resolve().parents[2] / "templates"
+
+
+@dataclass(frozen=True)
+class TemplateInfo:
+    """One template name and where it is taken from."""
+
+    name: str  # e.g. "status.md.j2", "site/gate.html.j2"
+    source: str  # "packaged", "overridden" (workspace copy wins) or "workspace" (only there)
+    path: Path
+
+
+def _names(root: Path) -> dict[str, Path]:
+    if not root.is_dir():
+        return {}
+    return {p.relative_to(root).as_posix(): p for p in root.rglob(f"*{SUFFIX}") if p.is_file()}
+
+
+def list_templates(workspace_templates: Path | None) -> list[TemplateInfo]:
+    """Every template name, packaged or from the workspace, sorted by name."""
+    packaged = _names(packaged_dir())
+    local = _names(workspace_templates) if workspace_templates else {}
+    out = []
+    for name in sorted(set(packaged) | set(local)):
+        if name in local:
+            source = "overridden" if name in packaged else "workspace"
+            out.append(TemplateInfo(name, source, local[name]))
+        else:
+            out.append(TemplateInfo(name, "packaged", packaged[name]))
+    return out
+
+
+def eject(workspace_templates: Path, name: str, *, force: bool = False) -> Path:
+    """Copy a packaged template into the workspace's templates/ for editing."""
+    packaged = _names(packaged_dir())
+    if name not in packaged and f"{name}{SUFFIX}" in packaged:
+        name = f"{name}{SUFFIX}"
+    if name not in packaged:
+        raise NotFound(
+            f"no packaged template {name!r}",
+            hint=f"packaged templates: {', '.join(sorted(packaged))}",
+        )
+    target = workspace_templates / name
+    if target.exists() and not force:
+        raise ConflictError(
+            f"{target} exists already", hint="pass --force to overwrite it with the packaged copy"
+        )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    shutil.copyfile(packaged[name], tmp)
+    tmp.replace(target)
+    return target
+
+
+def md_inline(value: Any) -> str:
+    """One table-safe line: newlines collapsed, pipes escaped."""
+    if value is None:
+        return ""
+    text = " ".join(str(value).split())
+    return text.replace("|", "\\|")
+
+
+class Templates:
+    """Renders templates by name, the workspace's copies first."""
+
+    def __init__(self, workspace_templates: Path | None = None) -> None:
+        import jinja2
+
+        roots = [str(p) for p in (workspace_templates, packaged_dir()) if p and p.is_dir()]
+        common: dict[str, Any] = {
+            "loader": jinja2.FileSystemLoader(roots),
+            "undefined": jinja2.StrictUndefined,
+            "keep_trailing_newline": True,
+            "trim_blocks": True,
+            "lstrip_blocks": True,
+            "auto_reload": False,
+        }
+        self._md = jinja2.Environment(finalize=md_inline, autoescape=False, **common)
+        self._html = jinja2.Environment(autoescape=True, **common)
+        self._roots = [Path(r) for r in roots]
+
+    def render(self, name: str, context: dict[str, Any]) -> str:
+        """Render template `name` with `context`; user mistakes become GovkitError."""
+        import jinja2
+
+        env = self._html if name.endswith(".html.j2") else self._md
+        try:
+            return env.get_template(name).render(context)
+        except jinja2.TemplateNotFound:
+            raise NotFound(
+                f"no template {name!r}", hint="`govkit templates list` shows them"
+            ) from None
+        except jinja2.TemplateSyntaxError as exc:
+            raise ValidationError(
+                f"template syntax error: {exc.message}",
+                path=exc.filename or name,
+                line=exc.lineno,
+            ) from None
+        except jinja2.UndefinedError as exc:
+            path, line = self._where(exc.__traceback__)
+            raise GovkitError(
+                f"template uses an undefined value: {exc.message}",
+                path=path or name,
+                line=line,
+                hint="check the variable name against `govkit templates list` defaults",
+            ) from None
+        except (jinja2.TemplateError, TypeError, AttributeError) as exc:
+            path, line = self._where(sys.exc_info()[2])
+            raise GovkitError(f"template failed: {exc}", path=path or name, line=line) from None
+
+    def _where(self, tb: TracebackType | None) -> tuple[str | None, int | None]:
+        # Jinja rewrites tracebacks so template frames carry the template's own
+        # file name and line; the innermost such frame is where it went wrong.
+        found: tuple[str | None, int | None] = (None, None)
+        while tb is not None:
+            filename = tb.tb_frame.f_code.co_filename
+            if filename.endswith(SUFFIX) and any(
+                Path(filename).is_relative_to(root) for root in self._roots
+            ):
+                found = (filename, tb.tb_lineno)
+            tb = tb.tb_next
+        return found

@@ -1,0 +1,214 @@
+"""govkit cadence: the weekly packet, idempotent per ISO week."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from govkit.cli import cli
+from govkit.config import GateDef
+from govkit.errors import ValidationError
+from govkit.evidence.record import Counts, Outcome
+from govkit.evidence.store import read_ledger
+from govkit.gates import add_gate
+from govkit.render.cadence import week_bounds
+from govkit.timeutil import iso_week, utc_now
+from govkit.tuples import add_repo, pin_tuple
+from govkit.workspace import Workspace
+from tests.helpers import make_repo
+from tests.render.golden import assert_golden
+from tests.render.mdcheck import assert_relative_links_resolve, table_after, tables
+from tests.render_fixture import make_run
+
+
+def run(ws: Workspace, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["-C", str(ws.root), "cadence", *args])
+    return result.exit_code, result.output
+
+
+def test_week_bounds() -> None:
+    assert week_bounds("2026-W47") == ("2026-11-16T00:00:00.000Z", "2026-11-23T00:00:00.000Z")
+    assert week_bounds("2026-W01")[0] == "2025-12-29T00:00:00.000Z"
+    for bad in ("2026-47", "2026-W54", "W47"):
+        with pytest.raises(ValidationError):
+            week_bounds(bad)
+
+
+def test_no_run_packet_from_the_weeks_runs(harbor: Workspace) -> None:
+    code, out = run(harbor, "run", "--week", "2026-W47", "--no-run")
+    assert code == 1  # VG-MESH-001's only pass this week is not claim-grade
+    assert "VG-MESH-001: pass (not claim-grade) (1 passed)" in out
+    md = harbor.packets_dir / "2026-W47.md"
+    text = md.read_text()
+    gates = table_after(text, "Weekly Gates")
+    assert gates.header == ["Gate", "Title", "Outcome", "Evidence", "Commit", "Started (UTC)"]
+    assert [r[0] for r in gates.rows] == [
+        "VG-CORE-001",
+        "VG-MESH-001",
+        "VG-PERF-001",
+        "VG-RELAY-002",
+    ]
+    assert gates.rows[3][3].startswith("[VG-RELAY-002: 436 passed](../runs/2026-11-19/")
+    assert table_after(text, "Next Actions").header == [
+        "Priority",
+        "Task ID",
+        "Description",
+        "Status",
+    ]
+    assert assert_relative_links_resolve(text, md.parent) == 4
+    assert "- Opened B1 (2026-11-18 14:00Z): mesh-io schema version is unpinned" in text
+    assert "- Resolved B2 (2026-11-19 10:00Z): CI runner out of disk" in text
+    assert "- D-002 (2026-11-18): Heavy suites go through safe-run admission" in text
+    assert "- M2-T01 (2026-11-17 10:00Z): Define the relay seam contract" in text
+    assert "This is the first packet" in text
+    data = json.loads((harbor.packets_dir / "2026-W47.json").read_text())
+    assert data["week"] == "2026-W47" and len(data["gates"]) == 4
+
+
+def test_changes_since_previous_packet(harbor: Workspace) -> None:
+    run(harbor, "run", "--week", "2026-W46", "--no-run")
+    run(harbor, "run", "--week", "2026-W47", "--no-run")
+    text = (harbor.packets_dir / "2026-W47.md").read_text()
+    assert "## Changes Since 2026-W46" in text
+    assert "- fixed: VG-RELAY-002 was fail, now pass" in text
+    assert "- perf: VG-PERF-001 startup_ms: 182 → 171.5 (-5.8%, better)" in text
+    assert "- perf: VG-PERF-001 batch_per_s: 940 → 1012 (+7.7%, better)" in text
+    w46 = (harbor.packets_dir / "2026-W46.md").read_text()
+    assert "| VG-RELAY-002 | relay-agent full suite against corelib | fail |" in w46
+
+
+def test_rerunning_a_week_replaces_its_packet(harbor: Workspace) -> None:
+    run(harbor, "run", "--week", "2026-W47", "--no-run")
+    first = (harbor.packets_dir / "2026-W47.md").read_bytes()
+    run(harbor, "run", "--week", "2026-W47", "--no-run")
+    assert (harbor.packets_dir / "2026-W47.md").read_bytes() == first
+    assert sorted(p.name for p in harbor.packets_dir.iterdir()) == ["2026-W47.json", "2026-W47.md"]
+    # A new claim-grade run this week replaces the row; still one packet.
+    make_run(
+        harbor,
+        "mesh-4",
+        "VG-MESH-001",
+        "2026-11-21T09:00:00.000Z",
+        Outcome.PASS,
+        counts=Counts(passed=1),
+    )
+    code, _ = run(harbor, "run", "--week", "2026-W47", "--no-run")
+    assert code == 0
+    text = (harbor.packets_dir / "2026-W47.md").read_text()
+    assert text != first.decode() and text.count("| VG-MESH-001 |") == 1
+    assert "| VG-MESH-001 | mesh-io interop compile check | pass |" in text
+
+
+def test_missing_weekly_run_is_reported(harbor: Workspace) -> None:
+    code, _ = run(harbor, "run", "--week", "2026-W44", "--no-run")
+    assert code == 1
+    rows = table_after((harbor.packets_dir / "2026-W44.md").read_text(), "Weekly Gates").rows
+    assert all(r[2] == "missing" and r[3] == "no run this week" for r in rows)
+
+
+@pytest.mark.slow
+def test_run_mode_runs_weekly_gates_through_the_real_runner(ws: Workspace) -> None:
+    core = ws.root.parent / "core"
+    make_repo(
+        core, {"test_core.py": "def test_a():\n    assert 1\n\n\ndef test_b():\n    assert 2\n"}
+    )
+    add_repo(ws, "core", str(core))
+    pin_tuple(ws, "canonical", ["core=main"])
+    py = sys.executable
+    add_gate(
+        ws,
+        GateDef(
+            id="VG-W-001",
+            title="core suite",
+            repo="core",
+            weekly=True,
+            parser="pytest",
+            argv=(py, "-m", "pytest", "-q", "-p", "no:cacheprovider"),
+        ),
+    )
+    add_gate(
+        ws,
+        GateDef(
+            id="VG-W-002",
+            title="always red",
+            repo="core",
+            weekly=True,
+            argv=(py, "-c", "raise SystemExit(3)"),
+        ),
+    )
+    add_gate(ws, GateDef(id="VG-X-001", title="not weekly", repo="core", argv=(py, "-c", "pass")))
+    week = iso_week(utc_now())
+    code, out = run(ws, "run", "--json")
+    assert code == 1, out  # VG-W-002 fails
+    data = json.loads(out)
+    assert data["week"] == week
+    assert [(g["id"], g["outcome"], g["counts"]) for g in data["gates"]] == [
+        ("VG-W-001", "pass", "2 passed"),
+        ("VG-W-002", "fail", "—"),
+    ]
+    assert [e.gate_id for e in read_ledger(ws)] == ["VG-W-001", "VG-W-002"]
+    md = ws.packets_dir / f"{week}.md"
+    assert assert_relative_links_resolve(md.read_text(), md.parent) == 2
+    # Running the week again makes new runs and replaces the packet, never duplicates it.
+    assert run(ws, "run")[0] == 1
+    assert len(read_ledger(ws)) == 4
+    assert sorted(p.name for p in ws.packets_dir.iterdir()) == [f"{week}.json", f"{week}.md"]
+    latest = {
+        g["run_id"] for g in json.loads((ws.packets_dir / f"{week}.json").read_text())["gates"]
+    }
+    assert latest == {e.run_id for e in read_ledger(ws)[2:]}
+
+
+def test_run_for_another_week_needs_no_run(harbor: Workspace) -> None:
+    code, out = run(harbor, "run", "--week", "2020-W01")
+    assert code == 2 and "--no-run" in out
+
+
+def test_show_prints_a_packet_or_says_there_is_none(harbor: Workspace) -> None:
+    code, out = run(harbor, "show")
+    assert code == 2 and "no cadence packet yet" in out
+    run(harbor, "run", "--week", "2026-W46", "--no-run")
+    run(harbor, "run", "--week", "2026-W47", "--no-run")
+    code, out = run(harbor, "show")
+    assert code == 0 and out.startswith("# Cadence Packet 2026-W47")
+    code, out = run(harbor, "show", "2026-W46", "--json")
+    assert code == 0 and json.loads(out)["week"] == "2026-W46"
+    assert run(harbor, "show", "2026-W40")[0] == 2
+
+
+def test_golden_packet(harbor: Workspace) -> None:
+    run(harbor, "run", "--week", "2026-W46", "--no-run")
+    run(harbor, "run", "--week", "2026-W47", "--no-run")
+    text = (harbor.packets_dir / "2026-W47.md").read_text()
+    assert len(tables(text)) == 2
+    assert_golden("packet.md", text)
+
+
+def test_week_runs_follow_the_tuples_pins_not_its_name(harbor: Workspace) -> None:
+    from govkit.render.cadence import week_runs
+
+    # After a promotion, canonical pins what candidate ran: those runs describe canonical.
+    promoted = make_run(
+        harbor,
+        "w48-cand",
+        "VG-CORE-001",
+        "2026-11-24T09:00:00.000Z",
+        Outcome.PASS,
+        counts=Counts(passed=212),
+        tuple_name="candidate",
+    )
+    # A run named canonical but at a commit canonical no longer pins does not count.
+    make_run(
+        harbor,
+        "w48-old",
+        "VG-CORE-001",
+        "2026-11-24T10:00:00.000Z",
+        Outcome.FAIL,
+        counts=Counts(failed=1),
+        core="f" * 40,
+    )
+    runs = week_runs(load_sources(harbor), "2026-W48")
+    assert runs["VG-CORE-001"].run_id == promoted.run_id

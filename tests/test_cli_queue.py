@@ -1,0 +1,42 @@
+"""govkit queue wiring."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from govkit.cli import cli
+from govkit.workspace import Workspace
+
+
+def test_queue_commands(runner: CliRunner, ws: Workspace) -> None:
+    def gk(*args: str) -> tuple[int, str]:
+        result = runner.invoke(cli, ["-C", str(ws.root), *args])
+        assert "Traceback" not in result.output
+        return result.exit_code, result.output
+
+    for name in ("Ops-Weekly", "Ops-Audit", "Ops-Render"):
+        assert gk("task", "add", name, "--title", name)[0] == 0
+    assert (
+        gk("queue", "add", "Ops-Weekly", "--priority", "P0", "--description", "Run cadence")[0] == 0
+    )
+    assert gk("queue", "add", "Ops-Audit", "--priority", "P1")[0] == 0
+    code, out = gk("queue", "add", "Ops-Render", "--at", "1")
+    assert code == 0 and "position 1" in out
+    code, out = gk("queue", "move", "Ops-Weekly", "--to", "1")
+    assert code == 0
+    data = json.loads(gk("queue", "list", "--json")[1])
+    assert [(d["position"], d["id"], d["priority"]) for d in data] == [
+        (1, "Ops-Weekly", "P0"),
+        (2, "Ops-Render", "P2"),
+        (3, "Ops-Audit", "P1"),
+    ]
+    assert data[0]["description"] == "Run cadence"
+    assert gk("queue", "remove", "Ops-Audit")[0] == 0
+    code, out = gk("queue", "list")
+    assert "Ops-Weekly" in out and "Ops-Audit" not in out
+    code, out = gk("queue", "remove", "Ops-Audit")
+    assert code == 2 and "not in the queue" in out
+    code, out = gk("queue", "add", "Nobody", "--priority", "P0")
+    assert code == 2 and "no record 'Nobody'" in out
