@@ -189,6 +189,7 @@ def test_golden_packet(harbor: Workspace) -> None:
 
 def test_week_runs_follow_the_tuples_pins_not_its_name(harbor: Workspace) -> None:
     from govkit.render.cadence import week_runs
+    from govkit.render.sources import load_sources
 
     # After a promotion, canonical pins what candidate ran: those runs describe canonical.
     promoted = make_run(
