@@ -496,12 +496,13 @@ class _Run:
             else ""
         )
         kw: dict[str, Any] = {"exit_code": exit_code, "sig": sig, "leftovers": leftovers}
+        tree = f"the process tree ({killed} process{'es' if killed != 1 else ''})"
         if reason is Outcome.TIMEOUT:
-            msg = f"timed out after {format_duration(self.spec.timeout)}; killed the process tree"
+            msg = f"timed out after {format_duration(self.spec.timeout)}; killed {tree}"
             return self.result(Outcome.TIMEOUT, EXIT_TIMEOUT, msg + note, **kw)
         if reason is Outcome.INTERRUPTED:
             name = kill_signal_name(self.intr.signum or signal.SIGINT)
-            msg = f"interrupted by {name}; killed the process tree"
+            msg = f"interrupted by {name}; killed {tree}"
             return self.result(Outcome.INTERRUPTED, EXIT_INTERRUPTED, msg + note, **kw)
         if reason is Outcome.OOM:
             msg = (
