@@ -328,3 +328,9 @@ def test_worktree_needs_one_working_repo(ws: Workspace, core: Path) -> None:
     with pytest.raises(ValidationError, match="stands for one repo"):
         run_gates(ws, ["VG-A-1", "VG-B-1"], worktree=core)
     assert read_ledger(ws) == []
+
+
+def test_worktree_run_needs_no_tuple_for_a_single_repo_gate(ws: Workspace, core: Path) -> None:
+    gate(ws, "VG-OK-1", "true", tuple_name="not-pinned-yet")
+    rec = run_gate(ws, "VG-OK-1", worktree=core)
+    assert rec.outcome is Outcome.PASS and rec.source == "worktree" and not rec.claim_grade
