@@ -97,3 +97,24 @@ def test_gate_run_usage_errors(two_repos: Workspace, runner: CliRunner, tmp_path
     assert code == 2
     code, out = invoke(runner, ws, "gate", "run", "--all", "--weekly")
     assert code == 2 and "no gates to run" in out
+
+
+def test_gate_add_perf_options(two_repos: Workspace, runner: CliRunner) -> None:
+    ws = two_repos
+    code, out = invoke(
+        runner, ws, "gate", "add", "VG-PERF-001", "--title", "timings", "--repo", "core",
+        "--parser", "metrics-json", "--perf-baseline", "baseline", "--perf-threshold", "0.2",
+        "--perf-rounds", "5", "--perf-metric", "latency_ms=lower",
+        "--perf-metric", "ops_per_s=higher", "--", "python", "bench.py",
+    )  # fmt: skip
+    assert code == 0, out
+    perf = ws.config.gates["VG-PERF-001"].perf
+    assert perf is not None
+    assert (perf.baseline, perf.threshold, perf.rounds) == ("baseline", 0.2, 5)
+    assert perf.metrics == {"latency_ms": "lower", "ops_per_s": "higher"}
+    code, out = invoke(
+        runner, ws, "gate", "add", "VG-PERF-002", "--title", "t", "--repo", "core",
+        "--perf-baseline", "baseline", "--perf-metric", "x=sideways", "--", "true",
+    )  # fmt: skip
+    assert code == 2 and "lower or higher" in out
+    assert "VG-PERF-002" not in ws.config.gates

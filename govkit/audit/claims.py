@@ -8,18 +8,16 @@ evidence/runs, or `run:<run-id>`.
 
 from __future__ import annotations
 
-import importlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from govkit.audit.findings import AuditFinding
 from govkit.audit.integrity import RunIndex
+from govkit.documents import Link, Unit, parse_units
 from govkit.errors import GovkitError
 from govkit.evidence.record import Counts, EvidenceRecord
-from govkit.markdown import Link, Unit, parse_units
 from govkit.timeutil import parse_rfc3339
 from govkit.workspace import Workspace
 
@@ -27,9 +25,10 @@ from govkit.workspace import Workspace
 # (inline code and code blocks are never seen here).
 _CLAIMS = [
     r"\b(?:all\s+)?(?:unit\s+|integration\s+)?tests?\s+(?:are\s+|now\s+|still\s+)*pass(?:es|ed|ing)?\b",
-    r"\b\d[\d,]*\s+(?:tests?\s+)?(?:passed|failed|skipped|failures?|errors?)\b",
-    r"\b(?:all|is|are|now|stays?|remains?|was|were|fully)\s+green\b",
-    r"\bgreen\b",
+    r"(?<![\w.-])\d[\d,]*\s+(?:tests?\s+)?(?:passed|failed|skipped|failures?|errors?)\b",
+    # "green" alone is too common ("three consecutive green runs" names a rule, not a
+    # result); only a state of being green is a claim.
+    r"\b(?:all|is|are|now|stays?|remains?|was|were|fully|back\s+to)\s+green\b",
     r"\bno\s+(?:(?:>|&gt;)?\s*\d+(?:\.\d+)?\s*%\s+)?(?:perf(?:ormance)?\s+)?regressions?\b",
     r"\b\d+(?:\.\d+)?\s*%\s+(?:faster|slower|quicker|improvement|regression|speed-?up)\b",
     r"\bfully\s+(?:validated|verified|tested)\b",
@@ -37,8 +36,9 @@ _CLAIMS = [
     r"\b(?:gates?|suites?|checks?|builds?)\s+(?:all\s+|now\s+)?pass(?:es|ed|ing)?\b",
 ]
 CLAIM_RE = re.compile("|".join(f"(?:{p})" for p in _CLAIMS), re.IGNORECASE)
+# The lookbehind keeps an id's digits out: "VG-LA-002 passed" is not "2 passed".
 COUNT_RE = re.compile(
-    r"\b(\d[\d,]*)\s+(?:tests?\s+)?(passed|failed|skipped|xfailed|xpassed|failures?|errors?)\b",
+    r"(?<![\w.-])(\d[\d,]*)\s+(?:tests?\s+)?(passed|failed|skipped|xfailed|xpassed|failures?|errors?)\b",
     re.IGNORECASE,
 )
 _LABEL = {
@@ -85,27 +85,23 @@ class ClaimContext:
 
 
 def recount(run_dir: Path, record: EvidenceRecord) -> Counts | None:
-    """Re-parse the stored stdout/stderr with the record's parser.
+    """Re-parse the stored stdout/stderr/artifacts with the record's parser.
 
-    The parsers live in govkit.parsers (the safe-run branch); until it is
-    present the record's own counts are used, which integrity checks have
-    already tied to the log by hash.
+    The record's own `counts` are never trusted for a claim: they are what
+    the runner wrote, and the claim must agree with the log itself.
     """
-    try:
-        parsers: Any = importlib.import_module("govkit.parsers")
-    except ImportError:
-        return record.counts
+    from govkit.parsers import parse_run
+
     stdout = run_dir / record.logs["stdout"].path if "stdout" in record.logs else run_dir / "-"
     stderr = run_dir / record.logs["stderr"].path if "stderr" in record.logs else run_dir / "-"
     artifacts = tuple(run_dir / a.path for a in record.artifacts)
     try:
-        result = parsers.parse_run(
+        result = parse_run(
             record.parser, stdout=stdout, stderr=stderr, workdir=run_dir, artifacts=artifacts
         )
     except (GovkitError, OSError):
         return None
-    counts = result.counts
-    return counts if isinstance(counts, Counts) else None
+    return result.counts
 
 
 def is_evidence_target(target: str) -> bool:
@@ -162,24 +158,36 @@ def check_document(ctx: ClaimContext, path: Path, text: str) -> list[AuditFindin
     """Every claim finding in one Markdown document."""
     rel = ctx.ws.rel(path)
     out: list[AuditFinding] = []
-    for unit in parse_units(text):
+    units = parse_units(text)
+    # A table row is one statement: an evidence link in any of its cells anchors them all
+    # (a Resolved row's summary is backed by the run in its Evidence column).
+    anchored_rows = {
+        (u.table, u.row)
+        for u in units
+        if u.kind == "cell" and any(is_evidence_target(lk.target) for lk in u.links)
+    }
+    for unit in units:
+        row_anchored = unit.kind == "cell" and (unit.table, unit.row) in anchored_rows
         for start, end in segments(unit):
             links = [lk for lk in unit.links if start <= lk.start < end]
             anchors = [lk for lk in links if is_evidence_target(lk.target)]
             seg = unit.text[start:end]
+            if not anchors and row_anchored:
+                continue
             if not anchors:
                 seen: set[tuple[int, str]] = set()
                 for m in CLAIM_RE.finditer(seg):
                     line = unit.line_at(start + m.start())
-                    if (line, m.group(0).lower()) in seen:
+                    said = " ".join(m.group(0).split())  # inline code leaves runs of spaces
+                    if (line, said.lower()) in seen:
                         continue
-                    seen.add((line, m.group(0).lower()))
+                    seen.add((line, said.lower()))
                     out.append(
                         AuditFinding(
                             "GK301",
                             rel,
                             line,
-                            f"unanchored claim {m.group(0)!r}: no evidence link in the same "
+                            f"unanchored claim {said!r}: no evidence link in the same "
                             f"{'table cell' if unit.kind == 'cell' else 'list item' if unit.kind == 'item' else 'sentence'}",
                         )
                     )
@@ -226,7 +234,7 @@ def _check_anchor(
         out.append(
             AuditFinding("GK203", rel, line, f"{label}: run {run} is not claim-grade ({why})")
         )
-    if not record.passed:
+    if not record.passed and not _reports_failure(link.text, numbers, record):
         out.append(
             AuditFinding(
                 "GK204", rel, line, f"{label}: run {run} outcome is {record.outcome.value}"
@@ -255,6 +263,25 @@ def _check_anchor(
                     )
     out.extend(_staleness(ctx, rel, line, label, record))
     return out
+
+
+_FAILURE_WORDS = re.compile(
+    r"\b(?:fail(?:s|ed|ing|ure)?|timeout|timed\s+out|oom|errors?|refused|interrupted)\b",
+    re.IGNORECASE,
+)
+
+
+def _reports_failure(
+    text: str, numbers: list[tuple[int, str, str]], record: EvidenceRecord
+) -> bool:
+    """Does the claim say the run did not pass? Then it is a report, not a success claim.
+
+    "[VG-CORE-001: 4 failed, 14 passed](…)" citing a failing run is honest (its counts are
+    still checked); "[VG-CORE-001: 14 passed](…)" citing the same run hides the failure.
+    """
+    if any(fld in ("failed", "errors") and n > 0 for n, fld, _ in numbers):
+        return True
+    return bool(_FAILURE_WORDS.search(text)) or record.outcome.value in text.lower().split()
 
 
 def _staleness(

@@ -196,13 +196,14 @@ def _check_runs(
     entries: list[tuple[int, LedgerEntry]],
     workers: int,
     after: Callable[[], list[AuditFinding]],
+    parallel_from: int,
 ) -> list[AuditFinding]:
     """Per-run checks, spread over processes (one per core) when it pays off."""
     global _WORK
     _WORK = (evidence_dir, rel_ledger, entries)
     n = len(entries)
     try:
-        if workers > 1 and n >= 4000 and "fork" in multiprocessing.get_all_start_methods():
+        if workers > 1 and n >= parallel_from and "fork" in multiprocessing.get_all_start_methods():
             step = n // workers + 1
             parts = [(i, min(i + step, n)) for i in range(0, n, step)]
             ctx = multiprocessing.get_context("fork")
@@ -217,9 +218,18 @@ def _check_runs(
 
 
 def check_integrity(
-    ws: Workspace, *, workers: int | None = None, progress: Progress | None = None
+    ws: Workspace,
+    *,
+    workers: int | None = None,
+    parallel_from: int = 4000,
+    progress: Progress | None = None,
 ) -> tuple[list[AuditFinding], RunIndex]:
-    """Chain, hashes, digests, summaries and stray records; plus an index of runs."""
+    """Chain, hashes, digests, summaries and stray records; plus an index of runs.
+
+    With `parallel_from` runs or more and several cores, the per-run checks are
+    forked over `workers` processes (default: one per core); forking costs more
+    than it saves on small ledgers.
+    """
     rel_ledger = ws.rel(ws.ledger_path)
     entries, problems = scan_ledger(ws, hashes=False)  # hashes are checked per run, in parallel
     findings = [AuditFinding("GK101", rel_ledger, p.line, p.message) for p in problems]
@@ -239,7 +249,9 @@ def check_integrity(
             for s in sorted(_disk_records(ws, set(index.by_record)))
         ]
 
-    findings.extend(_check_runs(str(ws.evidence_dir), rel_ledger, entries, n_workers, strays))
+    findings.extend(
+        _check_runs(str(ws.evidence_dir), rel_ledger, entries, n_workers, strays, parallel_from)
+    )
     return findings, index
 
 

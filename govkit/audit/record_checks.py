@@ -88,6 +88,7 @@ def check_records(ws: Workspace, records: RecordSet, index: RunIndex) -> list[Au
             refs = list(own_refs(record))
             for other in linked(record):
                 refs.extend(own_refs(other))
+            refs = list(dict.fromkeys(refs))
             backed = [r for r in refs if resolves_to_run(ws, index, r)]
             rel = ws.rel(record.path) if record.path else f"records/{kind}/{record.id}"
             line = _status_line(record.path)

@@ -18,10 +18,10 @@ from typing import Any
 from govkit import yamlio
 from govkit.config import SafeMode
 from govkit.decisions import Decision, load_decisions, save_decision
+from govkit.documents import Table, Unit, parse_units, tables
 from govkit.errors import GovkitError, NotFound
 from govkit.ids import check_id, check_safe_id
 from govkit.importers import ImportItem, ImportReport
-from govkit.markdown import Table, Unit, parse_units, tables
 from govkit.records.model import (
     READINESS,
     Blocker,
@@ -178,7 +178,7 @@ def _read_milestones(plan: _Plan, table: Table, stamp: Any) -> None:
         raw = _cell(row, c_status)
         status = MILESTONE_STATUS.get(_plain(raw).lower(), "planned")
         notes = _cell(row, c_notes)
-        notes = f"{notes}\n\nImported status: {raw}" if notes else f"Imported status: {raw}"
+        notes = f"{notes} (imported status: {raw})" if notes else f"(imported status: {raw})"
         plan.records.append(
             (Milestone(id=m.group(1), title=m.group(2), notes=notes, **stamp(status)), line)
         )
@@ -351,6 +351,25 @@ def read_tracker(text: str, *, source: str, now: str) -> _Plan:
                     **stamp(status),
                 ),
                 plan.task_lines[tid],
+            )
+        )
+    # Queue items name tasks; a queued id with no record becomes a stub too.
+    known = {r.id for r, _ in plan.records}
+    for item, line in plan.queue:
+        if item.id in known:
+            continue
+        known.add(item.id)
+        m = re.match(r"^(M\d+)-T\d+$", item.id)
+        plan.records.append(
+            (
+                Task(
+                    id=item.id,
+                    milestone=m.group(1) if m else "",
+                    title=item.description,
+                    notes="Stub created by import: the tracker queues this task.",
+                    **stamp("todo"),
+                ),
+                line,
             )
         )
     return plan

@@ -14,7 +14,6 @@ from pathlib import Path
 from govkit.atomic import atomic_write_text
 from govkit.decisions import Decision
 from govkit.errors import ValidationError
-from govkit.evidence.query import streak
 from govkit.evidence.record import EvidenceRecord
 from govkit.evidence.store import LedgerEntry
 from govkit.ids import id_sort_key
@@ -109,7 +108,8 @@ class SiteResult:
 
 
 def _gate_page(src: Sources, gate_id: str, linker: SiteLinker) -> GatePage:
-    history = sorted(src.runs.by_gate.get(gate_id, []), key=lambda e: (e.started_at, e.seq))
+    total = src.runs.count(gate_id)
+    history = src.runs.history(gate_id, last=max(CHART_RUNS, EVIDENCE_RUNS))
     gate = src.config.gates.get(gate_id)
     definition: list[tuple[str, str]] = []
     if gate:
@@ -164,10 +164,9 @@ def _gate_page(src: Sources, gate_id: str, linker: SiteLinker) -> GatePage:
                 ),
             )
         )
-    count = "—"
-    if history and history[-1].gate_hash:
-        s = streak(history, gate_id=gate_id, gate_hash=history[-1].gate_hash, pins=history[-1].pins)
-        count = f"{s.count} on {history[-1].tuple_name}" if history[-1].tuple_name else str(s.count)
+    s = src.runs.current_streak(gate_id)
+    where = f" on {history[-1].tuple_name}" if history and history[-1].tuple_name else ""
+    count = f"{s.count}{where}" if s is not None else "—"
     rows = [
         RunRow(
             Link(e.run_id, linker.run(e)),
@@ -180,16 +179,16 @@ def _gate_page(src: Sources, gate_id: str, linker: SiteLinker) -> GatePage:
         for e in reversed(shown)
     ]
     note = ""
-    if len(history) > len(shown):
+    if total > len(shown):
         note = (
-            f"Showing the last {len(shown)} of {len(history)} runs "
+            f"Showing the last {len(shown)} of {total} runs "
             f"(charts: the last {len(charted)}); `govkit evidence list` has them all."
         )
     return GatePage(
         gate_id,
         gate.title if gate else "(not in govkit.yaml)",
         tuple(definition),
-        len(history),
+        total,
         len(charted),
         count,
         tuple(charts),
@@ -281,7 +280,7 @@ def build_site(src: Sources, out: Path, *, as_of: str | None = None) -> SiteResu
     index_linker = SiteLinker(src, out, out, linked)
     status_md = render_status(src, out / "index.html", as_of=as_of, linker=index_linker)
     page("index.html", "site/index.html.j2", "Status", body_html=markdown.to_html(status_md))
-    gate_ids = sorted(set(src.config.gates) | set(src.runs.by_gate), key=id_sort_key)
+    gate_ids = sorted(set(src.config.gates) | src.runs.gates(), key=id_sort_key)
     for gid in gate_ids:
         linker = SiteLinker(src, out / "gates", out, linked)
         page(f"gates/{gid}.html", "site/gate.html.j2", gid, g=_gate_page(src, gid, linker))
@@ -289,7 +288,8 @@ def build_site(src: Sources, out: Path, *, as_of: str | None = None) -> SiteResu
         page(f"decisions/{d.id}.html", "site/decision.html.j2", d.id, d=_decision_page(d))
     run_linker = Linker(src.ws, out / "runs", out)
     for run_id in sorted(linked):
-        entry = src.runs.by_id[run_id]
+        entry = src.runs.get(run_id)
+        assert entry is not None  # linked pages only name runs of this ledger
         page(f"runs/{run_id}.html", "site/run.html.j2", run_id, r=_run_page(src, entry, run_linker))
     for sub in ("gates", "decisions", "runs"):
         for stale in (out / sub).glob("*.html") if (out / sub).is_dir() else ():

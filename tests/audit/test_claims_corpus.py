@@ -11,7 +11,7 @@ import pytest
 from govkit.audit import run_audit
 from govkit.evidence.record import Counts, EvidenceRecord, Outcome
 from govkit.workspace import Workspace
-from tests.audit.evidence import COMMIT_A, make_run
+from tests.audit.evidence import COMMIT_A, make_run, pytest_stdout
 
 CORPUS = Path(__file__).resolve().parent.parent / "audit_corpus"
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -34,6 +34,8 @@ def corpus_ws(ws: Workspace) -> tuple[Workspace, dict[str, str]]:
         "failing": make_run(ws, counts=Counts(passed=10, failed=2), outcome=Outcome.FAIL),
         "old": make_run(ws, started_at="2026-09-15T08:00:00.000Z"),
         "moved": make_run(ws, commit="b" * 40),
+        # The record's own counts agree with the claim; the log it stored does not.
+        "liar": make_run(ws, counts=Counts(passed=936), stdout=pytest_stdout(Counts(passed=935))),
     }
     subst = {name: _target(r) + "/record.json" for name, r in runs.items()}
     subst["pass936_dir"] = _target(pass936)

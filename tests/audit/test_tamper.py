@@ -88,3 +88,20 @@ def test_missing_record_and_log(evidence_ws: Workspace) -> None:
     (recs[1].parent / "stdout.log").unlink()
     codes = sorted(f.code for f in check_integrity(ws)[0])
     assert codes == ["GK103", "GK104"]
+
+
+def test_forked_workers_find_the_same_damage(evidence_ws: Workspace) -> None:
+    # Big ledgers are checked in forked processes; force that path on a small one.
+    ws = evidence_ws
+    assert check_integrity(ws, workers=2, parallel_from=1)[0] == []
+    logs = sorted(ws.runs_dir.glob("*/*/stdout.log"))
+    logs[-1].write_bytes(logs[-1].read_bytes() + b"x")
+    lines = ws.ledger_path.read_text().splitlines(keepends=True)
+    lines[0] = lines[0].replace('"outcome": "pass"', '"outcome": "fail"')
+    ws.ledger_path.write_text("".join(lines))
+    serial = sorted((f.code, f.path, f.line) for f in check_integrity(ws, workers=1)[0])
+    forked = sorted(
+        (f.code, f.path, f.line) for f in check_integrity(ws, workers=2, parallel_from=1)[0]
+    )
+    assert forked == serial
+    assert {c for c, _, _ in forked} == {"GK101", "GK103", "GK105"}

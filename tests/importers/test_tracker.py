@@ -8,6 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from govkit.audit import run_audit
+from govkit.check import check_workspace
 from govkit.cli import cli
 from govkit.decisions import load_decisions
 from govkit.importers.tracker import decision_ids, import_tracker, task_ids
@@ -44,10 +45,11 @@ def test_import_creates_records(ws: Workspace) -> None:
     m0, m1, m2, m3 = rs.kind("milestone")
     assert isinstance(m1, Milestone)
     assert (m1.id, m1.title, m1.status, m1.imported) == ("M1", "Image pipeline", "complete", True)
-    assert "Imported status: Done" in m1.notes
+    assert m1.notes.endswith("(imported status: Done)")
     assert [m.status for m in (m0, m2, m3)] == ["complete", "active", "planned"]
     tasks = {t.id: t for t in rs.kind("task")}
-    assert set(tasks) == {"M1-T01", "M1-T02", "M1-T03", "M2-T01", "M2-T02"}
+    assert set(tasks) == {"M1-T01", "M1-T02", "M1-T03", "M2-T01", "M2-T02", "Ops-Nightly"}
+    assert tasks["Ops-Nightly"].title.startswith("Re-run the nightly matrix")
     t = tasks["M1-T02"]
     assert isinstance(t, Task) and t.status == "done" and t.milestone == "M1"
     assert "evidence/2026-10-01/M1/M1-T02-summary.md" in t.evidence
@@ -73,6 +75,9 @@ def test_import_creates_records(ws: Workspace) -> None:
     assert ws.config.safe_mode.mode.startswith("Serialized heavy jobs")
     assert ws.config.safe_mode.control_docs == ("PLAYBOOK.md", "ROSTER.md")
     assert any("guarded_run.sh" in n for n in ws.config.safe_mode.notes)
+    # What the import wrote is a valid workspace: ids, references, queue.
+    report = check_workspace(ws)
+    assert report.ok, report.problems
 
 
 def test_import_is_idempotent_and_keeps_edits(ws: Workspace) -> None:
@@ -119,3 +124,16 @@ def test_cli_prints_created_and_skipped(runner: CliRunner, ws: Workspace) -> Non
     assert skipped[("task", "M1-T01")] == "already imported"
     result = runner.invoke(cli, ["-C", str(ws.root), "import", "tracker", "nope.md"])
     assert result.exit_code == 2 and "no such tracker file" in result.output
+
+
+def test_imported_tracker_renders(runner: CliRunner, ws: Workspace) -> None:
+    import_tracker(ws, FIXTURE)
+    result = runner.invoke(cli, ["-C", str(ws.root), "render", "status"])
+    assert result.exit_code == 0, result.output
+    status = (ws.root / "STATUS.md").read_text()
+    for text in ("M1", "Image pipeline", "B1", "Dedicated runner", "R2", "thumbnailer", "D-101"):
+        assert text in status, text
+    assert "Wire colour profiles through the exporter" in status
+    # The rendered tracker is audited like any claim file: imported claims stay unverified.
+    codes = {f.code for f in run_audit(ws).findings}
+    assert "GK601" in codes

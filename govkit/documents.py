@@ -1,6 +1,7 @@
-"""The Markdown adapter: the only module that imports markdown-it (lazily).
+"""Markdown documents as claim units and tables (audit and import read these).
 
-It turns a document into *units* — table cells, list-item paragraphs, plain
+Tokens come from govkit.render.markdown, the one module that talks to
+markdown-it. This module turns a document into *units* — table cells, list-item paragraphs, plain
 paragraphs and headings — each with its plain text (inline code blanked out,
 code blocks and HTML skipped), its links with their spans, and a way to map
 an offset back to a 1-based source line. Audit reads claims from units; the
@@ -54,12 +55,6 @@ class Table:
     rows: tuple[tuple[int, tuple[str, ...]], ...] = field(default=())
 
 
-def _parser() -> Any:
-    from markdown_it import MarkdownIt
-
-    return MarkdownIt("commonmark").enable("table")
-
-
 def _flatten(inline: Any) -> tuple[str, tuple[Link, ...], tuple[int, ...]]:
     """Plain text, links and line-break offsets of an inline token."""
     parts: list[str] = []
@@ -93,7 +88,9 @@ def _flatten(inline: Any) -> tuple[str, tuple[Link, ...], tuple[int, ...]]:
 
 def parse_units(text: str) -> list[Unit]:
     """Every unit of a Markdown document, in source order."""
-    tokens = _parser().parse(text)
+    from govkit.render.markdown import source_tokens
+
+    tokens = source_tokens(text)
     units: list[Unit] = []
     section = ""
     list_depth = 0
