@@ -214,6 +214,8 @@ def test_sigkill_mid_run_leaves_no_corrupt_record(ws: Workspace, core: Path) -> 
     # The next run still appends to an intact chain.
     assert run_gate(ws, "VG-OK-1").outcome is Outcome.PASS
     assert verify_chain(ws) == [] and len(read_ledger(ws)) == 2
+    # …and sweeps the clone the killed govkit left behind.
+    assert list((ws.state_dir / "clones").iterdir()) == []
 
 
 def _kill_orphans(ws: Workspace) -> None:
