@@ -136,7 +136,7 @@ def run_weekly_gates(src: Sources, runner: Runner) -> dict[str, LedgerEntry]:
     if not ids:
         raise NotFound("no gate is marked `weekly: true` in govkit.yaml")
     run_ids = {gid: runner(gid).run_id for gid in ids}
-    src.runs = LedgerIndex.open(src.ws.ledger_path)
+    src.runs = LedgerIndex.open(src.ws.ledger_path, cache_dir=src.ws.state_dir / "cache")
     found = {gid: src.runs.get(rid) for gid, rid in run_ids.items()}
     return {gid: e for gid, e in found.items() if e is not None}
 

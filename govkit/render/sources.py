@@ -67,7 +67,11 @@ def _record_stamps(records: Iterable[Record]) -> Iterator[str]:
 def load_sources(ws: Workspace) -> Sources:
     """Read records, decisions, config and the ledger."""
     return Sources(
-        ws, ws.config, load_all(ws), load_decisions(ws), LedgerIndex.open(ws.ledger_path)
+        ws,
+        ws.config,
+        load_all(ws),
+        load_decisions(ws),
+        LedgerIndex.open(ws.ledger_path, cache_dir=ws.state_dir / "cache"),
     )
 
 
