@@ -8,10 +8,10 @@ EVIDENCE_RUNS runs (plus any run another page cites); the gate page says so.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from govkit.atomic import atomic_write_text
 from govkit.decisions import Decision
 from govkit.errors import ValidationError
 from govkit.evidence.record import EvidenceRecord
@@ -259,6 +259,22 @@ def _decision_page(d: Decision) -> DecisionPage:
     return DecisionPage(d.id, d.title, tuple(fields), markdown.to_html(d.body))
 
 
+def _write_page(path: Path, text: str) -> None:
+    """Replace a page by rename (never half-written), skipping unchanged ones.
+
+    No fsync: the site is regenerated output, and a thousand fsyncs cost seconds.
+    """
+    data = text.encode("utf-8")
+    try:
+        if path.read_bytes() == data:
+            return
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
 def build_site(src: Sources, out: Path, *, as_of: str | None = None) -> SiteResult:
     """Write the whole site into `out` (created; stale pages of ours removed)."""
     out = out.resolve()
@@ -274,7 +290,7 @@ def build_site(src: Sources, out: Path, *, as_of: str | None = None) -> SiteResu
         html = templates.render(
             template, {"title": title, "program": src.config.program, "root": "../" * depth, **ctx}
         )
-        atomic_write_text(path, html)
+        _write_page(path, html)
         written.add(path)
 
     index_linker = SiteLinker(src, out, out, linked)
