@@ -160,13 +160,13 @@ class _Checker:
     # records ------------------------------------------------------------------------
 
     def records_files(self) -> None:
-        cache = store.parse_cache(self.ws)
+        self._temp_files(self.ws.records_dir)
         for kind, plural in PLURALS.items():
-            directory = self.ws.records_dir / plural
-            self._temp_files(directory)
+            cache = store.parse_cache(self.ws, kind)
+            self._temp_files(self.ws.records_dir / plural)
             for path in store.iter_record_files(self.ws, kind):
                 self._record_file(kind, path, cache.load)
-        cache.save(prune=True)
+            cache.save(prune=True)
         self.report.counts.update({plural: len(self.records[k]) for k, plural in PLURALS.items()})
 
     def _temp_files(self, directory: Path) -> None:

@@ -80,6 +80,12 @@ def gate_to_yaml(gate: GateDef) -> dict[str, Any]:
         m["artifacts"] = yamlio.new_seq(list(gate.artifacts))
     if gate.weekly:
         m["weekly"] = True
+    if gate.perf is not None:
+        perf: dict[str, Any] = {"baseline": gate.perf.baseline, "threshold": gate.perf.threshold}
+        perf["rounds"] = gate.perf.rounds
+        if gate.perf.metrics:
+            perf["metrics"] = yamlio.new_map(dict(gate.perf.metrics))
+        m["perf"] = yamlio.new_map(perf)
     return m
 
 

@@ -8,9 +8,7 @@ import GitPython, Jinja or markdown-it.
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import sys
-import traceback
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +53,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 
 
 def _available(module: str) -> bool:
+    import importlib.util  # only for listing: dispatch must not pay for it (safe-run startup)
+
     return importlib.util.find_spec(f"govkit.cli.{module}") is not None
 
 
@@ -66,9 +66,15 @@ class GovkitGroup(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         entry = COMMANDS.get(cmd_name)
-        if entry is None or not _available(entry[0]):
+        if entry is None:
             return None
-        module = importlib.import_module(f"govkit.cli.{entry[0]}")
+        name = f"govkit.cli.{entry[0]}"
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:  # not built yet; a missing dependency inside still raises
+                return None
+            raise
         command = getattr(module, entry[1])
         assert isinstance(command, click.Command)
         return command
@@ -92,6 +98,8 @@ class GovkitGroup(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except Exception:
+            import traceback
+
             traceback.print_exc()
             click.echo(
                 "govkit: internal error (a bug in govkit): please report it with the traceback above",

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-import shutil
-import tempfile
+import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -54,7 +55,7 @@ from govkit.units import parse_duration, parse_size
 @click.option("--shell", is_flag=True, help="Run CMD as one string with /bin/sh -c.")
 @click.option("--no-tee", is_flag=True, help="Only write the log files, not the terminal.")
 @json_option
-@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED, metavar="-- CMD...")
 def safe_run(
     heavy: bool, slots: int, mem: str | None, admission_wait: str, timeout: str | None,
     grace: str, mem_cap: str | None, log_dir: Path | None, record_path: Path | None,
@@ -62,17 +63,25 @@ def safe_run(
 ) -> None:  # fmt: skip
     """Run CMD so that it cannot take the machine down; exit like GNU timeout.
 
-    Exit codes: the command's own; 124 timeout; 125 safe-run failed; 126 cannot
-    run; 127 not found; 75 refused by memory admission; 128+N killed by signal N
-    (137 also for oom); 130 interrupted. Values of variables whose names look
-    secret (token, secret, password, key, credential, auth) are replaced by ***
-    in the logs. Example: govkit safe-run --heavy --mem 4G --timeout 30m -- pytest -q
+    Takes a heavy slot and waits for memory when asked, runs CMD in a new
+    session with its output streamed to log files (and here), samples the
+    whole tree's RSS, and kills the whole tree on timeout, memory cap or
+    Ctrl-C. Values of variables named like token, secret, password, key,
+    credential or auth are written as *** in the logs.
+
+    \b
+    Exit codes: the command's own; 124 timeout; 125 safe-run failed;
+    126 cannot run; 127 not found; 75 refused by memory admission;
+    128+N killed by signal N (137 also for oom); 130 interrupted.
+
+    \b
+    Example:
+      govkit safe-run --heavy --mem 4G --timeout 30m -- pytest -q
     """
     from govkit.saferun import SafeRunSpec, scrub_secrets_from_env
     from govkit.saferun import safe_run as run
-    from govkit.saferun.record import write_record
 
-    logs = log_dir or Path(tempfile.mkdtemp(prefix="govkit-safe-run-"))
+    logs = log_dir or _temp_log_dir()
     spec = SafeRunSpec(
         argv=command, cwd=Path.cwd(), env=dict(os.environ), log_dir=logs,
         timeout=parse_duration(timeout, field="--timeout") if timeout else None,
@@ -87,13 +96,46 @@ def safe_run(
     say = None if as_json else (lambda text: click.echo(f"govkit safe-run: {text}", err=True))
     result = run(spec, on_event=say)
     if record_path is not None:
+        from govkit.saferun.record import write_record
+
         write_record(spec, result, record_path)
     if as_json:
         emit_json({**result.to_dict(), "record": str(record_path) if record_path else None})
     elif result.message:
         click.echo(f"govkit safe-run: {result.outcome}: {result.message}", err=True)
     if log_dir is None and record_path is None and result.wrapper_exit == 0:
-        shutil.rmtree(logs, ignore_errors=True)
+        _remove_log_dir(logs)
     elif result.wrapper_exit != 0 and not as_json:
         click.echo(f"govkit safe-run: logs in {logs}", err=True)
-    raise SystemExit(result.wrapper_exit)
+    _exit(result.wrapper_exit)
+
+
+def _temp_log_dir() -> Path:
+    # Not tempfile.mkdtemp: its import costs more than the rest of this command's setup.
+    base = Path(os.environ.get("TMPDIR") or "/tmp")
+    while True:
+        path = base / f"govkit-safe-run-{os.urandom(4).hex()}"
+        try:
+            path.mkdir(mode=0o700)
+            return path
+        except FileExistsError:
+            continue
+
+
+def _remove_log_dir(path: Path) -> None:
+    for name in ("stdout.log", "stderr.log"):
+        (path / name).unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # something else was put there: leave it
+        path.rmdir()
+
+
+def _exit(code: int) -> NoReturn:
+    # A wrapper's own exit should cost nothing: when we own the real stdout/stderr (not
+    # under a test runner), skip interpreter teardown. Nothing is pending: the logs are
+    # closed and the record was written atomically.
+    out, err = sys.stdout, sys.stderr
+    if out is sys.__stdout__ and err is sys.__stderr__ and out is not None and err is not None:
+        out.flush()
+        err.flush()
+        os._exit(code)
+    raise SystemExit(code)

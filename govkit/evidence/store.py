@@ -163,6 +163,32 @@ def read_ledger(ws: Workspace) -> list[LedgerEntry]:
     return entries
 
 
+def iter_ledger_newest_first(ws: Workspace, *, block: int = 1 << 20) -> Iterator[LedgerEntry]:
+    """Ledger entries from the end of the file backwards, read lazily in blocks.
+
+    `evidence list --limit N` stops after N matches instead of parsing 100k lines.
+    """
+    path = ws.ledger_path
+    if not path.is_file():
+        return
+    with path.open("rb") as fh:
+        fh.seek(0, 2)
+        pos = fh.tell()
+        rest = b""
+        while pos > 0:
+            step = min(block, pos)
+            pos -= step
+            fh.seek(pos)
+            chunk = fh.read(step) + rest
+            lines = chunk.split(b"\n")
+            rest = lines.pop(0)  # may be cut mid-line; completed by the next block
+            for raw in reversed(lines):
+                if raw.strip():
+                    yield _parse_entry(raw, path, None)
+        if rest.strip():
+            yield _parse_entry(rest, path, 1)
+
+
 @dataclass(frozen=True)
 class ChainProblem:
     """A break in the ledger: the line and what is wrong."""
@@ -171,34 +197,56 @@ class ChainProblem:
     message: str
 
 
-def verify_chain(ws: Workspace) -> list[ChainProblem]:
-    """Check seq, prev links and entry hashes of the whole ledger."""
+def entry_hash_ok(entry: LedgerEntry) -> bool:
+    """Does an entry's hash match its content?"""
+    body = dict(vars(entry))
+    del body["hash"]
+    return entry_hash(body) == entry.hash
+
+
+def scan_ledger(
+    ws: Workspace, *, hashes: bool = True
+) -> tuple[list[tuple[int, LedgerEntry]], list[ChainProblem]]:
+    """One pass over the ledger: (line, entry) of every parsable line, and every chain problem.
+
+    With hashes=False the entries' own hashes are not recomputed (seq and prev
+    links still are): audit checks them with `entry_hash_ok` in parallel.
+    """
     problems: list[ChainProblem] = []
+    entries: list[tuple[int, LedgerEntry]] = []
     path = ws.ledger_path
     if not path.is_file():
-        return problems
+        return entries, problems
     prev = GENESIS
     expected_seq = 1
     with path.open("rb") as fh:
-        for n, raw in enumerate(fh, start=1):
-            if not raw.strip():
-                continue
-            try:
-                entry = _parse_entry(raw, path, n)
-            except ValidationError as exc:
-                problems.append(ChainProblem(n, exc.message))
-                prev = ""
-                expected_seq += 1
-                continue
-            if entry.seq != expected_seq:
-                problems.append(ChainProblem(n, f"seq {entry.seq}, expected {expected_seq}"))
-            if entry.prev != prev:
-                problems.append(ChainProblem(n, "prev does not match the previous entry's hash"))
-            if entry_hash(entry.body()) != entry.hash:
-                problems.append(ChainProblem(n, "entry hash does not match its content"))
-            prev = entry.hash
-            expected_seq = entry.seq + 1
-    return problems
+        data = fh.read()
+    for n, raw in enumerate(data.split(b"\n"), start=1):
+        if not raw.strip():
+            continue
+        try:
+            body = json.loads(raw)
+            entry = LedgerEntry(**body)
+        except (json.JSONDecodeError, UnicodeDecodeError, TypeError) as exc:
+            problems.append(ChainProblem(n, f"malformed ledger line: {exc}"))
+            prev = ""
+            expected_seq += 1
+            continue
+        entries.append((n, entry))
+        if entry.seq != expected_seq:
+            problems.append(ChainProblem(n, f"seq {entry.seq}, expected {expected_seq}"))
+        if entry.prev != prev:
+            problems.append(ChainProblem(n, "prev does not match the previous entry's hash"))
+        if hashes and not entry_hash_ok(entry):
+            problems.append(ChainProblem(n, "entry hash does not match its content"))
+        prev = entry.hash
+        expected_seq = entry.seq + 1 if isinstance(entry.seq, int) else expected_seq + 1
+    return entries, problems
+
+
+def verify_chain(ws: Workspace) -> list[ChainProblem]:
+    """Check seq, prev links and entry hashes of the whole ledger."""
+    return scan_ledger(ws)[1]
 
 
 def iter_record_paths(ws: Workspace) -> Iterator[Path]:

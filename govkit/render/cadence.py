@@ -116,13 +116,19 @@ def packet_paths(src: Sources, week: str) -> tuple[Path, Path]:
 
 
 def week_runs(src: Sources, week: str) -> dict[str, LedgerEntry]:
-    """The latest run of each weekly gate on the cadence tuple started in `week`."""
+    """The latest run of each weekly gate on the cadence tuple started in `week`.
+
+    A run counts when its commits are the tuple's current pins, whatever tuple name
+    it was run under: after a promotion, the candidate's runs describe canonical.
+    """
     start, end = week_bounds(week)
-    tname = src.config.cadence.tuple_name
+    pins = src.config.tuples.get(src.config.cadence.tuple_name, {})
     out: dict[str, LedgerEntry] = {}
     for e in src.runs.between(start, end):
         gate = src.config.gates.get(e.gate_id)
-        if gate is None or not gate.weekly or e.tuple_name != tname:
+        if gate is None or not gate.weekly or not e.pins:
+            continue
+        if any(pins.get(repo) != sha for repo, sha in e.pins.items()):
             continue
         cur = out.get(e.gate_id)
         if cur is None or (e.started_at, e.seq) > (cur.started_at, cur.seq):

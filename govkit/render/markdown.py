@@ -22,3 +22,18 @@ def to_html(text: str) -> str:
 def tokens(text: str) -> list[Any]:
     """The token stream (for callers that inspect tables and links)."""
     return list(_parser().parse(text))
+
+
+@lru_cache(maxsize=1)
+def _source_parser() -> Any:
+    from markdown_it import MarkdownIt
+
+    # Reading documents as their authors wrote them (audit, import): raw HTML is
+    # recognised as HTML, so comments and tags are never mistaken for prose.
+    # Nothing parsed here is ever rendered.
+    return MarkdownIt("commonmark").enable("table")
+
+
+def source_tokens(text: str) -> list[Any]:
+    """The token stream of a document as written (HTML recognised), for reading, not rendering."""
+    return list(_source_parser().parse(text))

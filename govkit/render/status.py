@@ -306,8 +306,13 @@ def status_context(src: Sources, linker: Linker, *, as_of: str | None = None) ->
 
 def _finding_summary(f: Finding) -> str:
     if f.status == "resolved" and f.resolved_by:
-        by = f"resolved by {', '.join(f.resolved_by)}"
-        return f"{f.evidence_summary} ({by})" if f.evidence_summary else by.capitalize()
+        # str.capitalize() would lower-case the ids ("m1-t01"): build both forms instead.
+        ids = ", ".join(f.resolved_by)
+        return (
+            f"{f.evidence_summary} (resolved by {ids})"
+            if f.evidence_summary
+            else f"Resolved by {ids}"
+        )
     return f.evidence_summary
 
 

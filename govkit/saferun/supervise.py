@@ -13,7 +13,7 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
-from govkit.evidence.record import Outcome
+from govkit.evidence.outcome import Outcome
 from govkit.saferun import memory
 from govkit.saferun.model import (
     EXIT_CANNOT_RUN,
@@ -432,9 +432,15 @@ class _Run:
         """Keep pumping until the root and every member are gone; True if they are."""
         assert self.tree is not None
         end = time.monotonic() + seconds
+        quiet = 0
         while True:
             gone = self._wait_root() is not None and not self.tree.leftovers()
-            if gone or time.monotonic() >= end:
+            # Gone twice in a row, 50 ms apart: a process that was mid-fork when we
+            # looked (setsid -f, a daemon's second fork) has shown up by then.
+            quiet = quiet + 1 if gone else 0
+            if quiet >= 2:
+                return True
+            if time.monotonic() >= end:
                 return gone
             self._pump(sel, 0.05)
 

@@ -185,3 +185,31 @@ def test_golden_packet(harbor: Workspace) -> None:
     text = (harbor.packets_dir / "2026-W47.md").read_text()
     assert len(tables(text)) == 2
     assert_golden("packet.md", text)
+
+
+def test_week_runs_follow_the_tuples_pins_not_its_name(harbor: Workspace) -> None:
+    from govkit.render.cadence import week_runs
+    from govkit.render.sources import load_sources
+
+    # After a promotion, canonical pins what candidate ran: those runs describe canonical.
+    promoted = make_run(
+        harbor,
+        "w48-cand",
+        "VG-CORE-001",
+        "2026-11-24T09:00:00.000Z",
+        Outcome.PASS,
+        counts=Counts(passed=212),
+        tuple_name="candidate",
+    )
+    # A run named canonical but at a commit canonical no longer pins does not count.
+    make_run(
+        harbor,
+        "w48-old",
+        "VG-CORE-001",
+        "2026-11-24T10:00:00.000Z",
+        Outcome.FAIL,
+        counts=Counts(failed=1),
+        core="f" * 40,
+    )
+    runs = week_runs(load_sources(harbor), "2026-W48")
+    assert runs["VG-CORE-001"].run_id == promoted.run_id

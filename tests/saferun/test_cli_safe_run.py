@@ -131,7 +131,8 @@ def test_planted_secret_absent_from_every_stored_file(tmp_path: Path) -> None:
     assert secret not in r.stdout and secret not in r.stderr
 
 
-def test_sigint_to_govkit_kills_the_tree_and_exits_130(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_signal_to_govkit_kills_the_tree_and_exits_130(tmp_path: Path, sig: int) -> None:
     pid_file = tmp_path / "pid"
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     proc = subprocess.Popen(
@@ -156,7 +157,7 @@ def test_sigint_to_govkit_kills_the_tree_and_exits_130(tmp_path: Path) -> None:
         assert time.monotonic() < deadline
         time.sleep(0.05)
     child = int(pid_file.read_text())
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(sig)
     _, err = proc.communicate(timeout=20)
     assert proc.returncode == 130, err
     assert "interrupted" in err
@@ -197,19 +198,57 @@ def test_one_gigabyte_of_output_keeps_govkit_small(tmp_path: Path) -> None:
 
 
 def test_safe_run_does_not_import_heavy_libraries(tmp_path: Path) -> None:
+    # -X importtime lists every module the real entry point imports, os._exit or not.
     record = tmp_path / "r.json"
-    code = (
-        "import sys\n"
-        "from govkit.cli import cli\n"
-        "try:\n"
-        f"    cli.main(['safe-run', '--record', {str(record)!r}, '--', 'true'], prog_name='govkit')\n"
-        "except SystemExit as exc:\n"
-        "    assert exc.code == 0, exc.code\n"
-        "heavy = sorted(m for m in ('git', 'jinja2', 'markdown_it') if m in sys.modules)\n"
-        "print('HEAVY=' + ','.join(heavy))\n"
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-X",
+            "importtime",
+            "-m",
+            "govkit",
+            "safe-run",
+            "--record",
+            str(record),
+            "--",
+            "true",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_ROOT, check=True
-    ).stdout
-    assert "HEAVY=\n" in out, out
+    assert proc.returncode == 0, proc.stderr
+    imported = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines()}
+    assert "govkit.saferun.supervise" in imported  # the listing is real
+    assert {m for m in imported if m.split(".")[0] in {"git", "jinja2", "markdown_it"}} == set()
     assert record.exists()
+
+
+def test_temp_logs_removed_on_pass_kept_on_failure(tmp_path: Path) -> None:
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    ok = run_govkit("safe-run", "--", "echo", "fine", cwd=tmp_path, env={"TMPDIR": str(tmp)})
+    assert ok.returncode == 0 and ok.stdout == "fine\n"
+    assert list(tmp.iterdir()) == []
+    bad = run_govkit(
+        "safe-run",
+        "--no-tee",
+        "--",
+        "sh",
+        "-c",
+        "echo lost; exit 2",
+        cwd=tmp_path,
+        env={"TMPDIR": str(tmp)},
+    )
+    assert bad.returncode == 2 and bad.stdout == ""
+    (kept,) = tmp.iterdir()
+    assert f"logs in {kept}" in bad.stderr
+    assert (kept / "stdout.log").read_text() == "lost\n"
+
+
+def test_not_found_is_127_with_a_message(tmp_path: Path) -> None:
+    r = run_govkit("safe-run", "--", "govkit-no-such-program", cwd=tmp_path)
+    assert r.returncode == 127
+    assert "command not found: govkit-no-such-program" in r.stderr

@@ -1,0 +1,173 @@
+"""Audit findings and the table of their stable codes (DESIGN.md §7)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One finding code: its name, default level and the generic fix."""
+
+    code: str
+    name: str
+    level: str  # "error" | "warning"
+    summary: str
+    hint: str
+
+
+# Codes are stable: tools (SARIF viewers, CI filters) key on them. Never renumber.
+RULES: dict[str, Rule] = {
+    r.code: r
+    for r in (
+        Rule(
+            "GK101",
+            "ledger-chain-broken",
+            "error",
+            "The evidence ledger's hash chain is broken.",
+            "the ledger was edited by hand; restore evidence/ledger.jsonl from git",
+        ),
+        Rule(
+            "GK102",
+            "record-hash-mismatch",
+            "error",
+            "A record.json no longer matches the hash in its ledger entry.",
+            "evidence records are immutable; restore the file from git",
+        ),
+        Rule(
+            "GK103",
+            "log-hash-mismatch",
+            "error",
+            "A log or artifact no longer matches the digest in its record.",
+            "restore the file from git, or re-run the gate to get fresh evidence",
+        ),
+        Rule(
+            "GK104",
+            "record-missing",
+            "error",
+            "The ledger lists a run whose record.json is missing.",
+            "restore the run directory from git",
+        ),
+        Rule(
+            "GK105",
+            "ledger-summary-mismatch",
+            "error",
+            "A ledger entry's summary fields disagree with its record.",
+            "the record or the ledger was edited; restore both from git",
+        ),
+        Rule(
+            "GK106",
+            "record-not-in-ledger",
+            "error",
+            "A record.json exists on disk but no ledger entry lists it.",
+            "records are only written by govkit; remove the stray run directory",
+        ),
+        Rule(
+            "GK107",
+            "record-unreadable",
+            "error",
+            "A record.json is not a valid evidence record.",
+            "restore the file from git",
+        ),
+        Rule(
+            "GK201",
+            "claim-evidence-missing",
+            "error",
+            "A claim cites evidence that does not exist.",
+            "link a run that exists (`govkit evidence list`), or run the gate",
+        ),
+        Rule(
+            "GK202",
+            "claim-count-mismatch",
+            "error",
+            "A claim's numbers disagree with the counts recomputed from the stored log.",
+            "copy the numbers from the run (`govkit evidence show RUN`) or re-render",
+        ),
+        Rule(
+            "GK203",
+            "claim-not-claim-grade",
+            "error",
+            "A claim cites a run that is not claim-grade.",
+            "run the gate in a clean clone of a committed tuple (`govkit gate run`)",
+        ),
+        Rule(
+            "GK204",
+            "claim-not-passing",
+            "error",
+            "A claim cites a run that did not pass.",
+            "cite a passing run, or say what actually happened",
+        ),
+        Rule(
+            "GK301",
+            "unanchored-claim",
+            "error",
+            "An absolute claim has no evidence link in the same cell, item or sentence.",
+            "link the run that backs it, e.g. [VG-X-001: 12 passed](evidence/runs/<date>/<run>/record.json)",
+        ),
+        Rule(
+            "GK401",
+            "stale-evidence-ttl",
+            "warning",
+            "A claim cites evidence older than audit.evidence_ttl.",
+            "re-run the gate and cite the new run",
+        ),
+        Rule(
+            "GK402",
+            "stale-evidence-commit",
+            "warning",
+            "A claim cites a run at commits that are no longer the tuple's pins.",
+            "re-run the gate at the tuple's current commits",
+        ),
+        Rule(
+            "GK501",
+            "complete-without-evidence",
+            "error",
+            "A complete, done or resolved record has no evidence.",
+            "add the run id that shows it (`evidence:`), or reopen it",
+        ),
+        Rule(
+            "GK502",
+            "evidence-ref-unresolved",
+            "error",
+            "A record's evidence reference resolves to no run.",
+            "reference a run id, a record.json path, or a gate with a passing claim-grade run",
+        ),
+        Rule(
+            "GK601",
+            "imported-unverified",
+            "warning",
+            "An imported record's evidence is still unverified (no real run backs it).",
+            "run the gate named in the record and reference the run",
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class AuditFinding:
+    """One problem: code, where, what, how to fix."""
+
+    code: str
+    path: str  # relative to the workspace root when inside it
+    line: int | None
+    message: str
+    hint: str = ""
+    level: str = ""  # filled from RULES unless given
+
+    @property
+    def rule(self) -> Rule:
+        return RULES[self.code]
+
+    def with_level(self, strict: bool) -> AuditFinding:
+        """The finding with its effective level (--strict turns warnings into errors)."""
+        level = self.level or self.rule.level
+        if strict:
+            level = "error"
+        return AuditFinding(
+            self.code, self.path, self.line, self.message, self.hint or self.rule.hint, level
+        )
+
+
+def sort_key(f: AuditFinding) -> tuple[str, int, str]:
+    """Order findings by file, line, code."""
+    return (f.path, f.line or 0, f.code)

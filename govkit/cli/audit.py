@@ -1,0 +1,56 @@
+"""govkit audit."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from govkit.cli import AppContext
+from govkit.cli.output import emit_json
+
+
+def _progress(message: str) -> None:
+    click.echo(f"audit: {message}", err=True)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "sarif"]),
+    default="text",
+    show_default=True,
+    help="Output format; sarif is SARIF 2.1.0 for code-scanning tools.",
+)
+@click.option(
+    "--strict", is_flag=True, help="Treat warnings (stale or imported evidence) as errors."
+)
+@click.pass_obj
+def audit(obj: AppContext, paths: tuple[Path, ...], fmt: str, strict: bool) -> None:
+    """Check that every claim is backed by real, intact, current evidence.
+
+    Checks the ledger chain and every record, log and artifact hash; every
+    evidence link in audit.claim_files and in the Markdown PATHS given
+    (directories are searched for *.md) — the run must exist, be claim-grade,
+    have passed, and its recomputed counts must match the numbers claimed;
+    absolute claims ("tests pass", "936 passed", "all green", "no regression")
+    with no evidence link; stale evidence; and done records without evidence.
+    Exit 0 clean (warnings allowed), 1 on errors, 2 on bad usage.
+    """
+    from govkit.audit import run_audit
+    from govkit.audit.report import to_json, to_sarif, to_text
+
+    ws = obj.workspace()
+    show = fmt == "text" and sys.stderr.isatty()
+    report = run_audit(ws, paths, strict=strict, progress=_progress if show else None)
+    if fmt == "json":
+        emit_json(to_json(report))
+    elif fmt == "sarif":
+        emit_json(to_sarif(report))
+    else:
+        click.echo(to_text(report), nl=False)
+    if report.failed:
+        sys.exit(1)

@@ -1,0 +1,49 @@
+"""govkit export intoto."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from govkit.cli import AppContext
+from govkit.cli.output import emit_json, json_option
+
+
+@click.group()
+def export() -> None:
+    """Export evidence in formats other supply-chain tools read."""
+
+
+@export.command()
+@click.argument("runs", nargs=-1)
+@click.option("--all", "all_runs", is_flag=True, help="Every run in the ledger.")
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The .intoto.jsonl file to write.",
+)
+@json_option
+@click.pass_obj
+def intoto(
+    obj: AppContext, runs: tuple[str, ...], all_runs: bool, out: Path, as_json: bool
+) -> None:
+    """Write in-toto Statement v1 lines for RUNS (ids or prefixes) or --all.
+
+    Per run: a test-result v0.1 statement (result, gate configuration, and a
+    `govkit` field with counts, exit code, argv, outcome, claim grade and log
+    digests) and a SLSA provenance v1 statement (gate and argv, repo commits,
+    run id and times). Subjects are the repos' commits and the logs' sha256.
+    """
+    from govkit.export.intoto import export_intoto
+
+    result = export_intoto(obj.workspace(), runs, all_runs=all_runs, out=out)
+    if as_json:
+        emit_json({"path": str(result.path), "runs": result.runs, "statements": result.statements})
+    else:
+        click.echo(
+            f"wrote {result.statements} statements for {result.runs} run(s) to {result.path}"
+        )

@@ -1,0 +1,73 @@
+"""govkit import tracker|adr."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from govkit.cli import AppContext
+from govkit.cli.output import emit_json, json_option
+
+
+def _show(report: Any, as_json: bool) -> None:
+    if as_json:
+        emit_json(report.to_json())
+        return
+    verb = "would create" if report.dry_run else "created"
+    for item in report.created:
+        where = f" ({item.path})" if item.path else ""
+        extra = f" [{item.reason}]" if item.reason else ""
+        click.echo(f"{verb} {item.kind} {item.id}{where}{extra}")
+    for item in report.skipped:
+        click.echo(f"skipped {item.kind} {item.id}: {item.reason}")
+    for problem in report.problems:
+        click.echo(f"problem: {problem}", err=True)
+    click.echo(
+        f"{len(report.created)} {verb}, {len(report.skipped)} skipped"
+        + (" (dry run: nothing written)" if report.dry_run else "")
+    )
+
+
+@click.group(name="import")
+def import_() -> None:
+    """Import a hand-written tracker or an ADR folder as govkit records."""
+
+
+@import_.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Show what would be created; write nothing.")
+@json_option
+@click.pass_obj
+def tracker(obj: AppContext, file: Path, dry_run: bool, as_json: bool) -> None:
+    """Turn a hand-written status tracker (Markdown tables) into records.
+
+    Tables are found by their section heading (Milestone Board, Baseline
+    Findings, Active Blockers, Resolved…, Priority Queue, Consumer Readiness)
+    and read by column name. Ids are kept; every record is marked imported and
+    its evidence paths and gate ids stay unverified until real runs back them.
+    Mentioned task and decision ids become stubs. Running it again creates
+    nothing new and never overwrites a record edited since the import.
+    """
+    from govkit.importers.tracker import import_tracker
+
+    _show(import_tracker(obj.workspace(), file, dry_run=dry_run), as_json)
+
+
+@import_.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Show what would be created; write nothing.")
+@json_option
+@click.pass_obj
+def adr(obj: AppContext, directory: Path, dry_run: bool, as_json: bool) -> None:
+    """Import an ADR folder: Nygard/adr-tools, MADR 2 bullets, MADR 3/4 front matter.
+
+    Each decision gets the id D-NNN from its number (H1 or file name), its
+    status mapped (the raw value kept as raw_status), supersede links
+    resolved, unknown front-matter keys kept. Duplicate numbers are reported
+    and the second file is skipped.
+    """
+    from govkit.importers.adr import import_adr
+
+    _show(import_adr(obj.workspace(), directory, dry_run=dry_run), as_json)

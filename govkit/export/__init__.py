@@ -1,0 +1,1 @@
+"""Exporters: govkit evidence in formats other supply-chain tools consume."""

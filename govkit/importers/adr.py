@@ -1,0 +1,308 @@
+"""`govkit import adr`: an existing decision folder becomes govkit decisions.
+
+Reads the three shapes found in real repositories:
+
+* Nygard / adr-tools: `# 1. Title`, a `Date:` line, a `## Status` section
+  ("Accepted", "Supercedes [2. …](0002-….md)", "Superseded by […](…)");
+* MADR 2: `* Status: accepted`, `* Deciders: …`, `* Date: …` bullets;
+* MADR 3/4: YAML front matter (status, date, deciders or decision-makers,
+  consulted, informed).
+
+The number comes from the H1 or the file name (a leading date is not a
+number); statuses are mapped with the raw value kept; unknown front-matter keys
+are kept. Duplicate numbers are reported: the first file (by name) is imported,
+the others skipped, and the message names both.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from govkit import yamlio
+from govkit.decisions import Decision, load_decisions, save_decision, slugify, split_front_matter
+from govkit.errors import GovkitError, NotFound
+from govkit.importers import ImportItem, ImportReport
+from govkit.workspace import Workspace
+
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_H1 = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.M)
+_H1_NUMBER = re.compile(r"^(?:ADR[-_ ]?)?0*(\d+)[.:)]?\s+[-–—:]?\s*(.+)$", re.I)
+_FILE_NUMBER = re.compile(r"^(?:ADR[-_ ]?)?0*(\d+)(?:[-_ .]|$)", re.I)
+_DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_BULLET = re.compile(r"^\s*[*+-]\s+\**([A-Za-z][A-Za-z -]*?)\**\s*:\s*\**(.*?)\s*$", re.M)
+_DATE_LINE = re.compile(r"^Date:\s*(.+?)\s*$", re.M | re.I)
+_LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]+)[^)]*\)")
+_SUPERSEDED_BY = re.compile(r"super[sc]eded\s+by", re.I)
+_SUPERSEDES = re.compile(r"super[sc]edes", re.I)
+_SKIP_NAMES = {"readme.md", "index.md", "template.md", "adr-template.md", "toc.md"}
+_KNOWN_FM = {
+    "status",
+    "date",
+    "deciders",
+    "decision-makers",
+    "title",
+    "tags",
+    "id",
+    "slug",
+    "imported",
+    "supersedes",
+    "superseded_by",
+    "superseded-by",
+}
+
+STATUS_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("rejected", ("rejected", "declined", "abandoned", "withdrawn", "refused")),
+    ("deprecated", ("deprecated", "obsolete", "retired")),
+    ("accepted", ("accepted", "approved", "adopted", "agreed", "decided", "done", "active")),
+    ("proposed", ("proposed", "draft", "rfc", "proposal", "pending", "review", "open", "wip")),
+)
+
+
+def map_status(raw: str) -> str:
+    """'✅ Accepted' -> accepted, 'Superseded by …' -> superseded, 'RFC' -> proposed …"""
+    if _SUPERSEDED_BY.search(raw) or re.match(r"^\W*super[sc]eded\b", raw, re.I):
+        return "superseded"
+    words = re.findall(r"[a-z]+", raw.lower())
+    for status, names in STATUS_WORDS:
+        if any(w in names for w in words[:3]):
+            return status
+    return "proposed"
+
+
+@dataclass
+class AdrFile:
+    """What one ADR file says, before ids are assigned."""
+
+    path: Path
+    number: int | None
+    title: str
+    raw_status: str
+    date: str
+    deciders: tuple[str, ...]
+    body: str
+    supersedes: list[str] = field(default_factory=list)  # link targets or texts
+    superseded_by: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _clean(raw: bytes) -> str:
+    text = raw.decode("utf-8-sig", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
+    return "\n".join(line.rstrip() for line in text.split("\n"))
+
+
+def _section(body: str, name: str) -> str:
+    m = re.search(rf"^#{{2,3}}\s+{name}\s*$(.*?)(?=^#{{1,3}}\s|\Z)", body, re.M | re.S | re.I)
+    return m.group(1).strip() if m else ""
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return "" if value is None else str(value).strip()
+
+
+def _json_safe(value: Any) -> Any:
+    """Front-matter values with dates as ISO text, so they survive JSON and YAML alike."""
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def _people(value: Any) -> tuple[str, ...]:
+    if value is None or value == "":
+        return ()
+    if isinstance(value, list | tuple):
+        return tuple(str(v).strip() for v in value if str(v).strip())
+    return tuple(s.strip() for s in re.split(r",|;| and ", str(value)) if s.strip())
+
+
+def number_from_filename(name: str) -> int | None:
+    """0007-foo.md, ADR-007.md, 7-foo.md -> 7; 2024-01-15-foo.md -> None."""
+    if _DATE_PREFIX.match(name):
+        return None
+    m = _FILE_NUMBER.match(name)
+    return int(m.group(1)) if m else None
+
+
+def parse_adr(path: Path) -> AdrFile:
+    """Read one ADR in any of the supported shapes."""
+    text = _clean(path.read_bytes())
+    meta, body = split_front_matter(text, path)
+    meta = {str(k): yamlio.to_plain(v) for k, v in meta.items()}
+    plain = _COMMENT.sub("", body)
+    h1 = _H1.search(plain)
+    heading = h1.group(1).strip() if h1 else ""
+    number = None
+    title = heading
+    m = _H1_NUMBER.match(heading)
+    if m and not _DATE_PREFIX.match(heading):
+        number, title = int(m.group(1)), m.group(2).strip()
+    if number is None:
+        number = number_from_filename(path.name)
+    bullets = {k.strip().lower(): v for k, v in _BULLET.findall(plain.split("\n## ", 1)[0])}
+    status_section = _section(plain, "Status")
+    raw_status = _as_text(meta.get("status")) or bullets.get("status", "")
+    if not raw_status and status_section:
+        raw_status = next((ln.strip() for ln in status_section.split("\n") if ln.strip()), "")
+    date_line = _DATE_LINE.search(plain)
+    when = (
+        _as_text(meta.get("date"))
+        or bullets.get("date", "")
+        or (date_line.group(1) if date_line else "")
+    )
+    deciders = _people(meta.get("deciders") or meta.get("decision-makers")) or _people(
+        bullets.get("deciders", "")
+    )
+    adr = AdrFile(
+        path=path,
+        number=number,
+        title=_as_text(meta.get("title")) or title or path.stem,
+        raw_status=raw_status,
+        date=when,
+        deciders=deciders,
+        body=body.lstrip("\n"),
+        extra={k: _json_safe(v) for k, v in meta.items() if k not in _KNOWN_FM},
+    )
+    for key, into in (
+        ("supersedes", adr.supersedes),
+        ("superseded_by", adr.superseded_by),
+        ("superseded-by", adr.superseded_by),
+    ):
+        into += [str(v) for v in _people(meta.get(key))]
+    # Supersede links may sit in the status section, a status bullet, or front matter.
+    for line in [*status_section.split("\n"), raw_status]:
+        targets = [t for _, t in _LINK.findall(line)] or [tx for tx, _ in _LINK.findall(line)]
+        if not targets:
+            plain_ref = re.search(r"(?:ADR[-_ ]?)?0*(\d+)\b", line.split(":", 1)[-1])
+            targets = [plain_ref.group(0)] if plain_ref and _SUPERSEDES.search(line) else []
+        if _SUPERSEDED_BY.search(line):
+            adr.superseded_by += [t for t in targets if t not in adr.superseded_by]
+        elif _SUPERSEDES.search(line):
+            adr.supersedes += [t for t in targets if t not in adr.supersedes]
+    return adr
+
+
+def _resolve(ref: str, by_file: dict[str, int]) -> int | None:
+    name = ref.split("#", 1)[0].rsplit("/", 1)[-1]
+    if name in by_file:
+        return by_file[name]
+    n = number_from_filename(name)
+    if n is not None:
+        return n
+    m = re.match(r"^\s*(?:ADR[-_ ]?)?0*(\d+)", ref, re.I)
+    return int(m.group(1)) if m else None
+
+
+def _did(number: int) -> str:
+    return f"D-{number:03d}"
+
+
+def import_adr(ws: Workspace, directory: Path, *, dry_run: bool = False) -> ImportReport:
+    """Import every ADR in a directory as numbered, imported decisions."""
+    if not directory.is_dir():
+        raise NotFound(f"{directory}: no such directory")
+    files = sorted(
+        p
+        for p in directory.glob("*.md")
+        if p.name.lower() not in _SKIP_NAMES and "template" not in p.name.lower()
+    )
+    items: list[ImportItem] = []
+    problems: list[str] = []
+    parsed: list[AdrFile] = []
+    for path in files:
+        try:
+            parsed.append(parse_adr(path))
+        except GovkitError as exc:
+            items.append(ImportItem("decision", path.name, "skipped", exc.message, str(path)))
+    first: dict[int, AdrFile] = {}
+    for adr in parsed:
+        if adr.number is None:
+            items.append(
+                ImportItem(
+                    "decision",
+                    adr.path.name,
+                    "skipped",
+                    "no number in the H1 or the file name",
+                    str(adr.path),
+                )
+            )
+        elif adr.number in first:
+            other = first[adr.number].path.name
+            problems.append(f"duplicate number {adr.number}: {other} and {adr.path.name}")
+            items.append(
+                ImportItem(
+                    "decision",
+                    _did(adr.number),
+                    "skipped",
+                    f"duplicate number {adr.number}: {adr.path.name} skipped, {other} imported",
+                    str(adr.path),
+                )
+            )
+        else:
+            first[adr.number] = adr
+    by_file = {a.path.name: n for n, a in first.items()}
+    decisions = {n: _decision(a, by_file) for n, a in first.items()}
+    # Links are resolved on both sides: A supersedes B <=> B superseded_by A.
+    for d in list(decisions.values()):
+        for old in d.supersedes:
+            n = int(old[2:])
+            if n in decisions and d.id not in decisions[n].superseded_by:
+                decisions[n] = replace(
+                    decisions[n], superseded_by=(*decisions[n].superseded_by, d.id)
+                )
+        for new in d.superseded_by:
+            n = int(new[2:])
+            if n in decisions and d.id not in decisions[n].supersedes:
+                decisions[n] = replace(decisions[n], supersedes=(*decisions[n].supersedes, d.id))
+    with ws.lock():
+        existing = {d.id: d for d in load_decisions(ws)}
+        for n in sorted(decisions):
+            d = decisions[n]
+            prior = existing.get(d.id)
+            if prior is not None:
+                same = prior.imported and prior.extra.get("source") == d.extra.get("source")
+                why = "already imported" if same else "a decision with this id exists"
+                items.append(
+                    ImportItem(
+                        "decision", d.id, "skipped", why, ws.rel(prior.path) if prior.path else ""
+                    )
+                )
+                continue
+            rel = f"decisions/{d.id}-{d.slug}.md"
+            if not dry_run:
+                rel = ws.rel(save_decision(ws, d))
+            items.append(ImportItem("decision", d.id, "created", d.status, rel))
+    return ImportReport(str(directory), tuple(items), dry_run, tuple(problems))
+
+
+def _decision(adr: AdrFile, by_file: dict[str, int]) -> Decision:
+    assert adr.number is not None
+    supersedes = [_resolve(r, by_file) for r in adr.supersedes]
+    superseded_by = [_resolve(r, by_file) for r in adr.superseded_by]
+    status = map_status(adr.raw_status)
+    if superseded_by and status != "superseded" and _SUPERSEDED_BY.search(adr.raw_status):
+        status = "superseded"
+    extra = dict(adr.extra)
+    extra["raw_status"] = adr.raw_status
+    extra["source"] = adr.path.name
+    return Decision(
+        id=_did(adr.number),
+        slug=slugify(adr.title),
+        title=adr.title,
+        status=status,
+        date=adr.date,
+        deciders=adr.deciders,
+        supersedes=tuple(_did(n) for n in supersedes if n is not None and n != adr.number),
+        superseded_by=tuple(_did(n) for n in superseded_by if n is not None and n != adr.number),
+        body=adr.body,
+        imported=True,
+        extra=extra,
+    )
