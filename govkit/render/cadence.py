@@ -235,7 +235,8 @@ def build_packet(src: Sources, week: str, runs: dict[str, LedgerEntry], linker: 
             )
             continue
         counts = counts_of(e)
-        metrics = _numeric(src.record_of(e).metrics)
+        rec = src.record_or_none(e)
+        metrics = _numeric(rec.metrics if rec else None)
         gates.append(
             PacketGate(
                 gate.id,

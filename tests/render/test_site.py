@@ -247,3 +247,16 @@ def test_golden_site_pages(
     }
     for name, path in pages.items():
         assert_golden(name, path.read_text(encoding="utf-8"))
+
+
+def test_a_missing_record_degrades_its_page_not_the_site(
+    harbor: Workspace, tmp_path: Path, harbor_runs: dict[str, EvidenceRecord]
+) -> None:
+    rec = harbor_runs["core-4"]
+    (harbor.runs_dir / rec.date / rec.run_id / "record.json").unlink()
+    out = tmp_path / "site"
+    build(harbor, out)
+    page = (out / "runs" / f"{rec.run_id}.html").read_text()
+    assert "is missing or unreadable" in page
+    core = (out / "gates" / "VG-CORE-001.html").read_text()
+    assert core.count('class="mark outcome-') == 5 and core.count('class="point"') == 4
