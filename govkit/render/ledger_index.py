@@ -140,7 +140,11 @@ class LedgerIndex:
             self.seqs.extend(int(r[1]) for r in runs)
             self.started.extend(r[2].decode() for r in runs)
             return
-        # Not the layout govkit writes (hand-edited, other separators): parse every line.
+        # Not the layout govkit writes (hand-edited, other separators): parse every
+        # line, skipping whitespace-only ones as read_ledger does.
+        self.starts[first:] = [
+            offset + s for s in starts if data[s : (data.find(b"\n", s) + 1 or len(data))].strip()
+        ]
         for i in range(first, len(self.starts)):
             e = self.entry(i)
             self.gate_ids.append(e.gate_id)

@@ -52,7 +52,7 @@ def test_other_json_layout_falls_back_to_parsing_every_line(harbor: Workspace) -
     # line: the fast scan finds no run fields, so every line is parsed as JSON.
     lines = [json.loads(x) for x in harbor.ledger_path.read_text().splitlines() if x.strip()]
     other = [json.dumps(dict(reversed(x.items())), separators=(",", ":")) for x in lines]
-    harbor.ledger_path.write_text("\n".join([*other[:3], "", *other[3:]]) + "\n")
+    harbor.ledger_path.write_text("\n".join([*other[:3], "", "  ", *other[3:]]) + "\n")
     index = LedgerIndex.open(harbor.ledger_path)
     assert len(index._parsed) == len(lines)
     check_against_full_parse(harbor, index)
