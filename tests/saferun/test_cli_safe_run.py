@@ -286,3 +286,67 @@ def test_ctrl_c_while_waiting_for_a_slot(tmp_path: Path) -> None:
     holder.send_signal(signal.SIGTERM)
     holder.communicate(timeout=20)
     assert holder.returncode == 130
+
+
+def test_stdin_is_passed_through(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    proc = subprocess.run(
+        [*govkit_cmd(), "safe-run", "--", "cat"],
+        input="from stdin\n",
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
+    )
+    assert (proc.returncode, proc.stdout) == (0, "from stdin\n")
+
+
+def test_sigkill_of_govkit_leaves_no_record_and_the_slot_held(tmp_path: Path) -> None:
+    """govkit killed outright: no half-written record; the orphaned command keeps the slot."""
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "GOVKIT_SLOT_DIR": str(tmp_path / "locks")}
+    record, pid_file = tmp_path / "r.json", tmp_path / "pid"
+    first = subprocess.Popen(
+        [
+            *govkit_cmd(),
+            "safe-run",
+            "--heavy",
+            "--record",
+            str(record),
+            "--",
+            "sh",
+            "-c",
+            f"echo $$ > {pid_file}; exec sleep 60",
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 20
+    while not pid_file.exists() or not pid_file.read_text().strip():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    orphan = int(pid_file.read_text())
+    first.kill()
+    first.wait(timeout=20)
+    try:
+        assert [
+            p.name for p in tmp_path.iterdir() if p.name.startswith(("r.json", ".r.json"))
+        ] == []
+        second = subprocess.Popen(
+            [*govkit_cmd(), "safe-run", "--heavy", "--", "touch", str(tmp_path / "second")],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert second.stderr is not None
+        assert "waiting for heavy slot" in second.stderr.readline()
+        assert not (tmp_path / "second").exists()
+    finally:
+        os.kill(orphan, signal.SIGKILL)  # the slot frees when its last holder is gone
+    _, err = second.communicate(timeout=30)
+    assert second.returncode == 0, err
+    assert (tmp_path / "second").exists()
