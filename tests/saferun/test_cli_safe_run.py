@@ -252,3 +252,37 @@ def test_not_found_is_127_with_a_message(tmp_path: Path) -> None:
     r = run_govkit("safe-run", "--", "govkit-no-such-program", cwd=tmp_path)
     assert r.returncode == 127
     assert "command not found: govkit-no-such-program" in r.stderr
+
+
+def test_ctrl_c_while_waiting_for_a_slot(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "GOVKIT_SLOT_DIR": str(tmp_path / "locks")}
+
+    def start(*cmd: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [*govkit_cmd(), "safe-run", "--heavy", "--label", "holder", "--", *cmd],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    holder = start("sh", "-c", f"touch {tmp_path / 'holding'}; sleep 60")
+    deadline = time.monotonic() + 20
+    while not (tmp_path / "holding").exists():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    waiter = start("touch", str(tmp_path / "never"))
+    # Wait until it reports waiting, then interrupt it.
+    assert waiter.stderr is not None
+    line = waiter.stderr.readline()
+    assert "waiting for heavy slot: held by holder pid" in line
+    t0 = time.monotonic()
+    waiter.send_signal(signal.SIGINT)
+    _, err = waiter.communicate(timeout=20)
+    assert waiter.returncode == 130 and "before the start" in err
+    assert time.monotonic() - t0 < 15  # not the 60 s the holder would take
+    assert not (tmp_path / "never").exists()
+    holder.send_signal(signal.SIGTERM)
+    holder.communicate(timeout=20)
+    assert holder.returncode == 130
