@@ -82,7 +82,7 @@ def gate_to_yaml(gate: GateDef) -> dict[str, Any]:
     if gate.heavy:
         m["heavy"] = True
     if gate.mem is not None:
-        m["mem"] = gate.mem
+        m["mem"] = _size(gate.mem)
     m["parser"] = gate.parser
     if gate.min_tests is not None:
         m["min_tests"] = gate.min_tests
@@ -99,6 +99,14 @@ def gate_to_yaml(gate: GateDef) -> dict[str, Any]:
             perf["metrics"] = yamlio.new_map(dict(gate.perf.metrics))
         m["perf"] = yamlio.new_map(perf)
     return m
+
+
+def _size(n: int) -> str | int:
+    """4294967296 -> '4G': the exact unit a person would write, else plain bytes."""
+    for unit, factor in (("T", 1024**4), ("G", 1024**3), ("M", 1024**2), ("K", 1024)):
+        if n % factor == 0:
+            return f"{n // factor}{unit}"
+    return n
 
 
 def _duration(seconds: float) -> str:

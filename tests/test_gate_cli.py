@@ -45,6 +45,7 @@ def test_gate_add_writes_every_option(two_repos: Workspace, runner: CliRunner) -
     assert g.env == {"PYTHONHASHSEED": "0", "MODE": "ci"} and g.artifacts == ("junit.xml",)
     text = ws.config_path.read_text()
     assert "# govkit workspace configuration" in text and "timeout: 45m" in text
+    assert "mem: 4G" in text
 
 
 def test_gate_add_shell_and_errors(two_repos: Workspace, runner: CliRunner) -> None:
