@@ -302,7 +302,11 @@ def main() -> None:
         f"last {RECORDS_PER_GATE} runs per gate) in {build:.1f} s"
     )
 
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # This checkout first; an existing PYTHONPATH stays after it (e.g. to try a C YAML loader).
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }
     govkit = [sys.executable, "-m", "govkit"]
     base = median_of([sys.executable, "-c", "pass"], ws, env, args.rounds)
     print(

@@ -72,7 +72,12 @@ def run_gate_at(
     if worktree is not None:
         check_worktree_gates([gate])
     tname = tuple_name or gate.tuple_name
-    tuple_pins = dict(pins) if pins is not None else get_tuple(ws, tname)
+    if pins is not None:
+        tuple_pins = dict(pins)
+    elif worktree is not None and tname not in ws.config.tuples:
+        tuple_pins = {}  # fine while the gate needs no repo beside the worktree
+    else:
+        tuple_pins = get_tuple(ws, tname)
     emit = on_event or _noop
     if gate.perf is not None:
         from govkit.perf import run_perf_gate

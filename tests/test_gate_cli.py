@@ -118,3 +118,25 @@ def test_gate_add_perf_options(two_repos: Workspace, runner: CliRunner) -> None:
     )  # fmt: skip
     assert code == 2 and "lower or higher" in out
     assert "VG-PERF-002" not in ws.config.gates
+
+
+def test_perf_gate_options_are_checked(two_repos: Workspace, runner: CliRunner) -> None:
+    ws = two_repos
+    base = [
+        "gate",
+        "add",
+        "VG-P-1",
+        "--title",
+        "p",
+        "--repo",
+        "core",
+        "--perf-baseline",
+        "canonical",
+    ]
+    code, out = invoke(
+        runner, ws, *base, "--parser", "metrics-json", "--perf-rounds", "2", "--", "x"
+    )
+    assert code == 2 and "at least 3 rounds" in out
+    code, out = invoke(runner, ws, *base, "--", "x")
+    assert code == 2 and "metrics-json" in out
+    assert "VG-P-1" not in ws.config.gates

@@ -214,6 +214,8 @@ def test_sigkill_mid_run_leaves_no_corrupt_record(ws: Workspace, core: Path) -> 
     # The next run still appends to an intact chain.
     assert run_gate(ws, "VG-OK-1").outcome is Outcome.PASS
     assert verify_chain(ws) == [] and len(read_ledger(ws)) == 2
+    # …and sweeps the clone the killed govkit left behind.
+    assert list((ws.state_dir / "clones").iterdir()) == []
 
 
 def _kill_orphans(ws: Workspace) -> None:
@@ -328,3 +330,9 @@ def test_worktree_needs_one_working_repo(ws: Workspace, core: Path) -> None:
     with pytest.raises(ValidationError, match="stands for one repo"):
         run_gates(ws, ["VG-A-1", "VG-B-1"], worktree=core)
     assert read_ledger(ws) == []
+
+
+def test_worktree_run_needs_no_tuple_for_a_single_repo_gate(ws: Workspace, core: Path) -> None:
+    gate(ws, "VG-OK-1", "true", tuple_name="not-pinned-yet")
+    rec = run_gate(ws, "VG-OK-1", worktree=core)
+    assert rec.outcome is Outcome.PASS and rec.source == "worktree" and not rec.claim_grade

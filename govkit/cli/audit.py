@@ -28,8 +28,9 @@ def _progress(message: str) -> None:
 @click.option(
     "--strict", is_flag=True, help="Treat warnings (stale or imported evidence) as errors."
 )
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @click.pass_obj
-def audit(obj: AppContext, paths: tuple[Path, ...], fmt: str, strict: bool) -> None:
+def audit(obj: AppContext, paths: tuple[Path, ...], fmt: str, strict: bool, as_json: bool) -> None:
     """Check that every claim is backed by real, intact, current evidence.
 
     Checks the ledger chain and every record, log and artifact hash; every
@@ -43,6 +44,7 @@ def audit(obj: AppContext, paths: tuple[Path, ...], fmt: str, strict: bool) -> N
     from govkit.audit import run_audit
     from govkit.audit.report import to_json, to_sarif, to_text
 
+    fmt = "json" if as_json else fmt
     ws = obj.workspace()
     show = fmt == "text" and sys.stderr.isatty()
     report = run_audit(ws, paths, strict=strict, progress=_progress if show else None)

@@ -135,7 +135,8 @@ def _exit(code: int) -> NoReturn:
     # closed and the record was written atomically.
     out, err = sys.stdout, sys.stderr
     if out is sys.__stdout__ and err is sys.__stderr__ and out is not None and err is not None:
-        out.flush()
-        err.flush()
+        with contextlib.suppress(OSError):  # a closed pipe must not turn into a traceback
+            out.flush()
+            err.flush()
         os._exit(code)
     raise SystemExit(code)

@@ -142,7 +142,7 @@ def run_weekly_gates(src: Sources, runner: Runner) -> dict[str, LedgerEntry]:
     if not ids:
         raise NotFound("no gate is marked `weekly: true` in govkit.yaml")
     run_ids = {gid: runner(gid).run_id for gid in ids}
-    src.runs = LedgerIndex.open(src.ws.ledger_path)
+    src.runs = LedgerIndex.open(src.ws.ledger_path, cache_dir=src.ws.state_dir / "cache")
     found = {gid: src.runs.get(rid) for gid, rid in run_ids.items()}
     return {gid: e for gid, e in found.items() if e is not None}
 
@@ -235,7 +235,8 @@ def build_packet(src: Sources, week: str, runs: dict[str, LedgerEntry], linker: 
             )
             continue
         counts = counts_of(e)
-        metrics = _numeric(src.record_of(e).metrics)
+        rec = src.record_or_none(e)
+        metrics = _numeric(rec.metrics if rec else None)
         gates.append(
             PacketGate(
                 gate.id,

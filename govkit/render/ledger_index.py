@@ -10,12 +10,18 @@ does not look as govkit writes it (a count mismatch), every line is parsed.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
+import marshal
+import os
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from govkit.atomic import atomic_write_bytes
 from govkit.errors import ValidationError
 from govkit.evidence.query import Streak, streak
 from govkit.evidence.store import LedgerEntry
@@ -24,12 +30,20 @@ _GATE = re.compile(rb'"gate_id":\s*"([^"\\]*)"')
 _RUN = re.compile(rb'"run_id":\s*"([^"\\]*)",\s*"seq":\s*(\d+),\s*"started_at":\s*"([^"\\]*)"')
 
 
+CACHE_VERSION = 1
+DISABLE_ENV = "GOVKIT_NO_CACHE"
+# A ledger modified this close to the cache write could change again within one
+# mtime tick, so its mtime is not trusted as "unchanged" later.
+RACY_WINDOW_NS = 3_000_000_000
+
+
 @dataclass
 class LedgerIndex:
     """Run id, gate, seq and start of every ledger line; full entries parsed on demand."""
 
     path: Path
-    data: bytes = b""
+    data: bytes | None = None  # the whole file, when it was read (else lines are read on demand)
+    size: int = 0
     starts: list[int] = field(default_factory=list)  # byte offset of each line
     run_ids: list[str] = field(default_factory=list)
     gate_ids: list[str] = field(default_factory=list)
@@ -40,39 +54,111 @@ class LedgerIndex:
     _by_id: dict[str, int] | None = None
 
     @classmethod
-    def open(cls, path: Path) -> LedgerIndex:
-        """Index the ledger at `path` (an empty index when there is none)."""
+    def open(cls, path: Path, *, cache_dir: Path | None = None) -> LedgerIndex:
+        """Index the ledger at `path` (empty when there is none).
+
+        With `cache_dir`, the scanned columns are kept in `ledger-index-v1.marshal`
+        there; a ledger that only grew is scanned from where the cache ended.
+        """
         index = cls(path)
         try:
-            index.data = path.read_bytes()
+            st = path.stat()
         except FileNotFoundError:
             return index
-        index._scan()
+        use_cache = cache_dir is not None and not os.environ.get(DISABLE_ENV)
+        cache_file = cache_dir / f"ledger-index-v{CACHE_VERSION}.marshal" if cache_dir else None
+        if use_cache and cache_file is not None and index._from_cache(cache_file, st):
+            return index
+        index.data = path.read_bytes()
+        index.size = len(index.data)
+        index._scan(index.data, 0)
+        if use_cache and cache_file is not None:
+            index._save_cache(cache_file, st)
         return index
 
-    def _scan(self) -> None:
-        data = self.data
+    def _from_cache(self, cache_file: Path, st: os.stat_result) -> bool:
+        try:
+            cached = marshal.loads(cache_file.read_bytes())
+            version, ino, size, mtime, tail, starts, run_ids, gate_ids, seqs, started = cached
+        except (OSError, ValueError, EOFError, TypeError):
+            return False
+        if version != CACHE_VERSION or ino != st.st_ino or size > st.st_size or not starts:
+            return False
+        if size == st.st_size and mtime != st.st_mtime_ns:
+            return False  # same size, rewritten: scan afresh
+        with self.path.open("rb") as fh:
+            fh.seek(starts[-1])
+            if hashlib.sha256(fh.read(size - starts[-1])).hexdigest() != tail:
+                return False
+            grown = fh.read() if st.st_size > size else b""
+        self.size = size
+        self.starts, self.run_ids, self.gate_ids = starts, run_ids, gate_ids
+        self.seqs, self.started = seqs, started
+        if grown:
+            # Appended lines: read them on demand from the file like the cached ones.
+            self.size = size + len(grown)
+            self._scan(grown, size)
+            self._save_cache(cache_file, st)
+        return True
+
+    def _save_cache(self, cache_file: Path, st: os.stat_result) -> None:
+        if not self.starts:
+            return
+        racy = time.time_ns() - st.st_mtime_ns < RACY_WINDOW_NS
+        with self.path.open("rb") as fh:
+            fh.seek(self.starts[-1])
+            tail = hashlib.sha256(fh.read(self.size - self.starts[-1])).hexdigest()
+        blob = marshal.dumps(
+            (
+                CACHE_VERSION,
+                st.st_ino,
+                self.size,
+                None if racy else st.st_mtime_ns,
+                tail,
+                self.starts,
+                self.run_ids,
+                self.gate_ids,
+                self.seqs,
+                self.started,
+            )
+        )
+        # A cache is an optimisation: a read-only or full disk must not fail a render.
+        with contextlib.suppress(OSError):
+            atomic_write_bytes(cache_file, blob)
+
+    def _scan(self, data: bytes, offset: int) -> None:
+        """Index the lines of `data`, which starts at byte `offset` of the file."""
         starts = [0] + [m.end() for m in re.finditer(rb"\n", data)]
-        if starts[-1] >= len(data):
-            starts.pop()  # the file ends with a newline: no line starts there
-        starts = [s for s in starts if data[s : s + 1] not in (b"\n", b"\r", b"")]
+        starts = [s for s in starts if s < len(data) and data[s : s + 1] not in (b"\n", b"\r")]
         gates = _GATE.findall(data)
         runs = _RUN.findall(data)
+        first = len(self.starts)
+        self.starts.extend(offset + s for s in starts)
         if len(gates) == len(runs) == len(starts):
-            self.starts = starts
-            self.gate_ids = [g.decode() for g in gates]
-            self.run_ids = [r[0].decode() for r in runs]
-            self.seqs = [int(r[1]) for r in runs]
-            self.started = [r[2].decode() for r in runs]
+            self.gate_ids.extend(g.decode() for g in gates)
+            self.run_ids.extend(r[0].decode() for r in runs)
+            self.seqs.extend(int(r[1]) for r in runs)
+            self.started.extend(r[2].decode() for r in runs)
             return
-        # Not the layout govkit writes (hand-edited, other separators): parse every line.
-        self.starts = starts
-        for i in range(len(starts)):
+        # Not the layout govkit writes (hand-edited, other separators): parse every
+        # line, skipping whitespace-only ones as read_ledger does.
+        self.starts[first:] = [
+            offset + s for s in starts if data[s : (data.find(b"\n", s) + 1 or len(data))].strip()
+        ]
+        for i in range(first, len(self.starts)):
             e = self.entry(i)
             self.gate_ids.append(e.gate_id)
             self.run_ids.append(e.run_id)
             self.seqs.append(e.seq)
             self.started.append(e.started_at)
+
+    def _line(self, i: int) -> bytes:
+        end = self.starts[i + 1] if i + 1 < len(self.starts) else self.size
+        if self.data is not None and end <= len(self.data):
+            return self.data[self.starts[i] : end]
+        with self.path.open("rb") as fh:
+            fh.seek(self.starts[i])
+            return fh.read(end - self.starts[i])
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -82,17 +168,20 @@ class LedgerIndex:
         cached = self._parsed.get(i)
         if cached is not None:
             return cached
-        end = self.starts[i + 1] if i + 1 < len(self.starts) else len(self.data)
-        raw = self.data[self.starts[i] : end]
+        raw = self._line(i)
         try:
             entry = LedgerEntry(**json.loads(raw))
         except (json.JSONDecodeError, TypeError) as exc:
-            line = self.data.count(b"\n", 0, self.starts[i]) + 1
             raise ValidationError(
-                f"malformed ledger line: {exc}", path=self.path, line=line
+                f"malformed ledger line: {exc}", path=self.path, line=self._line_number(i)
             ) from None
         self._parsed[i] = entry
         return entry
+
+    def _line_number(self, i: int) -> int:
+        """1-based line number of entry `i` in the file (blank lines count)."""
+        with self.path.open("rb") as fh:
+            return fh.read(self.starts[i]).count(b"\n") + 1
 
     def _key(self, i: int) -> tuple[str, int]:
         return (self.started[i], self.seqs[i])

@@ -8,10 +8,10 @@ EVIDENCE_RUNS runs (plus any run another page cites); the gate page says so.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from govkit.atomic import atomic_write_text
 from govkit.decisions import Decision
 from govkit.errors import ValidationError
 from govkit.evidence.record import EvidenceRecord
@@ -128,7 +128,7 @@ def _gate_page(src: Sources, gate_id: str, linker: SiteLinker) -> GatePage:
     charted = history[-CHART_RUNS:]
     shown = history[-EVIDENCE_RUNS:]
     shown_ids = {e.run_id for e in shown}
-    records = {e.run_id: src.record_of(e) for e in charted}
+    records = {e.run_id: src.record_or_none(e) for e in charted}
     marks = [
         svg.Mark(
             f"{e.run_id} {utc_minute(e.started_at)} {e.outcome}",
@@ -143,7 +143,7 @@ def _gate_page(src: Sources, gate_id: str, linker: SiteLinker) -> GatePage:
         Chart(
             "Duration per run",
             svg.line_chart(
-                [records[e.run_id].duration_s for e in charted],
+                [_duration(records[e.run_id]) for e in charted],
                 labels,
                 title=f"{gate_id} duration",
                 unit="s",
@@ -151,7 +151,7 @@ def _gate_page(src: Sources, gate_id: str, linker: SiteLinker) -> GatePage:
             ),
         ),
     ]
-    for name in sorted({k for r in records.values() for k in _numeric(r)}):
+    for name in sorted({k for r in records.values() if r for k in _numeric(r)}):
         charts.append(
             Chart(
                 f"Metric {name}",
@@ -174,7 +174,7 @@ def _gate_page(src: Sources, gate_id: str, linker: SiteLinker) -> GatePage:
             outcome_label(e),
             c.summary() if (c := counts_of(e)) else "—",
             short_commit(e, src.config),
-            format_duration(records[e.run_id].duration_s),
+            format_duration(_duration(records.get(e.run_id))),
         )
         for e in reversed(shown)
     ]
@@ -197,16 +197,34 @@ def _gate_page(src: Sources, gate_id: str, linker: SiteLinker) -> GatePage:
     )
 
 
-def _numeric(record: EvidenceRecord) -> dict[str, float]:
+def _duration(record: EvidenceRecord | None) -> float | None:
+    return record.duration_s if record else None
+
+
+def _numeric(record: EvidenceRecord | None) -> dict[str, float]:
     return {
         k: float(v)
-        for k, v in (record.metrics or {}).items()
+        for k, v in ((record.metrics if record else None) or {}).items()
         if isinstance(v, int | float) and not isinstance(v, bool)
     }
 
 
 def _run_page(src: Sources, entry: LedgerEntry, linker: Linker) -> RunPage:
-    rec = src.record_of(entry)
+    rec = src.record_or_none(entry)
+    if rec is None:
+        return RunPage(
+            entry.run_id,
+            Link(entry.gate_id, linker.gate(entry.gate_id) or ""),
+            claim_text(entry),
+            (
+                ("outcome", entry.outcome),
+                ("started (UTC)", entry.started_at),
+                ("record", f"evidence/{entry.record} is missing or unreadable (see govkit audit)"),
+            ),
+            tuple((name, sha, "", "") for name, sha in sorted(entry.pins.items())),
+            (),
+            (),
+        )
     counts = rec.counts
     fields = [
         ("gate", rec.gate_id),
@@ -259,6 +277,22 @@ def _decision_page(d: Decision) -> DecisionPage:
     return DecisionPage(d.id, d.title, tuple(fields), markdown.to_html(d.body))
 
 
+def _write_page(path: Path, text: str) -> None:
+    """Replace a page by rename (never half-written), skipping unchanged ones.
+
+    No fsync: the site is regenerated output, and a thousand fsyncs cost seconds.
+    """
+    data = text.encode("utf-8")
+    try:
+        if path.read_bytes() == data:
+            return
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
 def build_site(src: Sources, out: Path, *, as_of: str | None = None) -> SiteResult:
     """Write the whole site into `out` (created; stale pages of ours removed)."""
     out = out.resolve()
@@ -274,7 +308,7 @@ def build_site(src: Sources, out: Path, *, as_of: str | None = None) -> SiteResu
         html = templates.render(
             template, {"title": title, "program": src.config.program, "root": "../" * depth, **ctx}
         )
-        atomic_write_text(path, html)
+        _write_page(path, html)
         written.add(path)
 
     index_linker = SiteLinker(src, out, out, linked)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from govkit.config import Config
 from govkit.decisions import Decision, load_decisions
+from govkit.errors import ValidationError
 from govkit.evidence.record import Counts, EvidenceRecord
 from govkit.evidence.store import LedgerEntry
 from govkit.records.model import Record
@@ -38,6 +39,13 @@ class Sources:
     def record_of(self, entry: LedgerEntry) -> EvidenceRecord:
         """The full evidence record of a run (opens its record.json)."""
         return EvidenceRecord.load(self.ws.evidence_dir / entry.record)
+
+    def record_or_none(self, entry: LedgerEntry) -> EvidenceRecord | None:
+        """The run's record, or None when it is missing or unreadable (audit reports those)."""
+        try:
+            return self.record_of(entry)
+        except ValidationError:
+            return None
 
     def latest_stamp(self) -> str:
         """RFC 3339 time of the newest change anywhere in the data ('' when there is none).
@@ -67,7 +75,11 @@ def _record_stamps(records: Iterable[Record]) -> Iterator[str]:
 def load_sources(ws: Workspace) -> Sources:
     """Read records, decisions, config and the ledger."""
     return Sources(
-        ws, ws.config, load_all(ws), load_decisions(ws), LedgerIndex.open(ws.ledger_path)
+        ws,
+        ws.config,
+        load_all(ws),
+        load_decisions(ws),
+        LedgerIndex.open(ws.ledger_path, cache_dir=ws.state_dir / "cache"),
     )
 
 

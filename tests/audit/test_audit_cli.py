@@ -67,6 +67,7 @@ def test_json_and_sarif(runner: CliRunner, ws: Workspace) -> None:
         "message": "",
         "hint": RULES["GK301"].hint,
     }
+    assert json.loads(_audit(runner, ws, "--json")[1]) == data
     code, out = _audit(runner, ws, "--format", "sarif")
     sarif = json.loads(out)
     assert sarif["version"] == "2.1.0" and sarif["$schema"].endswith("sarif-2.1.0.json")

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import time
+from pathlib import Path
+
+import pytest
 
 from govkit.evidence.query import latest_by_gate, streak
+from govkit.evidence.record import Counts, Outcome
 from govkit.evidence.store import read_ledger
 from govkit.render.ledger_index import LedgerIndex
 from govkit.workspace import Workspace
+from tests.render_fixture import make_run
 
 
 def check_against_full_parse(ws: Workspace, index: LedgerIndex) -> None:
@@ -45,7 +52,7 @@ def test_other_json_layout_falls_back_to_parsing_every_line(harbor: Workspace) -
     # line: the fast scan finds no run fields, so every line is parsed as JSON.
     lines = [json.loads(x) for x in harbor.ledger_path.read_text().splitlines() if x.strip()]
     other = [json.dumps(dict(reversed(x.items())), separators=(",", ":")) for x in lines]
-    harbor.ledger_path.write_text("\n".join([*other[:3], "", *other[3:]]) + "\n")
+    harbor.ledger_path.write_text("\n".join([*other[:3], "", "  ", *other[3:]]) + "\n")
     index = LedgerIndex.open(harbor.ledger_path)
     assert len(index._parsed) == len(lines)
     check_against_full_parse(harbor, index)
@@ -55,3 +62,53 @@ def test_missing_ledger_is_empty(ws: Workspace) -> None:
     index = LedgerIndex.open(ws.ledger_path)
     assert len(index) == 0 and index.gates() == set() and index.newest_start() == ""
     assert index.latest("VG-X-001") is None and index.current_streak("VG-X-001") is None
+
+
+def _age(path: Path) -> None:
+    """Make a file look last modified an hour ago (outside the racy window)."""
+    old = time.time() - 3600
+    os.utime(path, (old, old))
+
+
+def test_cache_is_used_extended_on_append_and_dropped_on_rewrite(harbor: Workspace) -> None:
+    cache = harbor.state_dir / "cache"
+    _age(harbor.ledger_path)
+    first = LedgerIndex.open(harbor.ledger_path, cache_dir=cache)
+    assert first.data is not None and (cache / "ledger-index-v1.marshal").is_file()
+    again = LedgerIndex.open(harbor.ledger_path, cache_dir=cache)
+    assert again.data is None  # answered from the cache, lines read on demand
+    check_against_full_parse(harbor, again)
+
+    make_run(
+        harbor,
+        "core-9",
+        "VG-CORE-001",
+        "2026-11-21T09:00:00.000Z",
+        Outcome.FAIL,
+        counts=Counts(passed=1, failed=1),
+    )
+    grown = LedgerIndex.open(harbor.ledger_path, cache_dir=cache)
+    assert grown.data is None  # only the appended line was scanned
+    check_against_full_parse(harbor, grown)
+    latest = grown.latest("VG-CORE-001")
+    assert latest is not None and latest.outcome == "fail"
+
+    # A same-size rewrite (one character of an older line) is noticed by size + mtime.
+    text = harbor.ledger_path.read_bytes()
+    harbor.ledger_path.write_bytes(text.replace(b'"outcome": "pass"', b'"outcome": "oops"', 1))
+    rewritten = LedgerIndex.open(harbor.ledger_path, cache_dir=cache)
+    assert rewritten.data is not None
+    assert rewritten.entry(0).outcome == "oops"
+
+
+def test_cache_can_be_disabled(harbor: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GOVKIT_NO_CACHE", "1")
+    LedgerIndex.open(harbor.ledger_path, cache_dir=harbor.state_dir / "cache")
+    assert not (harbor.state_dir / "cache" / "ledger-index-v1.marshal").exists()
+
+
+def test_damaged_cache_is_ignored(harbor: Workspace) -> None:
+    cache = harbor.state_dir / "cache"
+    cache.mkdir(parents=True, exist_ok=True)
+    (cache / "ledger-index-v1.marshal").write_bytes(b"not marshal data")
+    check_against_full_parse(harbor, LedgerIndex.open(harbor.ledger_path, cache_dir=cache))

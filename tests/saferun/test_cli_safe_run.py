@@ -252,3 +252,101 @@ def test_not_found_is_127_with_a_message(tmp_path: Path) -> None:
     r = run_govkit("safe-run", "--", "govkit-no-such-program", cwd=tmp_path)
     assert r.returncode == 127
     assert "command not found: govkit-no-such-program" in r.stderr
+
+
+def test_ctrl_c_while_waiting_for_a_slot(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "GOVKIT_SLOT_DIR": str(tmp_path / "locks")}
+
+    def start(*cmd: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [*govkit_cmd(), "safe-run", "--heavy", "--label", "holder", "--", *cmd],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    holder = start("sh", "-c", f"touch {tmp_path / 'holding'}; sleep 60")
+    deadline = time.monotonic() + 20
+    while not (tmp_path / "holding").exists():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    waiter = start("touch", str(tmp_path / "never"))
+    # Wait until it reports waiting, then interrupt it.
+    assert waiter.stderr is not None
+    line = waiter.stderr.readline()
+    assert "waiting for heavy slot: held by holder pid" in line
+    t0 = time.monotonic()
+    waiter.send_signal(signal.SIGINT)
+    _, err = waiter.communicate(timeout=20)
+    assert waiter.returncode == 130 and "before the start" in err
+    assert time.monotonic() - t0 < 15  # not the 60 s the holder would take
+    assert not (tmp_path / "never").exists()
+    holder.send_signal(signal.SIGTERM)
+    holder.communicate(timeout=20)
+    assert holder.returncode == 130
+
+
+def test_stdin_is_passed_through(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    proc = subprocess.run(
+        [*govkit_cmd(), "safe-run", "--", "cat"],
+        input="from stdin\n",
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
+    )
+    assert (proc.returncode, proc.stdout) == (0, "from stdin\n")
+
+
+def test_sigkill_of_govkit_leaves_no_record_and_the_slot_held(tmp_path: Path) -> None:
+    """govkit killed outright: no half-written record; the orphaned command keeps the slot."""
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "GOVKIT_SLOT_DIR": str(tmp_path / "locks")}
+    record, pid_file = tmp_path / "r.json", tmp_path / "pid"
+    first = subprocess.Popen(
+        [
+            *govkit_cmd(),
+            "safe-run",
+            "--heavy",
+            "--record",
+            str(record),
+            "--",
+            "sh",
+            "-c",
+            f"echo $$ > {pid_file}; exec sleep 60",
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 20
+    while not pid_file.exists() or not pid_file.read_text().strip():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    orphan = int(pid_file.read_text())
+    first.kill()
+    first.wait(timeout=20)
+    try:
+        assert [
+            p.name for p in tmp_path.iterdir() if p.name.startswith(("r.json", ".r.json"))
+        ] == []
+        second = subprocess.Popen(
+            [*govkit_cmd(), "safe-run", "--heavy", "--", "touch", str(tmp_path / "second")],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert second.stderr is not None
+        assert "waiting for heavy slot" in second.stderr.readline()
+        assert not (tmp_path / "second").exists()
+    finally:
+        os.kill(orphan, signal.SIGKILL)  # the slot frees when its last holder is gone
+    _, err = second.communicate(timeout=30)
+    assert second.returncode == 0, err
+    assert (tmp_path / "second").exists()

@@ -9,6 +9,7 @@ import textwrap
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -16,10 +17,10 @@ from govkit.evidence.record import Outcome
 from govkit.saferun import SafeRunResult, SafeRunSpec, safe_run
 
 
-def run(tmp_path: Path, argv: list[str], **kw: object) -> SafeRunResult:
+def run(tmp_path: Path, argv: list[str], **kw: Any) -> SafeRunResult:
     spec = SafeRunSpec(
         argv=argv, cwd=tmp_path, env=dict(os.environ), log_dir=tmp_path / "logs", **kw
-    )  # type: ignore[arg-type]
+    )
     return safe_run(spec)
 
 
