@@ -317,6 +317,21 @@ class _Checker:
                     hint="rename the file or fix the front matter id",
                 )
             self.decision_ids.add(d.id)
+        # Numbered decisions may share a slug (their numbers tell them apart); a proposal
+        # with the slug of a numbered decision is what an interrupted accept leaves behind.
+        numbered_slugs = {d.slug: d.path for d, _ in loaded if d.numbered}
+        for d, meta in loaded:
+            assert d.path is not None
+            twin = numbered_slugs.get(d.slug)
+            if not d.numbered and twin is not None:
+                self.add(
+                    "duplicate-slug",
+                    d.path,
+                    _front_matter_line(meta)("id"),
+                    f"proposal {d.id} has the slug of {self.ws.rel(twin)}",
+                    hint="left by an interrupted `decision accept` (delete the proposal), or the "
+                    "same title proposed on another branch (rename it to a new slug)",
+                )
         by_id = {d.id: d for d, _ in loaded}
         for d, meta in loaded:
             assert d.path is not None

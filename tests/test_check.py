@@ -95,6 +95,9 @@ def test_decision_problems(ws: Workspace) -> None:
     assert ("filename-mismatch", "decisions/D-003-y.md", 2) in found
     assert ("unknown-status", "decisions/D-003-y.md", 4) in found
     assert ("bad-id", "decisions/proposed-z.md", 4) in found
+    # an accept cut short between writing D-NNN and removing the proposal
+    (d / "proposed-safe-mode.md").write_text("---\nid: proposed-safe-mode\ntitle: S\n---\n")
+    assert ("duplicate-slug", "decisions/proposed-safe-mode.md", 2) in codes(ws)
 
 
 def test_config_problems(ws: Workspace) -> None:
