@@ -1,10 +1,13 @@
 """The one place govkit runs git.
 
-Plain `git` subprocesses: for the few porcelain calls govkit needs they are
-faster than GitPython (measured here: importing GitPython costs ~58 ms, and
-resolving a rev took 2.6 ms through GitPython against 1.6 ms as a subprocess)
-and their errors are plain text we can pass on. Clones are subprocesses either way. The environment is stripped of GIT_*
-so a caller's GIT_DIR or GIT_INDEX_FILE can never redirect a clone.
+Hot paths (clone, checkout, status, rev-parse for every run) are plain `git`
+subprocesses: faster than GitPython for these few porcelain calls (measured
+here: importing GitPython costs ~58 ms, and resolving a rev took 2.6 ms through
+GitPython against 1.6 ms as a subprocess), and their errors are plain text we can
+pass on. GitPython serves the cold paths that read the repository's object model
+(a ref's commit time for `handoff --since REF`); it is imported there, lazily.
+The environment is stripped of GIT_* so a caller's GIT_DIR or GIT_INDEX_FILE can
+never redirect a clone.
 """
 
 from __future__ import annotations
@@ -241,6 +244,21 @@ def dirty_paths(repo: Path) -> list[str]:
         else:
             lines.append(f"modified: {path}")
     return lines
+
+
+def commit_time(repo: Path, ref: str) -> str:
+    """Committer time (RFC 3339 UTC) of `ref` in `repo`, through GitPython (cold path)."""
+    import git as gitpython  # GitPython: imported only here, never at startup
+
+    from govkit.timeutil import rfc3339
+
+    try:
+        commit = gitpython.Repo(repo, search_parent_directories=True).commit(ref)
+    except (gitpython.exc.GitError, ValueError, IndexError) as exc:
+        raise NotFound(
+            f"{ref!r} is not a git ref of {repo}", hint=f"git -C {repo} log --oneline"
+        ) from exc
+    return rfc3339(commit.committed_datetime)
 
 
 def remote_url(repo: Path) -> str | None:

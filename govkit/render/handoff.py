@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import subprocess
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from govkit.decisions import Decision
-from govkit.errors import ValidationError
+from govkit.errors import NotFound, ValidationError
 from govkit.ids import id_sort_key
 from govkit.records.model import Blocker, Finding, Record, Task
 from govkit.render.sources import (
@@ -133,16 +132,11 @@ def _after(stamp: str) -> str:
 
 
 def _git_ref_time(root: Path, ref: str) -> str:
+    from govkit.git import commit_time
+
     try:
-        out = subprocess.run(
-            ["git", "-C", str(root), "log", "-1", "--format=%cI", ref, "--"],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=30,
-        ).stdout.strip()
-        return rfc3339(parse_rfc3339(out))
-    except (subprocess.CalledProcessError, FileNotFoundError, ValueError):
+        return commit_time(root, ref)
+    except NotFound:
         raise ValidationError(
             f"--since {ref!r} is not a date, a run id or a git ref of the workspace",
             hint="give a date like 2026-11-18, a run id from `govkit evidence list`, or a commit",
