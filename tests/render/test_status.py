@@ -85,7 +85,10 @@ def test_gate_table_shows_latest_run_commit_time_and_streak(harbor: Workspace) -
     assert core[6] == "3 on canonical"  # the fail on 11-09 reset it
     # A refused run neither counts nor resets; a timeout before the passes resets.
     assert rows["VG-RELAY-002"][6] == "2 on canonical"
-    assert rows["VG-MESH-001"][2] == "pass (not claim-grade)"
+    # Claims rest on claim-grade runs: the newer worktree run is named, not cited.
+    assert rows["VG-MESH-001"][2] == "pass; newer run not claim-grade: pass"
+    assert rows["VG-MESH-001"][3].startswith("[VG-MESH-001: 1 passed](evidence/runs/2026-11-19/")
+    assert rows["VG-MESH-001"][6] == "1 on canonical"
     assert rows["VG-DOCS-001"][2:] == ["no runs yet", "—", "—", "—", "—"]
 
 
