@@ -20,6 +20,7 @@ from govkit.render.sources import (
     claim_text,
     outcome_label,
     short_commit,
+    tuple_label,
     utc_minute,
 )
 from govkit.render.templating import Templates
@@ -219,7 +220,8 @@ def gate_rows(src: Sources, linker: Linker) -> tuple[GateRow, ...]:
                 )
             )
             continue
-        where = f" on {latest.tuple_name}" if latest.tuple_name else ""
+        label = tuple_label(latest, src.config)
+        where = f" on {label}" if label else ""
         s = src.runs.current_streak(gate_id, latest)
         count = f"{s.count}{where}" if s is not None else "—"
         rows.append(
