@@ -120,6 +120,7 @@ def week_runs(src: Sources, week: str) -> dict[str, LedgerEntry]:
 
     A run counts when its commits are the tuple's current pins, whatever tuple name
     it was run under: after a promotion, the candidate's runs describe canonical.
+    A claim-grade run wins over a newer one that is not (which is then not chosen).
     """
     start, end = week_bounds(week)
     pins = src.config.tuples.get(src.config.cadence.tuple_name, {})
@@ -131,7 +132,11 @@ def week_runs(src: Sources, week: str) -> dict[str, LedgerEntry]:
         if any(pins.get(repo) != sha for repo, sha in e.pins.items()):
             continue
         cur = out.get(e.gate_id)
-        if cur is None or (e.started_at, e.seq) > (cur.started_at, cur.seq):
+        if cur is None or (e.claim_grade, e.started_at, e.seq) > (
+            cur.claim_grade,
+            cur.started_at,
+            cur.seq,
+        ):
             out[e.gate_id] = e
     return out
 

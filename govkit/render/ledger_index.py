@@ -211,20 +211,26 @@ class LedgerIndex:
             rows = rows[-last:] if last > 0 else []
         return [self.entry(i) for i in rows]
 
-    def latest(self, gate_id: str, *, until: str | None = None) -> LedgerEntry | None:
-        """The newest run of a gate (started at or before `until`, when given)."""
+    def latest(
+        self, gate_id: str, *, until: str | None = None, claim_grade: bool = False
+    ) -> LedgerEntry | None:
+        """The newest run of a gate (started at or before `until`; claim-grade, if asked)."""
         for i in reversed(self.by_gate().get(gate_id, [])):
-            if until is None or self.started[i][: len(until)] <= until:
-                return self.entry(i)
+            if until is not None and self.started[i][: len(until)] > until:
+                continue
+            entry = self.entry(i)
+            if entry.claim_grade or not claim_grade:
+                return entry
         return None
 
-    def current_streak(self, gate_id: str) -> Streak | None:
-        """The promotion streak on the newest run's gate hash and pins (None: no gate hash)."""
+    def current_streak(self, gate_id: str, entry: LedgerEntry | None = None) -> Streak | None:
+        """The promotion streak on `entry`'s gate hash and pins (default: the newest run's).
+
+        None when there is no such run or it has no gate hash.
+        """
         rows = self.by_gate().get(gate_id, [])
-        if not rows:
-            return None
-        newest = self.entry(rows[-1])
-        if newest.gate_hash is None:
+        newest = entry or (self.entry(rows[-1]) if rows else None)
+        if newest is None or newest.gate_hash is None:
             return None
         # A streak depends only on runs back to the first reset, so parse a growing
         # tail of the history until it holds a reset or the whole history.

@@ -26,6 +26,7 @@ from govkit.render.sources import (
     counts_of,
     outcome_label,
     short_commit,
+    tuple_label,
     utc_minute,
 )
 from govkit.render.status import render_status
@@ -164,9 +165,11 @@ def _gate_page(src: Sources, gate_id: str, linker: SiteLinker) -> GatePage:
                 ),
             )
         )
-    s = src.runs.current_streak(gate_id)
-    where = f" on {history[-1].tuple_name}" if history and history[-1].tuple_name else ""
-    count = f"{s.count}{where}" if s is not None else "—"
+    # As in STATUS.md: the streak is on the latest claim-grade run's tuple.
+    cited = src.runs.latest(gate_id, claim_grade=True)
+    s = src.runs.current_streak(gate_id, cited) if cited else None
+    label = tuple_label(cited, src.config) if cited else ""
+    count = f"{s.count}{f' on {label}' if label else ''}" if s is not None else "—"
     rows = [
         RunRow(
             Link(e.run_id, linker.run(e)),

@@ -162,6 +162,17 @@ def short_commit(entry: LedgerEntry, config: Config) -> str:
     return f"{repo}@{entry.commit[:7]}" if repo else entry.commit[:7]
 
 
+def tuple_label(entry: LedgerEntry, config: Config) -> str:
+    """Which tuples pin exactly the run's commits now ('canonical, candidate'), else the
+    tuple name it ran under: after a promotion the candidate's streak is canonical's."""
+    names = sorted(
+        name
+        for name, pins in config.tuples.items()
+        if entry.pins and all(pins.get(repo) == sha for repo, sha in entry.pins.items())
+    )
+    return ", ".join(names) or (entry.tuple_name or "")
+
+
 def outcome_label(entry: LedgerEntry) -> str:
     """'pass', or 'pass (not claim-grade)' for worktree runs."""
     return entry.outcome if entry.claim_grade else f"{entry.outcome} (not claim-grade)"

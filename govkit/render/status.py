@@ -20,6 +20,7 @@ from govkit.render.sources import (
     claim_text,
     outcome_label,
     short_commit,
+    tuple_label,
     utc_minute,
 )
 from govkit.render.templating import Templates
@@ -178,10 +179,10 @@ def evidence_ref(
     ref: str, src: Sources, linker: Linker, *, until: str | None = None
 ) -> EvidenceRef:
     """Resolve a cited reference: a run id or record path -> that run; a gate id -> its
-    latest run at `until`; anything else stays text (linked when it is a workspace file)."""
+    latest claim-grade run at `until`; anything else stays text (linked when it is a workspace file)."""
     entry = src.runs.find(ref)
     if entry is None and src.runs.count(ref):
-        entry = src.runs.latest(ref, until=until)
+        entry = src.runs.latest(ref, until=until, claim_grade=True)
     if entry is None:
         href = linker.file(ref)
         return EvidenceRef(ref, Link(ref, href) if href else None)
@@ -203,19 +204,32 @@ def gate_rows(src: Sources, linker: Linker) -> tuple[GateRow, ...]:
         title = gate.title if gate else "(not in govkit.yaml)"
         href = linker.gate(gate_id)
         gate_link = Link(gate_id, href) if href else None
-        latest = src.runs.latest(gate_id)
-        if latest is None:
+        newest = src.runs.latest(gate_id)
+        # Claims rest on claim-grade runs only; a newer worktree run is mentioned, not cited.
+        latest = src.runs.latest(gate_id, claim_grade=True)
+        if newest is None:
             rows.append(GateRow(gate_id, gate_link, title, "no runs yet", None, "—", "—", "—"))
             continue
-        where = f" on {latest.tuple_name}" if latest.tuple_name else ""
-        s = src.runs.current_streak(gate_id)
+        newer = ""
+        if latest is None or newest.run_id != latest.run_id:
+            newer = f"newer run not claim-grade: {newest.outcome}"
+        if latest is None:
+            rows.append(
+                GateRow(
+                    gate_id, gate_link, title, f"no claim-grade run; {newer}", None, "—", "—", "—"
+                )
+            )
+            continue
+        label = tuple_label(latest, src.config)
+        where = f" on {label}" if label else ""
+        s = src.runs.current_streak(gate_id, latest)
         count = f"{s.count}{where}" if s is not None else "—"
         rows.append(
             GateRow(
                 gate_id,
                 gate_link,
                 title,
-                outcome_label(latest),
+                f"{latest.outcome}; {newer}" if newer else latest.outcome,
                 Link(claim_text(latest), linker.run(latest)),
                 short_commit(latest, src.config),
                 utc_minute(latest.started_at),

@@ -39,8 +39,9 @@ def test_week_bounds() -> None:
 
 def test_no_run_packet_from_the_weeks_runs(harbor: Workspace) -> None:
     code, out = run(harbor, "run", "--week", "2026-W47", "--no-run")
-    assert code == 1  # VG-MESH-001's only pass this week is not claim-grade
-    assert "VG-MESH-001: pass (not claim-grade) (1 passed)" in out
+    assert code == 0
+    # The claim-grade pass of 11-19 is used, not the newer worktree run of 11-20.
+    assert "VG-MESH-001: pass (1 passed)" in out
     md = harbor.packets_dir / "2026-W47.md"
     text = md.read_text()
     gates = table_after(text, "Weekly Gates")
@@ -100,6 +101,26 @@ def test_rerunning_a_week_replaces_its_packet(harbor: Workspace) -> None:
     text = (harbor.packets_dir / "2026-W47.md").read_text()
     assert text != first.decode() and text.count("| VG-MESH-001 |") == 1
     assert "| VG-MESH-001 | mesh-io interop compile check | pass |" in text
+
+
+def test_a_week_with_only_a_worktree_run_says_so(harbor: Workspace) -> None:
+    make_run(
+        harbor,
+        "w48-wt",
+        "VG-MESH-001",
+        "2026-11-24T09:00:00.000Z",
+        Outcome.PASS,
+        counts=Counts(passed=1),
+        claim_grade=False,
+    )
+    code, out = run(harbor, "run", "--week", "2026-W48", "--no-run")
+    assert code == 1 and "VG-MESH-001: pass (not claim-grade) (1 passed)" in out
+    rows = {
+        r[0]: r
+        for r in table_after((harbor.packets_dir / "2026-W48.md").read_text(), "Weekly Gates").rows
+    }
+    assert rows["VG-MESH-001"][2] == "pass (not claim-grade)"
+    assert rows["VG-CORE-001"][2] == "missing"
 
 
 def test_missing_weekly_run_is_reported(harbor: Workspace) -> None:

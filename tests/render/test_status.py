@@ -16,7 +16,7 @@ from govkit.render.status import milestone_note, render_status
 from govkit.workspace import Workspace
 from tests.render.golden import assert_golden
 from tests.render.mdcheck import assert_relative_links_resolve, links, table_after, tables
-from tests.render_fixture import make_run
+from tests.render_fixture import OLD_CORE, make_run
 
 EXPECTED_COLUMNS = {
     "Milestone Board": ["Milestone", "Status", "Notes"],
@@ -85,7 +85,10 @@ def test_gate_table_shows_latest_run_commit_time_and_streak(harbor: Workspace) -
     assert core[6] == "3 on canonical"  # the fail on 11-09 reset it
     # A refused run neither counts nor resets; a timeout before the passes resets.
     assert rows["VG-RELAY-002"][6] == "2 on canonical"
-    assert rows["VG-MESH-001"][2] == "pass (not claim-grade)"
+    # Claims rest on claim-grade runs: the newer worktree run is named, not cited.
+    assert rows["VG-MESH-001"][2] == "pass; newer run not claim-grade: pass"
+    assert rows["VG-MESH-001"][3].startswith("[VG-MESH-001: 1 passed](evidence/runs/2026-11-19/")
+    assert rows["VG-MESH-001"][6] == "1 on canonical"
     assert rows["VG-DOCS-001"][2:] == ["no runs yet", "—", "—", "—", "—"]
 
 
@@ -196,3 +199,39 @@ def test_empty_workspace_renders(ws: Workspace) -> None:
 def test_golden_status(harbor: Workspace) -> None:
     text = render_status(load_sources(harbor), harbor.root / "STATUS.md")
     assert_golden("status.md", text)
+
+
+def test_streak_is_labelled_with_the_tuples_that_pin_those_commits(harbor: Workspace) -> None:
+    # A run made under the name "candidate" at exactly canonical's commits (as after a
+    # promotion) continues canonical's streak and is labelled by what pins it now.
+    make_run(
+        harbor,
+        "core-cand",
+        "VG-CORE-001",
+        "2026-11-20T12:00:00.000Z",
+        Outcome.PASS,
+        counts=Counts(passed=216, skipped=3),
+        tuple_name="candidate",
+    )
+    render(harbor)
+    rows = {
+        r[0]: r
+        for r in table_after((harbor.root / "STATUS.md").read_text(), "Validation Gates").rows
+    }
+    assert rows["VG-CORE-001"][6] == "4 on canonical"
+    make_run(
+        harbor,
+        "core-old",
+        "VG-CORE-001",
+        "2026-11-20T13:00:00.000Z",
+        Outcome.PASS,
+        counts=Counts(passed=200),
+        tuple_name="candidate",
+        core=OLD_CORE,
+    )
+    render(harbor)
+    rows = {
+        r[0]: r
+        for r in table_after((harbor.root / "STATUS.md").read_text(), "Validation Gates").rows
+    }
+    assert rows["VG-CORE-001"][6] == "1 on candidate"
