@@ -106,35 +106,37 @@ def main() -> None:
         raw_dir = ws.state_dir / "raw"
         raw_dir.mkdir(parents=True)
 
-        raw_times: list[float] = []
-        gk_times: list[float] = []
-        seq_times: list[float] = []
-        for i in range(args.rounds + 1):  # round 0 warms caches for both
-            dest = raw_dir / f"r{i}"
-            t0 = time.perf_counter()
+        def raw() -> None:
+            dest = Path(tempfile.mkdtemp(dir=raw_dir))
             raw_clone(sources, pins, dest)
-            raw = time.perf_counter() - t0
             shutil.rmtree(dest)
-            t0 = time.perf_counter()
+
+        def govkit_tuple() -> None:
             co = clone_tuple(
                 ws, pins, ["core", "agent"], tuple_name="canonical", exclude=gitadapter.TOOL_CACHES
             )
-            gk = time.perf_counter() - t0
             assert [r.pin.commit for r in co.repos] == [pins["core"], pins["agent"]]
             co.cleanup()
-            # The same code one repo at a time: the cost of verification alone.
-            t0 = time.perf_counter()
-            singles = [
-                clone_tuple(ws, pins, [n], tuple_name="canonical", exclude=gitadapter.TOOL_CACHES)
-                for n in ("core", "agent")
-            ]
-            seq = time.perf_counter() - t0
-            for one in singles:
-                one.cleanup()
-            if i:
-                raw_times.append(raw)
-                gk_times.append(gk)
-                seq_times.append(seq)
+
+        def govkit_one_at_a_time() -> None:
+            # The same code, one repo per call: the cost of verification without concurrency.
+            for n in ("core", "agent"):
+                clone_tuple(
+                    ws, pins, [n], tuple_name="canonical", exclude=gitadapter.TOOL_CACHES
+                ).cleanup()
+
+        variants = [raw, govkit_tuple, govkit_one_at_a_time]
+        times: dict[str, list[float]] = {v.__name__: [] for v in variants}
+        for i in range(args.rounds + 1):  # round 0 warms caches for all
+            # Rotate the order each round so no variant always runs on warm caches.
+            for v in variants[i % 3 :] + variants[: i % 3]:
+                t0 = time.perf_counter()
+                v()
+                if i:
+                    times[v.__name__].append(time.perf_counter() - t0)
+        raw_times = times["raw"]
+        gk_times = times["govkit_tuple"]
+        seq_times = times["govkit_one_at_a_time"]
 
         raw_med = statistics.median(raw_times)
         gk_med = statistics.median(gk_times)

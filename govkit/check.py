@@ -113,9 +113,13 @@ class _Checker:
         path = self.ws.config_path
         try:
             data = yamlio.load_round_trip(path)
-            config = parse_config(data, path)
         except GovkitError as exc:
             self.from_error("config", exc, path)
+            return
+        try:
+            config = parse_config(data, path)
+        except GovkitError:
+            self._config_sections(data, path)
             return
         repos, tuples = set(config.repos), set(config.tuples)
         gates = data.get("gates") or {}
@@ -157,16 +161,34 @@ class _Checker:
                         f"tuple {tname} pins repo {repo!r}, which govkit.yaml does not define",
                     )
 
+    def _config_sections(self, data: Any, path: Path) -> None:
+        """parse_config stops at the first error: parse each gate and the rest apart to find more."""
+        from govkit.config import parse_config
+
+        parts: list[Any] = [data]
+        gates = data.get("gates") if isinstance(data, dict) else None
+        if isinstance(gates, dict):
+            rest = yamlio.new_map({k: v for k, v in data.items() if k != "gates"})
+            parts = [rest, *(yamlio.new_map({"gates": {gid: spec}}) for gid, spec in gates.items())]
+        seen: set[tuple[int | None, str]] = set()
+        for part in parts:
+            try:
+                parse_config(part, path)
+            except GovkitError as exc:
+                if (exc.line, exc.message) not in seen:
+                    seen.add((exc.line, exc.message))
+                    self.from_error("config", exc, path)
+
     # records ------------------------------------------------------------------------
 
     def records_files(self) -> None:
-        cache = store.parse_cache(self.ws)
+        self._temp_files(self.ws.records_dir)
         for kind, plural in PLURALS.items():
-            directory = self.ws.records_dir / plural
-            self._temp_files(directory)
+            cache = store.parse_cache(self.ws, kind)
+            self._temp_files(self.ws.records_dir / plural)
             for path in store.iter_record_files(self.ws, kind):
                 self._record_file(kind, path, cache.load)
-        cache.save(prune=True)
+            cache.save(prune=True)
         self.report.counts.update({plural: len(self.records[k]) for k, plural in PLURALS.items()})
 
     def _temp_files(self, directory: Path) -> None:
@@ -174,11 +196,23 @@ class _Checker:
             names = [e.name for e in os.scandir(directory)]
         except OSError:
             return
-        for name in names:
+        for name in sorted(names):
             if name.startswith(".") and name.endswith(".tmp"):
                 self.report.notes.append(
                     f"{self.ws.rel(directory / name)}: temp file of an interrupted write "
                     "(ignored; the next change to the records removes it)"
+                )
+            elif (
+                directory != self.ws.records_dir
+                and not name.startswith(".")
+                and not name.endswith(".yaml")
+            ):
+                self.add(
+                    "stray-file",
+                    directory / name,
+                    None,
+                    f"{name} is not read as a record",
+                    hint="record files are named <ID>.yaml",
                 )
 
     def _record_file(self, kind: str, path: Path, load: Callable[[Path], Any]) -> None:

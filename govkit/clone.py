@@ -109,8 +109,16 @@ def clone_tuple(
         def one(job: tuple[str, str]) -> ClonedRepo:
             name, sha = job
             spec = get_repo(ws, name)
-            source = source_with_commit(ws, spec, sha)
-            made = git.clone_detached(source, root / name, sha, exclude=exclude)
+            if git.is_url(spec.url):
+                source = source_with_commit(ws, spec, sha)  # may fetch the mirror first
+            else:
+                source = (ws.root / spec.url).resolve()
+            try:
+                made = git.clone_detached(source, root / name, sha, exclude=exclude)
+            except git.GitError:
+                # Explain the usual causes (not a repo, unknown commit) by name.
+                source_with_commit(ws, spec, sha)
+                raise
             pin = RepoPin(
                 name=name, url=spec.url, ref=tuple_name, commit=made.commit, tree=made.tree
             )

@@ -317,34 +317,27 @@ def _parse_gate(r: _Reader, gid: str, m: Any) -> GateDef:
 
 
 DEFAULT_CONFIG = """\
-# govkit workspace configuration. Edit by hand or through the CLI
-# (govkit repo add, govkit tuple pin, govkit gate add); comments survive both.
+# govkit workspace configuration. Edit by hand or through the CLI (govkit repo
+# add, govkit tuple pin, govkit gate add, govkit promote); comments survive both.
+#
+# repos:   code repositories the program tracks: name -> {{url: local path
+#          (relative to this file) or URL, ref: branch new tuples start from}}
+# tuples:  named tuples: name -> {{repo: full commit SHA}}. `canonical` is what
+#          claims describe; `candidate` is promoted into it after a streak of
+#          green runs (govkit promote).
+# gates:   validation gates (govkit gate add ID ... -- CMD); see the README's
+#          configuration reference for every key.
 program: {name}
-
-# Code repositories the program tracks: name -> local path (relative to this
-# file) or URL, and the branch new tuples start from.
 repos: {{}}
-#  rlm-core: {{url: ../rlm-core, ref: main}}
-
-# Named tuples: repo -> full commit SHA. `canonical` is what claims describe;
-# `candidate` is promoted into it after a streak of green runs.
 tuples: {{}}
-
-# Validation gates (govkit gate add ... -- CMD). See README "Configuration".
 gates: {{}}
-
-# How heavy commands are run (shown in STATUS.md as the execution mode).
-safe_mode:
+safe_mode:                # how heavy commands run (shown in STATUS.md as the execution mode)
   mode: Safe mode (one heavy command at a time, memory admission checked)
   heavy_slots: 1          # heavy commands that may run at once on this machine
   admission_wait: 10m     # how long to wait for free memory before refusing
-  # default_mem: 2G       # memory need of heavy gates that do not say
-  # control_docs: [ORCHESTRATION.md]
-
 cadence:
   tuple: canonical        # the weekly packet tests this tuple
   next_actions: 5         # queue items listed as next actions
-
 audit:
   evidence_ttl: 14d       # evidence older than this is stale
   claim_files: [STATUS.md]

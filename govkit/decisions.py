@@ -71,7 +71,11 @@ class Decision:
 def slugify(title: str) -> str:
     """'Clean-clone tuple policy!' -> 'clean-clone-tuple-policy' (ASCII, ≤ 48 chars)."""
     slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
-    return (slug[:48].rstrip("-")) or "decision"
+    if len(slug) > 48:
+        cut = slug[:49]
+        # End on a whole word when one ends late enough; otherwise cut mid-word.
+        slug = cut[: cut.rindex("-")] if cut.rfind("-") >= 24 else cut[:48]
+    return slug.rstrip("-") or "decision"
 
 
 def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
@@ -304,15 +308,22 @@ def new_decision(
     consequences: str = "",
     deciders: tuple[str, ...] = (),
     tags: tuple[str, ...] = (),
+    slug: str | None = None,
 ) -> Decision:
     """Create a proposed decision with a placeholder id (proposed-<slug>); no number yet."""
     if not title.strip():
         raise ValidationError("a decision needs a title")
-    base = slugify(title)
+    if slug is not None and slugify(slug) != slug:
+        raise ValidationError(
+            f"slug {slug!r} is not a slug",
+            hint=f"lowercase words joined by '-', e.g. {slugify(slug)}",
+        )
+    base = slug or slugify(title)
     with ws.lock():
         # Slugs from file names, so one broken file does not block proposing another.
         slugs = {_slug_of(p) for p in iter_decision_files(ws)}
-        slug, n = base, 1
+        n = 1
+        slug = base
         # Another branch may add the same slug; the suffix keeps this one distinct here.
         while slug in slugs:
             n += 1

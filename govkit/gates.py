@@ -38,6 +38,18 @@ def add_gate(ws: Workspace, gate: GateDef) -> GateDef:
                 path=ws.config_path,
                 hint=f"add it first: govkit repo add {name} PATH_OR_URL",
             )
+    if gate.perf is not None:
+        from govkit.perf import MIN_ROUNDS
+
+        if gate.perf.rounds < MIN_ROUNDS:
+            raise ValidationError(
+                f"a perf comparison needs at least {MIN_ROUNDS} rounds, not {gate.perf.rounds}"
+            )
+        if gate.parser != "metrics-json":
+            raise ValidationError(
+                "a perf gate reads its numbers with the metrics-json parser",
+                hint="add --parser metrics-json",
+            )
     if not gate.argv and not gate.shell:
         raise ValidationError("a gate needs a command", hint="put it after `--`")
     with ws.edit_config() as data:
@@ -80,6 +92,12 @@ def gate_to_yaml(gate: GateDef) -> dict[str, Any]:
         m["artifacts"] = yamlio.new_seq(list(gate.artifacts))
     if gate.weekly:
         m["weekly"] = True
+    if gate.perf is not None:
+        perf: dict[str, Any] = {"baseline": gate.perf.baseline, "threshold": gate.perf.threshold}
+        perf["rounds"] = gate.perf.rounds
+        if gate.perf.metrics:
+            perf["metrics"] = yamlio.new_map(dict(gate.perf.metrics))
+        m["perf"] = yamlio.new_map(perf)
     return m
 
 

@@ -1,8 +1,9 @@
 """The one place govkit runs git.
 
 Plain `git` subprocesses: for the few porcelain calls govkit needs they are
-faster than GitPython (no import, no persistent cat-file processes) and their
-errors are plain text we can pass on. The environment is stripped of GIT_*
+faster than GitPython (measured here: importing GitPython costs ~58 ms, and
+resolving a rev took 2.6 ms through GitPython against 1.6 ms as a subprocess)
+and their errors are plain text we can pass on. Clones are subprocesses either way. The environment is stripped of GIT_*
 so a caller's GIT_DIR or GIT_INDEX_FILE can never redirect a clone.
 """
 

@@ -17,12 +17,14 @@ from typing import Any
 from govkit import git
 from govkit.clone import TupleCheckout, clone_tuple
 from govkit.config import GateDef, PerfSpec
-from govkit.errors import GovkitError
+from govkit.errors import GovkitError, ValidationError
 from govkit.evidence.record import EvidenceRecord, FileDigest, Outcome
 from govkit.runner import Event, Prepared, base_record, execute, failed_before_start, start_run
 from govkit.timeutil import rfc3339
 from govkit.tuples import get_tuple
 from govkit.workspace import Workspace
+
+MIN_ROUNDS = 3  # fewer paired samples make the median meaningless
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,12 @@ def run_perf_gate(
     """Measure `gate` on the baseline and candidate tuples, interleaved; return the record."""
     assert gate.perf is not None
     spec = gate.perf
+    if spec.rounds < MIN_ROUNDS:
+        raise ValidationError(
+            f"gates.{gate.id}.perf.rounds is {spec.rounds}; a perf comparison needs at least {MIN_ROUNDS}",
+            path=ws.config_path,
+            hint=f"set rounds: {MIN_ROUNDS} or more",
+        )
     baseline_pins = get_tuple(ws, spec.baseline)
     prep = start_run(ws, gate.id)
     base = base_record(ws, gate, prep, tuple_name, None)
@@ -109,7 +117,7 @@ def _measure(
     def one_pass(first_round: int) -> EvidenceRecord | None:
         """k interleaved rounds; the failing round's record if one did not pass."""
         fresh: dict[str, tuple[list[float], list[float]]] = {}
-        for n in range(first_round, first_round + max(spec.rounds, 1)):
+        for n in range(first_round, first_round + spec.rounds):
             pair: dict[str, dict[str, Any]] = {}
             for side, checkout in (("baseline", baseline), ("candidate", candidate)):
                 emit(f"{gate.id}: round {n} {side}")
@@ -145,7 +153,7 @@ def _measure(
         confirmed = {v.name: False for v in verdicts}
         if any(v.regressed for v in verdicts):
             emit(f"{gate.id}: possible regression, re-running the rounds to confirm")
-            stopped = one_pass(1 + max(spec.rounds, 1))
+            stopped = one_pass(1 + spec.rounds)
             if stopped is None:
                 again = {
                     v.name: v for v in compare(_tuples(passes[1]), spec.metrics, spec.threshold)

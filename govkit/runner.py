@@ -18,7 +18,7 @@ from govkit import __version__, git
 from govkit.clone import TupleCheckout, clone_tuple
 from govkit.config import GateDef
 from govkit.errors import GovkitError
-from govkit.evidence.record import Counts, EvidenceRecord, FileDigest, Outcome
+from govkit.evidence.record import EvidenceRecord, FileDigest, Outcome
 from govkit.evidence.store import new_run_id, run_dir, sha256_file, write_record
 from govkit.gates import get_gate
 from govkit.timeutil import parse_rfc3339, rfc3339
@@ -69,8 +69,15 @@ def run_gate_at(
 ) -> GateRun:
     """run_gate(), also returning the record path."""
     gate = get_gate(ws, gate_id)
+    if worktree is not None:
+        check_worktree_gates([gate])
     tname = tuple_name or gate.tuple_name
-    tuple_pins = dict(pins) if pins is not None else get_tuple(ws, tname)
+    if pins is not None:
+        tuple_pins = dict(pins)
+    elif worktree is not None and tname not in ws.config.tuples:
+        tuple_pins = {}  # fine while the gate needs no repo beside the worktree
+    else:
+        tuple_pins = get_tuple(ws, tname)
     emit = on_event or _noop
     if gate.perf is not None:
         from govkit.perf import run_perf_gate
@@ -93,8 +100,9 @@ def run_gates(
     jobs: int | None = None,
 ) -> list[GateRun]:
     """Run several gates (heavy ones are serialized by safe-run slots in any case)."""
-    for gid in gate_ids:
-        get_gate(ws, gid)  # unknown ids fail before anything runs
+    gates = [get_gate(ws, gid) for gid in gate_ids]  # unknown ids fail before anything runs
+    if worktree is not None:
+        check_worktree_gates(gates)
     # One at a time by default: safe-run installs signal handlers and a subreaper,
     # both process-wide, so concurrent runs in threads would not stop cleanly on Ctrl-C.
     workers = max(1, min(jobs or 1, len(gate_ids)))
@@ -106,9 +114,32 @@ def run_gates(
         return done
 
     if workers == 1:
-        return [one(g) for g in gate_ids]
+        results: list[GateRun] = []
+        for gid in gate_ids:
+            results.append(one(gid))
+            if results[-1].record.outcome is Outcome.INTERRUPTED:
+                break  # Ctrl-C / SIGTERM stops the batch, not just the current gate
+        return results
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(one, gate_ids))
+
+
+def check_worktree_gates(gates: Sequence[GateDef]) -> None:
+    """--worktree stands for one working repo, and perf gates compare tuples only."""
+    from govkit.errors import ValidationError
+
+    repos = sorted({g.repo for g in gates})
+    if len(repos) > 1:
+        raise ValidationError(
+            f"--worktree stands for one repo, but these gates work in {', '.join(repos)}",
+            hint="run the gates of one working repo at a time with --worktree",
+        )
+    perf = [g.id for g in gates if g.perf is not None]
+    if perf:
+        raise ValidationError(
+            f"{', '.join(perf)} compares tuples (perf) and cannot run from a worktree",
+            hint="pin the commits into a tuple and use --tuple",
+        )
 
 
 def selected_gates(ws: Workspace, *, weekly: bool = False) -> list[str]:
@@ -129,7 +160,6 @@ class Prepared:
     run_id: str
     started_at: str
     directory: Path
-    checkout: TupleCheckout | None = None
 
 
 def start_run(ws: Workspace, gate_id: str) -> Prepared:
@@ -153,13 +183,16 @@ def _run_plain(
     base = base_record(ws, gate, prep, tuple_name, worktree)
     emit(f"{gate.id}: cloning {', '.join(gate.repos)}")
     try:
-        checkout = clone_tuple(
-            ws,
-            pins,
-            gate.repos,
-            tuple_name=tuple_name,
-            exclude=(*git.TOOL_CACHES, *gate.artifacts),
-            worktree=worktree,
+        checkout = _clone_or_discard(
+            prep,
+            lambda: clone_tuple(
+                ws,
+                pins,
+                gate.repos,
+                tuple_name=tuple_name,
+                exclude=(*git.TOOL_CACHES, *gate.artifacts),
+                worktree=worktree,
+            ),
         )
     except GovkitError as exc:
         return failed_before_start(base, str(exc.message))
@@ -167,6 +200,17 @@ def _run_plain(
         return execute(ws, gate, prep, base, checkout, emit)
     finally:
         checkout.cleanup()
+
+
+def _clone_or_discard(prep: Prepared, make: Callable[[], TupleCheckout]) -> TupleCheckout:
+    """Run `make`; on Ctrl-C (or any non-govkit exception) drop the still-empty run dir."""
+    try:
+        return make()
+    except GovkitError:
+        raise
+    except BaseException:
+        shutil.rmtree(prep.directory, ignore_errors=True)
+        raise
 
 
 def base_record(
@@ -220,11 +264,12 @@ def execute(
     from govkit.parsers import judge, parse_run
     from govkit.saferun import safe_run, scrub_text
 
-    workdir = checkout.working.path / gate.cwd if gate.cwd else checkout.working.path
-    if not workdir.is_dir():
+    workdir = (checkout.working.path / gate.cwd).resolve()
+    if not workdir.is_relative_to(checkout.working.path.resolve()) or not workdir.is_dir():
         return failed_before_start(
             replace(base, repos=checkout.pins),
-            f"working directory {base.cwd} does not exist at {checkout.working.pin.commit[:12]}",
+            f"working directory {base.cwd} is not a directory inside the clone at "
+            f"{checkout.working.pin.commit[:12]}",
         )
     env = child_env(gate, checkout, prep.run_id)
     recorded_env, redacted = recorded_environment(env, gate)
@@ -412,10 +457,3 @@ def _metrics_summary(metrics: dict[str, Any] | None) -> str:
         ]
         return ", ".join(parts) or "-"
     return ", ".join(f"{k}={v}" for k, v in sorted(metrics.items()))[:80]
-
-
-def counts_dict(counts: Counts | None) -> dict[str, int] | None:
-    """Counts as a plain dict (or None)."""
-    from dataclasses import asdict
-
-    return asdict(counts) if counts else None

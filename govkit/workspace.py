@@ -102,6 +102,12 @@ class Workspace:
 
     def rel(self, path: Path) -> str:
         """Path relative to the workspace root, with forward slashes."""
+        # Fast path without resolve() (a syscall per component): paths built from root.
+        if ".." not in path.parts:
+            try:
+                return path.relative_to(self.root).as_posix()
+            except ValueError:
+                pass
         try:
             return path.resolve().relative_to(self.root.resolve()).as_posix()
         except ValueError:

@@ -28,8 +28,15 @@ def _round_trip() -> YAML:
     return yaml
 
 
+_SAFE: list[YAML] = []
+
+
 def _safe() -> YAML:
-    return YAML(typ="safe", pure=False)
+    # Building a YAML object costs more than loading a small record: make one, reuse it.
+    # pure=False picks the libyaml-based C parser (ruamel.yaml.clib) when installed.
+    if not _SAFE:
+        _SAFE.append(YAML(typ="safe", pure=False))
+    return _SAFE[0]
 
 
 def _error(exc: YAMLError, path: Path | None) -> ValidationError:

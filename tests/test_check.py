@@ -53,6 +53,7 @@ def test_all_problems_collected(ws: Workspace) -> None:
     (r / "resolutions" / "R2.yaml").write_text("id: R2\nresolves: [D-404]\n")
     (r / "consumers" / "bad..name.yaml").write_text("id: bad..name\n")
     (r / "queue.yaml").write_text("- id: Gone\n  priority: soon\n")
+    (r / "tasks" / "M1-T05.yml").write_text("id: M1-T05\n")
     found = codes(ws)
     expected = {
         ("dangling-ref", "records/tasks/M1-T02.yaml", 2),
@@ -67,6 +68,7 @@ def test_all_problems_collected(ws: Workspace) -> None:
         ("bad-id", "records/consumers/bad..name.yaml", 1),
         ("dangling-ref", "records/queue.yaml", 1),
         ("schema", "records/queue.yaml", 1),
+        ("stray-file", "records/tasks/M1-T05.yml", None),
     }
     assert expected <= found, expected - found
     yaml_errors = [p for p in check_workspace(ws).problems if p.code == "yaml"]
@@ -104,6 +106,13 @@ def test_config_problems(ws: Workspace) -> None:
     assert ("config", "govkit.yaml", 8) in found  # unknown repo
     assert ("config", "govkit.yaml", 10) in found  # unknown tuple
     assert ("config", "govkit.yaml", 5) in found  # tuple pins unknown repo
+    ws.config_path.write_text(
+        "program: p\nsafe_mode:\n  heavy_slots: many\ngates:\n"
+        "  VG-A-001:\n    repo: core\n    parser: nose\n    argv: [x]\n"
+        "  VG-A-002:\n    repo: core\n    timeout: forever\n    argv: [x]\n"
+    )
+    lines = sorted(p.line or 0 for p in check_workspace(ws).problems if p.code == "config")
+    assert lines == [3, 7, 11]  # every section's error, not only the first
     ws.config_path.write_text("program: p\nrepos: [\n")
     problems = check_workspace(ws).problems
     assert [p.code for p in problems] == ["config"] and problems[0].line is not None

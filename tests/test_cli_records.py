@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from pathlib import Path
 
@@ -195,3 +196,37 @@ def test_any_text_round_trips_through_add_and_show(
         record = store.load_record(ws, kind, record_id)
         for field_name, value in expected.items():
             assert getattr(record, field_name) == value
+
+
+def test_cli_set_keeps_comments_and_order(runner: CliRunner, ws: Workspace) -> None:
+    gk(runner, ws, "milestone", "add", "M1")
+    path = ws.records_dir / "milestones" / "M1.yaml"
+    path.write_text(
+        "# M1, written by hand\nstatus: planned  # where it stands\nid: M1\ntitle: Build\n"
+    )
+    code, out = gk(runner, ws, "milestone", "set", "M1", "--status", "active", "--notes", "go")
+    assert code == 0, out
+    text = path.read_text()
+    lines = text.splitlines()
+    assert lines[0] == "# M1, written by hand"
+    # ruamel keeps the comment's column, so the padding after the new value may differ
+    assert lines[1].startswith("status: active") and lines[1].endswith("  # where it stands")
+    assert lines[2:4] == ["id: M1", "title: Build"]
+    assert "title: Build\n" in text and "notes: go\n" in text
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=st.text(max_size=80))
+def test_accepted_ids_never_leave_their_directory(value: str) -> None:
+    """Whatever text passes id validation names a file directly inside the records dir."""
+    from govkit.errors import ValidationError
+    from govkit.ids import check_safe_id
+
+    try:
+        check_safe_id(value)
+    except ValidationError:
+        return
+    base = Path("/ws/records/tasks")
+    target = base / f"{value}.yaml"
+    assert target.parent == base and os.path.normpath(target) == str(target)
+    assert "\n" not in value and len(value) <= 64

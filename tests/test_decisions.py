@@ -26,11 +26,23 @@ def test_new_is_proposed_with_placeholder(ws: Workspace) -> None:
     assert d.tags == ("ci",)
 
 
+def test_slugify() -> None:
+    assert dec.slugify("Clean-clone tuple policy!") == "clean-clone-tuple-policy"
+    long = dec.slugify("One file per record: YAML for humans, JSON for machine evidence")
+    assert long == "one-file-per-record-yaml-for-humans-json-for"
+    assert len(dec.slugify("x" * 100)) == 48
+    assert dec.slugify("¿¿¿") == "decision"
+
+
 def test_same_slug_gets_suffix(ws: Workspace) -> None:
     a = dec.new_decision(ws, "Lock writes")
     b = dec.new_decision(ws, "Lock writes")
     c = dec.new_decision(ws, "lock  writes")
     assert [a.slug, b.slug, c.slug] == ["lock-writes", "lock-writes-2", "lock-writes-3"]
+    d = dec.new_decision(ws, "Something long", slug="lock-writes")
+    assert d.slug == "lock-writes-4"
+    with pytest.raises(ValidationError, match="not a slug"):
+        dec.new_decision(ws, "x", slug="Bad Slug/..")
 
 
 def test_accept_numbers_after_every_file(ws: Workspace) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from govkit.cli import cli
+import click
+
+from govkit.cli import COMMANDS, cli
 from govkit.cli.reference import generate_reference, iter_commands, missing_help, splice
 from tests.helpers import REPO_ROOT
 
@@ -27,6 +29,15 @@ def test_every_command_appears_in_reference() -> None:
         assert f"### `{' '.join(path)}`" in reference
 
 
+def test_every_listed_command_loads() -> None:
+    # The COMMANDS table is the root's help; each entry must load to a real, documented command.
+    ctx = click.Context(cli)
+    for name in COMMANDS:
+        command = cli.get_command(ctx, name)
+        assert command is not None, name
+        assert command.help, name
+
+
 def test_readme_opens_with_the_two_commands() -> None:
     head = "\n".join((REPO_ROOT / "README.md").read_text().splitlines()[:15])
     assert "govkit demo" in head
@@ -43,7 +54,7 @@ def test_help_and_version_do_not_import_heavy_libraries() -> None:
     for args in (["--help"], ["--version"]):
         code = (
             "import sys\n"
-            "from govkit.cli import cli\n"
+            "from govkit.cli import COMMANDS, cli\n"
             "try:\n"
             f"    cli.main({args!r}, prog_name='govkit')\n"
             "except SystemExit:\n"

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from govkit.cli import cli
 from govkit.evidence.record import Counts, EvidenceRecord, Outcome, RepoPin
-from govkit.evidence.store import write_record
+from govkit.evidence.store import iter_ledger_newest_first, read_ledger, write_record
 from govkit.workspace import Workspace
 
 
@@ -73,3 +73,11 @@ def test_verify_detects_edited_record_and_broken_chain(ws: Workspace, runner: Cl
     ws.ledger_path.write_text(lines[1] + "\n")  # first entry deleted
     res = runner.invoke(cli, ["-C", str(ws.root), "evidence", "verify", "--json"])
     assert res.exit_code == 1 and json.loads(res.output)["ok"] is False
+
+
+def test_reverse_ledger_reader_matches_forward_reader(ws: Workspace) -> None:
+    for n in range(7):
+        _write(ws, n, "VG-A-1", "pass")
+    forward = read_ledger(ws)
+    for block in (7, 64, 1 << 20):  # blocks that cut lines anywhere
+        assert list(iter_ledger_newest_first(ws, block=block)) == forward[::-1]

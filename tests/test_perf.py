@@ -135,3 +135,12 @@ def test_compare_directions_and_threshold() -> None:
     }
     assert v["t"].ratio == 1.09 and not v["t"].regressed  # median of paired ratios
     assert v["ops"].ratio == 0.85 and v["ops"].regressed
+
+
+def test_fewer_than_three_rounds_is_refused(ws: Workspace, bench: Path) -> None:
+    from govkit.errors import ValidationError
+
+    with ws.edit_config() as data:
+        data["gates"]["VG-PERF-1"]["perf"]["rounds"] = 2
+    with pytest.raises(ValidationError, match="at least 3"):
+        run_gate(ws, "VG-PERF-1")

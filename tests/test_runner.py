@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -213,6 +214,8 @@ def test_sigkill_mid_run_leaves_no_corrupt_record(ws: Workspace, core: Path) -> 
     # The next run still appends to an intact chain.
     assert run_gate(ws, "VG-OK-1").outcome is Outcome.PASS
     assert verify_chain(ws) == [] and len(read_ledger(ws)) == 2
+    # …and sweeps the clone the killed govkit left behind.
+    assert list((ws.state_dir / "clones").iterdir()) == []
 
 
 def _kill_orphans(ws: Workspace) -> None:
@@ -243,3 +246,93 @@ def test_tuple_option_runs_another_tuple(ws: Workspace, core: Path) -> None:
     assert a.working_pin and a.working_pin.commit == old and a.counts and a.counts.passed == 3
     assert b.working_pin and b.working_pin.commit == new and b.counts and b.counts.passed == 1
     assert b.tuple_name == "candidate"
+
+
+def _spawn(ws: Workspace, *args: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    return subprocess.Popen(
+        [*govkit_cmd(), *args],
+        cwd=ws.root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+@pytest.mark.slow
+def test_sigterm_records_interrupted_and_stops_the_batch(ws: Workspace, core: Path) -> None:
+    gate(ws, "VG-SLOW-1", PY, "-c", "import time; print('started', flush=True); time.sleep(60)")
+    gate(ws, "VG-OK-1", "true")
+    proc = _spawn(ws, "gate", "run", "VG-SLOW-1", "VG-OK-1")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        logs = list(ws.runs_dir.rglob("*-VG-SLOW-1-*/stdout.log"))
+        if logs and b"started" in logs[0].read_bytes():
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) == 130
+    (entry,) = read_ledger(ws)
+    assert (entry.gate_id, entry.outcome) == ("VG-SLOW-1", "interrupted")
+    assert verify_chain(ws) == []
+    assert list((ws.state_dir / "clones").iterdir()) == []
+
+
+@pytest.mark.slow
+def test_three_concurrent_heavy_gate_runs_never_overlap(
+    ws: Workspace, core: Path, tmp_path: Path
+) -> None:
+    stamps = tmp_path / "stamps.txt"
+    with ws.edit_config() as data:
+        data["safe_mode"]["lock_dir"] = str(tmp_path / "slots")
+        data["safe_mode"]["heavy_slots"] = 1
+    script = (
+        "import os, time\n"
+        "p = os.environ['STAMPS']\n"
+        "s = time.time(); time.sleep(0.4); e = time.time()\n"
+        "open(p, 'a').write(f'{os.environ[\"GOVKIT_GATE\"]} {s} {e}\\n')\n"
+    )
+    for n in (1, 2, 3):
+        gate(ws, f"VG-HEAVY-{n}", PY, "-c", script, heavy=True, env={"STAMPS": str(stamps)})
+    procs = [_spawn(ws, "gate", "run", f"VG-HEAVY-{n}") for n in (1, 2, 3)]
+    assert [p.wait(timeout=60) for p in procs] == [0, 0, 0]
+    spans = sorted(
+        (float(s), float(e))
+        for _, s, e in (line.split() for line in stamps.read_text().splitlines())
+    )
+    assert len(spans) == 3
+    for (_, end), (start, _) in itertools.pairwise(spans):
+        assert start >= end, spans
+    assert verify_chain(ws) == [] and len(read_ledger(ws)) == 3
+
+
+def test_shell_gate_timeout_and_bad_cwd(ws: Workspace, core: Path) -> None:
+    add_gate(ws, GateDef(id="VG-SH-1", title="sh", repo="core", shell="echo one && echo two >&2"))
+    rec = run_gate(ws, "VG-SH-1")
+    assert rec.outcome is Outcome.PASS and rec.shell and rec.argv == ["echo one && echo two >&2"]
+    assert (ws.runs_dir / rec.date / rec.run_id / "stdout.log").read_text() == "one\n"
+    gate(ws, "VG-SLEEP-1", PY, "-c", "import time; time.sleep(30)", timeout=1.0)
+    rec = run_gate(ws, "VG-SLEEP-1")
+    assert rec.outcome is Outcome.TIMEOUT and rec.duration_s < 20
+    gate(ws, "VG-ESC-1", "true", cwd="../..")
+    rec = run_gate(ws, "VG-ESC-1")
+    assert rec.outcome is Outcome.ERROR and "not a directory inside the clone" in rec.message
+
+
+def test_worktree_needs_one_working_repo(ws: Workspace, core: Path) -> None:
+    make_repo(ws.root.parent / "other")
+    add_repo(ws, "other", str(ws.root.parent / "other"))
+    gate(ws, "VG-A-1", "true")
+    add_gate(ws, GateDef(id="VG-B-1", title="b", repo="other", argv=("true",)))
+    from govkit.errors import ValidationError
+    from govkit.runner import run_gates
+
+    with pytest.raises(ValidationError, match="stands for one repo"):
+        run_gates(ws, ["VG-A-1", "VG-B-1"], worktree=core)
+    assert read_ledger(ws) == []
+
+
+def test_worktree_run_needs_no_tuple_for_a_single_repo_gate(ws: Workspace, core: Path) -> None:
+    gate(ws, "VG-OK-1", "true", tuple_name="not-pinned-yet")
+    rec = run_gate(ws, "VG-OK-1", worktree=core)
+    assert rec.outcome is Outcome.PASS and rec.source == "worktree" and not rec.claim_grade

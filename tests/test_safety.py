@@ -106,7 +106,7 @@ def test_sigkill_mid_write_leaves_every_file_parseable(ws: Workspace) -> None:
             assert time.monotonic() < deadline
             time.sleep(0.005)
         proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        proc.communicate()
         assert proc.returncode == -signal.SIGKILL
         for path in ws.records_dir.rglob("*.yaml"):
             if path.name.startswith("."):
@@ -151,7 +151,7 @@ def test_lock_excludes_other_process(ws: Workspace) -> None:
             pass
     finally:
         holder.kill()
-        holder.wait()
+        holder.communicate()
     with ws.lock(timeout=5):
         pass
 
@@ -179,7 +179,7 @@ def test_sigkill_inside_a_write_keeps_the_old_file(ws: Workspace) -> None:
         assert time.monotonic() < deadline
         time.sleep(0.001)
     writer.send_signal(signal.SIGKILL)
-    writer.wait()
+    writer.communicate()
     assert path.read_text() == old
     assert store.load_kind(ws, "finding")[0].title == "before"  # type: ignore[attr-defined]
     assert check_workspace(ws).ok

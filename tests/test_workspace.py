@@ -66,3 +66,24 @@ def test_cli_version(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["--version"])
     assert result.exit_code == 0
     assert "govkit" in result.output
+
+
+def test_cli_config_edits_keep_every_comment_in_place(tmp_path: Path, runner: CliRunner) -> None:
+    from tests.helpers import make_repo
+
+    make_repo(tmp_path / "lib")
+    ws = init_workspace(tmp_path / "w", name="p")
+    before = [line for line in ws.config_path.read_text().splitlines() if "#" in line]
+    for args in (
+        ["repo", "add", "lib", str(tmp_path / "lib")],
+        ["tuple", "pin", "canonical", "lib=main"],
+        ["gate", "add", "VG-LIB-001", "--title", "t", "--repo", "lib", "--", "true"],
+    ):
+        result = runner.invoke(cli, ["-C", str(ws.root), *args])
+        assert result.exit_code == 0, result.output
+    text = ws.config_path.read_text()
+    after = [line for line in text.splitlines() if "#" in line]
+    assert after == before  # same comment lines, same order
+    # and the header still comes before the data, the safe_mode notes stay with safe_mode
+    assert text.index("# govkit workspace configuration") < text.index("program:")
+    assert text.index("heavy_slots: 1") > text.index("safe_mode:") > text.index("VG-LIB-001")

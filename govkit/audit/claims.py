@@ -25,9 +25,10 @@ from govkit.workspace import Workspace
 # (inline code and code blocks are never seen here).
 _CLAIMS = [
     r"\b(?:all\s+)?(?:unit\s+|integration\s+)?tests?\s+(?:are\s+|now\s+|still\s+)*pass(?:es|ed|ing)?\b",
-    r"\b\d[\d,]*\s+(?:tests?\s+)?(?:passed|failed|skipped|failures?|errors?)\b",
-    r"\b(?:all|is|are|now|stays?|remains?|was|were|fully)\s+green\b",
-    r"\bgreen\b",
+    r"(?<![\w.-])\d[\d,]*\s+(?:tests?\s+)?(?:passed|failed|skipped|failures?|errors?)\b",
+    # "green" alone is too common ("three consecutive green runs" names a rule, not a
+    # result); only a state of being green is a claim.
+    r"\b(?:all|is|are|now|stays?|remains?|was|were|fully|back\s+to)\s+green\b",
     r"\bno\s+(?:(?:>|&gt;)?\s*\d+(?:\.\d+)?\s*%\s+)?(?:perf(?:ormance)?\s+)?regressions?\b",
     r"\b\d+(?:\.\d+)?\s*%\s+(?:faster|slower|quicker|improvement|regression|speed-?up)\b",
     r"\bfully\s+(?:validated|verified|tested)\b",
@@ -35,8 +36,9 @@ _CLAIMS = [
     r"\b(?:gates?|suites?|checks?|builds?)\s+(?:all\s+|now\s+)?pass(?:es|ed|ing)?\b",
 ]
 CLAIM_RE = re.compile("|".join(f"(?:{p})" for p in _CLAIMS), re.IGNORECASE)
+# The lookbehind keeps an id's digits out: "VG-LA-002 passed" is not "2 passed".
 COUNT_RE = re.compile(
-    r"\b(\d[\d,]*)\s+(?:tests?\s+)?(passed|failed|skipped|xfailed|xpassed|failures?|errors?)\b",
+    r"(?<![\w.-])(\d[\d,]*)\s+(?:tests?\s+)?(passed|failed|skipped|xfailed|xpassed|failures?|errors?)\b",
     re.IGNORECASE,
 )
 _LABEL = {
@@ -158,11 +160,22 @@ def check_document(ctx: ClaimContext, path: Path, text: str) -> list[AuditFindin
     """Every claim finding in one Markdown document."""
     rel = ctx.ws.rel(path)
     out: list[AuditFinding] = []
-    for unit in parse_units(text):
+    units = parse_units(text)
+    # A table row is one statement: an evidence link in any of its cells anchors them all
+    # (a Resolved row's summary is backed by the run in its Evidence column).
+    anchored_rows = {
+        (u.table, u.row)
+        for u in units
+        if u.kind == "cell" and any(is_evidence_target(lk.target) for lk in u.links)
+    }
+    for unit in units:
+        row_anchored = unit.kind == "cell" and (unit.table, unit.row) in anchored_rows
         for start, end in segments(unit):
             links = [lk for lk in unit.links if start <= lk.start < end]
             anchors = [lk for lk in links if is_evidence_target(lk.target)]
             seg = unit.text[start:end]
+            if not anchors and row_anchored:
+                continue
             if not anchors:
                 seen: set[tuple[int, str]] = set()
                 unquoted = _QUOTED.sub(lambda q: " " * len(q.group(0)), seg)
@@ -224,7 +237,7 @@ def _check_anchor(
         out.append(
             AuditFinding("GK203", rel, line, f"{label}: run {run} is not claim-grade ({why})")
         )
-    if not record.passed:
+    if not record.passed and not _reports_failure(link.text, numbers, record):
         out.append(
             AuditFinding(
                 "GK204", rel, line, f"{label}: run {run} outcome is {record.outcome.value}"
@@ -253,6 +266,25 @@ def _check_anchor(
                     )
     out.extend(_staleness(ctx, rel, line, label, record))
     return out
+
+
+_FAILURE_WORDS = re.compile(
+    r"\b(?:fail(?:s|ed|ing|ure)?|timeout|timed\s+out|oom|errors?|refused|interrupted)\b",
+    re.IGNORECASE,
+)
+
+
+def _reports_failure(
+    text: str, numbers: list[tuple[int, str, str]], record: EvidenceRecord
+) -> bool:
+    """Does the claim say the run did not pass? Then it is a report, not a success claim.
+
+    "[VG-CORE-001: 4 failed, 14 passed](…)" citing a failing run is honest (its counts are
+    still checked); "[VG-CORE-001: 14 passed](…)" citing the same run hides the failure.
+    """
+    if any(fld in ("failed", "errors") and n > 0 for n, fld, _ in numbers):
+        return True
+    return bool(_FAILURE_WORDS.search(text)) or record.outcome.value in text.lower().split()
 
 
 def _staleness(

@@ -52,29 +52,17 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 }
 
 
-def _available(module: str) -> bool:
-    import importlib.util  # only for listing: dispatch must not pay for it (safe-run startup)
-
-    return importlib.util.find_spec(f"govkit.cli.{module}") is not None
-
-
 class GovkitGroup(click.Group):
     """Root group: lazy subcommands, and GovkitError turned into a clean exit."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(name for name, (mod, _, _) in COMMANDS.items() if _available(mod))
+        return sorted(COMMANDS)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         entry = COMMANDS.get(cmd_name)
         if entry is None:
             return None
-        name = f"govkit.cli.{entry[0]}"
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:  # not built yet; a missing dependency inside still raises
-                return None
-            raise
+        module = importlib.import_module(f"govkit.cli.{entry[0]}")
         command = getattr(module, entry[1])
         assert isinstance(command, click.Command)
         return command

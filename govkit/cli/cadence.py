@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import sys
 from typing import Any
 
@@ -20,17 +19,10 @@ def _progress(message: str) -> None:
 
 def _runner(ws: Any, tuple_name: str, quiet: bool) -> Any:
     """The gate runner bound to the cadence tuple."""
-    try:
-        runner = importlib.import_module("govkit.runner")
-    except ModuleNotFoundError:
-        raise GovkitError(
-            "this govkit build has no gate runner", hint="use --no-run to use recorded runs"
-        ) from None
+    from govkit.runner import run_gate
 
     def run(gate_id: str) -> Any:
-        return runner.run_gate(
-            ws, gate_id, tuple_name=tuple_name, on_event=None if quiet else _progress
-        )
+        return run_gate(ws, gate_id, tuple_name=tuple_name, on_event=None if quiet else _progress)
 
     return run
 

@@ -32,6 +32,7 @@ def decision() -> None:
 @click.option("--consequences", default="", help="What becomes easier or harder.")
 @click.option("--deciders", multiple=True, help="Who decides (repeat, or a,b).")
 @click.option("--tags", multiple=True, help="Tags (repeat, or a,b).")
+@click.option("--slug", help="File-name slug (default: from the title).")
 @click.pass_obj
 def new(
     obj: Any,
@@ -41,6 +42,7 @@ def new(
     consequences: str,
     deciders: tuple[str, ...],
     tags: tuple[str, ...],
+    slug: str | None,
 ) -> None:
     """Propose a decision: decisions/proposed-<slug>.md, numbered when accepted."""
     d = core.new_decision(
@@ -51,6 +53,7 @@ def new(
         consequences=consequences,
         deciders=split_list(deciders),
         tags=split_list(tags),
+        slug=slug,
     )
     _done(obj, "proposed", d)
 

@@ -28,15 +28,16 @@ def list_(
 ) -> None:
     """List runs from the ledger, newest first."""
     from dataclasses import asdict
+    from itertools import islice
 
-    from govkit.evidence.store import read_ledger
+    from govkit.evidence.store import iter_ledger_newest_first
 
-    entries = [
+    matching = (
         e
-        for e in reversed(read_ledger(obj.workspace()))
+        for e in iter_ledger_newest_first(obj.workspace())
         if (gate_id is None or e.gate_id == gate_id) and (outcome is None or e.outcome == outcome)
-    ]
-    entries = entries[:limit] if limit > 0 else entries
+    )
+    entries = list(islice(matching, limit) if limit > 0 else matching)
     if as_json:
         emit_json([asdict(e) for e in entries])
         return

@@ -53,6 +53,29 @@ def gate() -> None:
 )
 @click.option("--cwd", default="", help="Subdirectory of the working repo to run in.")
 @click.option("--shell", is_flag=True, help="Run CMD as one shell string (sh -c).")
+@click.option(
+    "--perf-baseline",
+    metavar="TUPLE",
+    default=None,
+    help="Perf gate: compare against this tuple, interleaved in the same run (metrics-json).",
+)
+@click.option(
+    "--perf-threshold",
+    type=float,
+    default=0.10,
+    show_default=True,
+    help="Perf gate: allowed median regression ratio (0.10 = 10%).",
+)
+@click.option(
+    "--perf-rounds", type=int, default=3, show_default=True, help="Perf gate: interleaved rounds."
+)
+@click.option(
+    "--perf-metric",
+    "perf_metrics",
+    multiple=True,
+    metavar="NAME=lower|higher",
+    help="Perf gate: a metric and which direction is better (repeatable; default all, lower).",
+)
 @click.pass_obj
 def add(obj: AppContext, /, gate_id: str, command: tuple[str, ...], **opts: Any) -> None:
     """Define gate ID running CMD (everything after `--`) in a clean clone of --repo."""
@@ -79,15 +102,37 @@ def add(obj: AppContext, /, gate_id: str, command: tuple[str, ...], **opts: Any)
         max_failures=opts["max_failures"],
         artifacts=tuple(opts["artifacts"]),
         weekly=opts["weekly"],
+        perf=_perf_spec(opts),
     )
     added = add_gate(obj.workspace(), definition)
     click.echo(f"added gate {added.id}: {added.title} (hash {added.definition_hash()[:12]})")
 
 
-def _key_value(text: str) -> tuple[str, str]:
+def _perf_spec(opts: dict[str, Any]) -> Any:
+    from govkit.config import PerfSpec
+
+    if opts["perf_baseline"] is None:
+        if opts["perf_metrics"]:
+            raise click.UsageError("--perf-metric needs --perf-baseline")
+        return None
+    metrics = dict(_key_value(m, "--perf-metric") for m in opts["perf_metrics"])
+    for name, direction in metrics.items():
+        if direction not in ("lower", "higher"):
+            raise click.BadParameter(
+                f"{name}={direction}: say lower or higher", param_hint="--perf-metric"
+            )
+    return PerfSpec(
+        baseline=opts["perf_baseline"],
+        threshold=opts["perf_threshold"],
+        rounds=opts["perf_rounds"],
+        metrics=metrics,
+    )
+
+
+def _key_value(text: str, option: str = "--env") -> tuple[str, str]:
     key, sep, value = text.partition("=")
     if not sep or not key:
-        raise click.BadParameter(f"{text!r} is not K=V", param_hint="--env")
+        raise click.BadParameter(f"{text!r} is not K=V", param_hint=option)
     return key, value
 
 
@@ -166,6 +211,8 @@ def run(
     Prints one line per run: gate, outcome, counts, repo@SHA, UTC start, record.
     Exits 0 only when every gate passed.
     """
+    from govkit.errors import EXIT_INTERRUPTED
+    from govkit.evidence.record import Outcome
     from govkit.runner import GateRun, run_gates, selected_gates, summary_line
 
     ws = obj.workspace()
@@ -196,5 +243,7 @@ def run(
     )
     if as_json:
         emit_json([{**json.loads(r.record.to_json()), "path": ws.rel(r.path)} for r in results])
-    if not all(r.record.passed for r in results):
+    if any(r.record.outcome is Outcome.INTERRUPTED for r in results):
+        sys.exit(EXIT_INTERRUPTED)
+    if not all(r.record.passed for r in results) or len(results) < len(ids):
         sys.exit(1)

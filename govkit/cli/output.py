@@ -21,6 +21,16 @@ def emit_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=str))
 
 
+def emit_json_list(items: Sequence[Any]) -> None:
+    """A JSON array with one compact item a line: valid JSON, fast for thousands of items."""
+    # json.dumps with indent runs the pure-Python encoder; per-item compact dumps use C.
+    if not items:
+        click.echo("[]")
+        return
+    dump = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str).encode
+    click.echo("[\n" + ",\n".join(dump(item) for item in items) + "\n]")
+
+
 def emit_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """A plain aligned text table (no colour; safe to pipe)."""
     cells = [[str(h) for h in headers]] + [

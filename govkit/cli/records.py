@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from govkit.cli.output import emit_json, emit_table, json_option
+from govkit.cli.output import emit_json, emit_json_list, emit_table, json_option
 from govkit.records import ops
 from govkit.records.model import LIFECYCLES, Record, kind_fields
 
@@ -192,7 +192,7 @@ def make_group(kind: str) -> click.Group:
         ws = obj.workspace()
         records = ops.list_records(ws, kind, status=status)
         if as_json:
-            emit_json([ops.record_data(ws, r) for r in records])
+            emit_json_list([ops.record_data(ws, r) for r in records])
             return
         columns = COLUMNS[kind]
         rows = [[r.id, r.status, *(_text(getattr(r, c)) for c in columns)] for r in records]

@@ -36,23 +36,22 @@ def iter_commands(
 
 def help_text(path: tuple[str, ...], command: click.Command) -> str:
     """What `govkit … --help` prints for this command, at a fixed width."""
-    # The root's context_settings (-h/--help) apply, as they do on the real command line;
-    # without them the output would depend on whether click cached a help option already.
-    settings = dict(cli.context_settings)
     parent: click.Context | None = None
+    # The root's context_settings (-h as well as --help) reach every subcommand,
+    # as they do when govkit runs; click caches a command's help option, so a
+    # context without them would give different text after a CliRunner test.
+    settings = dict(cli.context_settings)
     for i, name in enumerate(path[:-1]):
-        if i == 0:
-            parent = click.Context(cli, info_name=name, **settings)
-        else:
-            parent = click.Context(click.Command(name), info_name=name, parent=parent)
-    extra = settings if len(path) == 1 else {}
+        parent = click.Context(
+            cli if i == 0 else click.Command(name), info_name=name, parent=parent, **settings
+        )
     ctx = click.Context(
         command,
         info_name=path[-1],
         parent=parent,
         terminal_width=100,
         max_content_width=100,
-        **extra,
+        **settings,
     )
     return command.get_help(ctx)
 

@@ -55,7 +55,7 @@ from govkit.units import parse_duration, parse_size
 @click.option("--shell", is_flag=True, help="Run CMD as one string with /bin/sh -c.")
 @click.option("--no-tee", is_flag=True, help="Only write the log files, not the terminal.")
 @json_option
-@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED, metavar="-- CMD...")
 def safe_run(
     heavy: bool, slots: int, mem: str | None, admission_wait: str, timeout: str | None,
     grace: str, mem_cap: str | None, log_dir: Path | None, record_path: Path | None,
@@ -63,11 +63,20 @@ def safe_run(
 ) -> None:  # fmt: skip
     """Run CMD so that it cannot take the machine down; exit like GNU timeout.
 
-    Exit codes: the command's own; 124 timeout; 125 safe-run failed; 126 cannot
-    run; 127 not found; 75 refused by memory admission; 128+N killed by signal N
-    (137 also for oom); 130 interrupted. Values of variables whose names look
-    secret (token, secret, password, key, credential, auth) are replaced by ***
-    in the logs. Example: govkit safe-run --heavy --mem 4G --timeout 30m -- pytest -q
+    Takes a heavy slot and waits for memory when asked, runs CMD in a new
+    session with its output streamed to log files (and here), samples the
+    whole tree's RSS, and kills the whole tree on timeout, memory cap or
+    Ctrl-C. Values of variables named like token, secret, password, key,
+    credential or auth are written as *** in the logs.
+
+    \b
+    Exit codes: the command's own; 124 timeout; 125 safe-run failed;
+    126 cannot run; 127 not found; 75 refused by memory admission;
+    128+N killed by signal N (137 also for oom); 130 interrupted.
+
+    \b
+    Example:
+      govkit safe-run --heavy --mem 4G --timeout 30m -- pytest -q
     """
     from govkit.saferun import SafeRunSpec, scrub_secrets_from_env
     from govkit.saferun import safe_run as run
@@ -126,7 +135,8 @@ def _exit(code: int) -> NoReturn:
     # closed and the record was written atomically.
     out, err = sys.stdout, sys.stderr
     if out is sys.__stdout__ and err is sys.__stderr__ and out is not None and err is not None:
-        out.flush()
-        err.flush()
+        with contextlib.suppress(OSError):  # a closed pipe must not turn into a traceback
+            out.flush()
+            err.flush()
         os._exit(code)
     raise SystemExit(code)

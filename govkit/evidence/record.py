@@ -8,27 +8,17 @@ relative to that run directory.
 
 from __future__ import annotations
 
-import enum
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from govkit.errors import ValidationError
+from govkit.evidence.outcome import Outcome
 
 SCHEMA = "govkit.evidence/1"
 
-
-class Outcome(enum.StrEnum):
-    """What happened to a run. Never conflated: a timeout is not a failure."""
-
-    PASS = "pass"
-    FAIL = "fail"
-    TIMEOUT = "timeout"
-    OOM = "oom"
-    ERROR = "error"  # infrastructure: clone failed, wrapper broke
-    REFUSED = "refused"  # memory admission said no
-    INTERRUPTED = "interrupted"  # Ctrl-C / SIGTERM to govkit
+__all__ = ["SCHEMA", "Counts", "EvidenceRecord", "FileDigest", "Outcome", "RepoPin"]
 
 
 @dataclass(frozen=True)

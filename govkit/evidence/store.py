@@ -163,6 +163,32 @@ def read_ledger(ws: Workspace) -> list[LedgerEntry]:
     return entries
 
 
+def iter_ledger_newest_first(ws: Workspace, *, block: int = 1 << 20) -> Iterator[LedgerEntry]:
+    """Ledger entries from the end of the file backwards, read lazily in blocks.
+
+    `evidence list --limit N` stops after N matches instead of parsing 100k lines.
+    """
+    path = ws.ledger_path
+    if not path.is_file():
+        return
+    with path.open("rb") as fh:
+        fh.seek(0, 2)
+        pos = fh.tell()
+        rest = b""
+        while pos > 0:
+            step = min(block, pos)
+            pos -= step
+            fh.seek(pos)
+            chunk = fh.read(step) + rest
+            lines = chunk.split(b"\n")
+            rest = lines.pop(0)  # may be cut mid-line; completed by the next block
+            for raw in reversed(lines):
+                if raw.strip():
+                    yield _parse_entry(raw, path, None)
+        if rest.strip():
+            yield _parse_entry(rest, path, 1)
+
+
 @dataclass(frozen=True)
 class ChainProblem:
     """A break in the ledger: the line and what is wrong."""

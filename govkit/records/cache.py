@@ -48,8 +48,8 @@ def _jsonable(value: Any) -> bool:
 class ParseCache:
     """Plain YAML data of files, reused while their stat signature is unchanged."""
 
-    def __init__(self, state_dir: Path) -> None:
-        self.path = state_dir / "cache" / f"records-v{CACHE_VERSION}.json"
+    def __init__(self, state_dir: Path, name: str) -> None:
+        self.path = state_dir / "cache" / f"{name}-v{CACHE_VERSION}.json"
         self.enabled = not os.environ.get(DISABLE_ENV)
         self._entries: dict[str, list[Any]] = {}
         self._seen: set[str] = set()

@@ -6,6 +6,7 @@ The YAML file of a record holds the fields below by these names (snake_case);
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, ClassVar
@@ -147,13 +148,18 @@ KIND_CLASSES: dict[str, type[Record]] = {
 }
 
 
-def kind_fields(kind: str) -> dict[str, bool]:
-    """The editable fields of a kind, in file order: name -> is it a list of ids/refs."""
-    return {
-        f.name: str(f.type).startswith("tuple")
+@functools.cache
+def _kind_fields(kind: str) -> tuple[tuple[str, bool], ...]:
+    return tuple(
+        (f.name, str(f.type).startswith("tuple"))
         for f in fields(KIND_CLASSES[kind])
         if f.name not in COMMON_FIELDS
-    }
+    )
+
+
+def kind_fields(kind: str) -> dict[str, bool]:
+    """The editable fields of a kind, in file order: name -> is it a list of ids/refs."""
+    return dict(_kind_fields(kind))
 
 
 def allowed_moves(kind: str, status: str) -> tuple[str, ...]:

@@ -152,24 +152,28 @@ def _open_tasks(ws: Workspace, milestone_id: str) -> list[str]:
     ]
 
 
+def _completion(ws: Workspace, record: Record, target: str, force: bool) -> tuple[bool, str]:
+    """(forced, note) for a move to `target`: a milestone completes only when its tasks are done."""
+    if record.kind != "milestone" or target != "complete":
+        return False, ""
+    not_done = _open_tasks(ws, record.id)
+    if not not_done:
+        return False, ""
+    if not force:
+        shown = ", ".join(not_done[:5]) + (" …" if len(not_done) > 5 else "")
+        raise TransitionError(
+            f"cannot complete {record.id}: {len(not_done)} task(s) not done ({shown})",
+            hint="finish them first, or pass --force (recorded in the history)",
+        )
+    return True, f"completed with {len(not_done)} task(s) not done: {', '.join(not_done)}"
+
+
 def _moved(ws: Workspace, record: Record, target: str, *, force: bool, now: str) -> Record:
     """The record after a status change, with the change in its history."""
     check_transition(record, target)
     if target == record.status:
         return record
-    note = ""
-    forced = False
-    if record.kind == "milestone" and target == "complete":
-        not_done = _open_tasks(ws, record.id)
-        if not_done and not force:
-            shown = ", ".join(not_done[:5]) + (" …" if len(not_done) > 5 else "")
-            raise TransitionError(
-                f"cannot complete {record.id}: {len(not_done)} task(s) not done ({shown})",
-                hint="finish them first, or pass --force (recorded in the history)",
-            )
-        if not_done:
-            forced = True
-            note = f"completed with {len(not_done)} task(s) not done: {', '.join(not_done)}"
+    forced, note = _completion(ws, record, target, force)
     step = Transition(at=now, from_status=record.status, to_status=target, forced=forced, note=note)
     return dataclasses.replace(record, status=target, history=(*record.history, step))
 
@@ -208,7 +212,6 @@ def add_record(
         if m:
             values["milestone"] = m.group(1)
     with ws.lock():
-        path = store.record_path(ws, kind, record_id)
         sweep_temp_files(ws)
         existing = kind_of(ws, record_id)
         if existing is not None:
@@ -218,36 +221,20 @@ def add_record(
             )
         now = rfc3339()
         initial = LIFECYCLES[kind][2]
-        record = KIND_CLASSES[kind](
-            id=record_id,
-            status=initial,
-            created=now,
-            updated=now,
-            history=(Transition(at=now, from_status=None, to_status=initial),),
-            **values,  # type: ignore[arg-type]
-        )
-        if status is not None and status != initial:
-            # A record added in a later state (catching up on history) skips the map:
-            # it records the state it is in, not a move.
-            statuses = LIFECYCLES[kind][0]
-            if status not in statuses:
-                raise ValidationError(
-                    f"unknown {kind} status {status!r}", hint=f"one of: {', '.join(statuses)}"
-                )
-            forced = False
-            if kind == "milestone" and status == "complete":
-                not_done = _open_tasks(ws, record_id)
-                if not_done and not force:
-                    raise TransitionError(
-                        f"cannot complete {record_id}: {len(not_done)} task(s) not done",
-                        hint="pass --force (recorded in the history)",
-                    )
-                forced = bool(not_done)
-            record = dataclasses.replace(
-                record,
-                status=status,
-                history=(Transition(at=now, from_status=None, to_status=status, forced=forced),),
+        record = KIND_CLASSES[kind](id=record_id, status=initial, **values)  # type: ignore[arg-type]
+        # A record may start in a later state (catching up on history): that is the
+        # state it is in, not a move, so the transition map does not apply.
+        target = initial if status is None else status
+        if target not in LIFECYCLES[kind][0]:
+            raise ValidationError(
+                f"unknown {kind} status {target!r}",
+                hint=f"one of: {', '.join(LIFECYCLES[kind][0])}",
             )
+        forced, note = _completion(ws, record, target, force)
+        step = Transition(at=now, from_status=None, to_status=target, forced=forced, note=note)
+        record = dataclasses.replace(
+            record, status=target, created=now, updated=now, history=(step,)
+        )
         _check_references(ws, record)
         path = store.save_record(ws, record)
         return dataclasses.replace(record, path=path)

@@ -47,43 +47,67 @@ class FieldProblem:
     code: str = "schema"
 
 
+_SHAPES: dict[str, dict[str, str]] = {}
+
+
+def _shapes(kind: str) -> dict[str, str]:
+    """field name -> 'text' | 'list' | 'bool' | 'history' for a kind (computed once)."""
+    shapes = _SHAPES.get(kind)
+    if shapes is None:
+        shapes = {}
+        for f in fields(KIND_CLASSES[kind]):
+            if f.name == "path":
+                continue
+            if f.name == "history":
+                shapes[f.name] = "history"
+            elif str(f.type).startswith("tuple"):
+                shapes[f.name] = "list"
+            elif f.type == "bool":
+                shapes[f.name] = "bool"
+            else:
+                shapes[f.name] = "text"
+        _SHAPES[kind] = shapes
+    return shapes
+
+
 def validate_mapping(kind: str, data: Any) -> tuple[dict[str, Any], list[FieldProblem]]:
     """Typed field values of a loaded record, and every problem found (not just the first)."""
-    cls = KIND_CLASSES[kind]
     if not isinstance(data, dict):
         return {}, [FieldProblem(None, f"a {kind} record must be a YAML mapping")]
     problems: list[FieldProblem] = []
     values: dict[str, Any] = {}
-    known = [f for f in fields(cls) if f.name != "path"]
-    for f in known:
-        if f.name not in data:
+    shapes = _shapes(kind)
+    for name, shape in shapes.items():
+        if name not in data:
             continue
-        raw = data[f.name]
-        if f.name == "history":
+        raw = data[name]
+        if shape == "text" and type(raw) is str:  # the common case, first
+            values[name] = raw
+        elif shape == "history":
             try:
-                values[f.name] = _history(raw)
+                values[name] = _history(raw)
             except ValueError as exc:
-                problems.append(FieldProblem(f.name, str(exc)))
-        elif str(f.type).startswith("tuple"):
+                problems.append(FieldProblem(name, str(exc)))
+        elif shape == "list":
             items = _strings(raw)
             if items is None:
-                problems.append(FieldProblem(f.name, f"field {f.name!r} must be a list of ids"))
+                problems.append(FieldProblem(name, f"field {name!r} must be a list of ids"))
             else:
-                values[f.name] = items
-        elif f.type == "bool":
+                values[name] = items
+        elif shape == "bool":
             if isinstance(raw, bool):
-                values[f.name] = raw
+                values[name] = raw
             else:
-                problems.append(FieldProblem(f.name, f"field {f.name!r} must be true or false"))
+                problems.append(FieldProblem(name, f"field {name!r} must be true or false"))
         else:
             text = _text(raw)
             if text is None:
                 problems.append(
-                    FieldProblem(f.name, f"field {f.name!r} must be text, not {type(raw).__name__}")
+                    FieldProblem(name, f"field {name!r} must be text, not {type(raw).__name__}")
                 )
             else:
-                values[f.name] = text
-    names = {f.name for f in known}
+                values[name] = text
+    names = shapes.keys()
     for key in data:
         if str(key) not in names:
             problems.append(
@@ -222,18 +246,16 @@ def iter_record_files(ws: Workspace, kind: str) -> Iterator[Path]:
     return (directory / name for name in entries)
 
 
-def parse_cache(ws: Workspace) -> ParseCache:
-    """The workspace's record parse cache (see govkit.records.cache)."""
-    return ParseCache(ws.state_dir)
+def parse_cache(ws: Workspace, kind: str) -> ParseCache:
+    """The parse cache of one kind's record files (see govkit.records.cache)."""
+    return ParseCache(ws.state_dir, PLURALS[kind])
 
 
-def load_kind(ws: Workspace, kind: str, *, cache: ParseCache | None = None) -> list[Record]:
+def load_kind(ws: Workspace, kind: str) -> list[Record]:
     """All records of one kind, sorted by id."""
-    own = cache is None
-    cache = cache or parse_cache(ws)
+    cache = parse_cache(ws, kind)
     records = [record_from_mapping(kind, cache.load(p), p) for p in iter_record_files(ws, kind)]
-    if own:
-        cache.save()
+    cache.save(prune=True)
     return records
 
 
@@ -258,10 +280,7 @@ class RecordSet:
 
 def load_all(ws: Workspace) -> RecordSet:
     """Every record and the queue."""
-    cache = parse_cache(ws)
-    by_kind = {kind: load_kind(ws, kind, cache=cache) for kind in PLURALS}
-    cache.save(prune=True)
-    return RecordSet(by_kind, load_queue(ws))
+    return RecordSet({kind: load_kind(ws, kind) for kind in PLURALS}, load_queue(ws))
 
 
 def save_record(ws: Workspace, record: Record) -> Path:

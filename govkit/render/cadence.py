@@ -21,6 +21,7 @@ from govkit.evidence.record import EvidenceRecord
 from govkit.evidence.store import LedgerEntry
 from govkit.ids import id_sort_key
 from govkit.records.model import Blocker, Record, Task
+from govkit.render.ledger_index import LedgerIndex
 from govkit.render.sources import (
     Link,
     Linker,
@@ -115,13 +116,19 @@ def packet_paths(src: Sources, week: str) -> tuple[Path, Path]:
 
 
 def week_runs(src: Sources, week: str) -> dict[str, LedgerEntry]:
-    """The latest run of each weekly gate on the cadence tuple started in `week`."""
+    """The latest run of each weekly gate on the cadence tuple started in `week`.
+
+    A run counts when its commits are the tuple's current pins, whatever tuple name
+    it was run under: after a promotion, the candidate's runs describe canonical.
+    """
     start, end = week_bounds(week)
-    tname = src.config.cadence.tuple_name
+    pins = src.config.tuples.get(src.config.cadence.tuple_name, {})
     out: dict[str, LedgerEntry] = {}
     for e in src.runs.between(start, end):
         gate = src.config.gates.get(e.gate_id)
-        if gate is None or not gate.weekly or e.tuple_name != tname:
+        if gate is None or not gate.weekly or not e.pins:
+            continue
+        if any(pins.get(repo) != sha for repo, sha in e.pins.items()):
             continue
         cur = out.get(e.gate_id)
         if cur is None or (e.started_at, e.seq) > (cur.started_at, cur.seq):
@@ -135,8 +142,9 @@ def run_weekly_gates(src: Sources, runner: Runner) -> dict[str, LedgerEntry]:
     if not ids:
         raise NotFound("no gate is marked `weekly: true` in govkit.yaml")
     run_ids = {gid: runner(gid).run_id for gid in ids}
-    src.runs = src.runs.reload(src.ws)
-    return {gid: src.runs.by_id[rid] for gid, rid in run_ids.items()}
+    src.runs = LedgerIndex.open(src.ws.ledger_path, cache_dir=src.ws.state_dir / "cache")
+    found = {gid: src.runs.get(rid) for gid, rid in run_ids.items()}
+    return {gid: e for gid, e in found.items() if e is not None}
 
 
 def previous_packet(src: Sources, week: str) -> dict[str, Any] | None:
@@ -227,7 +235,8 @@ def build_packet(src: Sources, week: str, runs: dict[str, LedgerEntry], linker: 
             )
             continue
         counts = counts_of(e)
-        metrics = _numeric(src.record_of(e).metrics)
+        rec = src.record_or_none(e)
+        metrics = _numeric(rec.metrics if rec else None)
         gates.append(
             PacketGate(
                 gate.id,

@@ -119,7 +119,7 @@ def resolve_since(src: Sources, value: str | None) -> tuple[str, str, str | None
         return rfc3339(moment), value, None
     entry = src.runs.find(value)
     if entry is None:
-        matches = [e for e in src.runs.entries if e.run_id.startswith(value)]
+        matches = src.runs.with_prefix(value)
         entry = matches[0] if len(matches) == 1 else None
     if entry is not None:
         return _after(entry.started_at), f"run {entry.run_id}", entry.run_id

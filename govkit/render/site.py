@@ -8,13 +8,12 @@ EVIDENCE_RUNS runs (plus any run another page cites); the gate page says so.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from govkit.atomic import atomic_write_text
 from govkit.decisions import Decision
 from govkit.errors import ValidationError
-from govkit.evidence.query import streak
 from govkit.evidence.record import EvidenceRecord
 from govkit.evidence.store import LedgerEntry
 from govkit.ids import id_sort_key
@@ -109,7 +108,8 @@ class SiteResult:
 
 
 def _gate_page(src: Sources, gate_id: str, linker: SiteLinker) -> GatePage:
-    history = sorted(src.runs.by_gate.get(gate_id, []), key=lambda e: (e.started_at, e.seq))
+    total = src.runs.count(gate_id)
+    history = src.runs.history(gate_id, last=max(CHART_RUNS, EVIDENCE_RUNS))
     gate = src.config.gates.get(gate_id)
     definition: list[tuple[str, str]] = []
     if gate:
@@ -128,7 +128,7 @@ def _gate_page(src: Sources, gate_id: str, linker: SiteLinker) -> GatePage:
     charted = history[-CHART_RUNS:]
     shown = history[-EVIDENCE_RUNS:]
     shown_ids = {e.run_id for e in shown}
-    records = {e.run_id: src.record_of(e) for e in charted}
+    records = {e.run_id: src.record_or_none(e) for e in charted}
     marks = [
         svg.Mark(
             f"{e.run_id} {utc_minute(e.started_at)} {e.outcome}",
@@ -143,7 +143,7 @@ def _gate_page(src: Sources, gate_id: str, linker: SiteLinker) -> GatePage:
         Chart(
             "Duration per run",
             svg.line_chart(
-                [records[e.run_id].duration_s for e in charted],
+                [_duration(records[e.run_id]) for e in charted],
                 labels,
                 title=f"{gate_id} duration",
                 unit="s",
@@ -151,7 +151,7 @@ def _gate_page(src: Sources, gate_id: str, linker: SiteLinker) -> GatePage:
             ),
         ),
     ]
-    for name in sorted({k for r in records.values() for k in _numeric(r)}):
+    for name in sorted({k for r in records.values() if r for k in _numeric(r)}):
         charts.append(
             Chart(
                 f"Metric {name}",
@@ -164,10 +164,9 @@ def _gate_page(src: Sources, gate_id: str, linker: SiteLinker) -> GatePage:
                 ),
             )
         )
-    count = "—"
-    if history and history[-1].gate_hash:
-        s = streak(history, gate_id=gate_id, gate_hash=history[-1].gate_hash, pins=history[-1].pins)
-        count = f"{s.count} on {history[-1].tuple_name}" if history[-1].tuple_name else str(s.count)
+    s = src.runs.current_streak(gate_id)
+    where = f" on {history[-1].tuple_name}" if history and history[-1].tuple_name else ""
+    count = f"{s.count}{where}" if s is not None else "—"
     rows = [
         RunRow(
             Link(e.run_id, linker.run(e)),
@@ -175,21 +174,21 @@ def _gate_page(src: Sources, gate_id: str, linker: SiteLinker) -> GatePage:
             outcome_label(e),
             c.summary() if (c := counts_of(e)) else "—",
             short_commit(e, src.config),
-            format_duration(records[e.run_id].duration_s),
+            format_duration(_duration(records.get(e.run_id))),
         )
         for e in reversed(shown)
     ]
     note = ""
-    if len(history) > len(shown):
+    if total > len(shown):
         note = (
-            f"Showing the last {len(shown)} of {len(history)} runs "
+            f"Showing the last {len(shown)} of {total} runs "
             f"(charts: the last {len(charted)}); `govkit evidence list` has them all."
         )
     return GatePage(
         gate_id,
         gate.title if gate else "(not in govkit.yaml)",
         tuple(definition),
-        len(history),
+        total,
         len(charted),
         count,
         tuple(charts),
@@ -198,16 +197,34 @@ def _gate_page(src: Sources, gate_id: str, linker: SiteLinker) -> GatePage:
     )
 
 
-def _numeric(record: EvidenceRecord) -> dict[str, float]:
+def _duration(record: EvidenceRecord | None) -> float | None:
+    return record.duration_s if record else None
+
+
+def _numeric(record: EvidenceRecord | None) -> dict[str, float]:
     return {
         k: float(v)
-        for k, v in (record.metrics or {}).items()
+        for k, v in ((record.metrics if record else None) or {}).items()
         if isinstance(v, int | float) and not isinstance(v, bool)
     }
 
 
 def _run_page(src: Sources, entry: LedgerEntry, linker: Linker) -> RunPage:
-    rec = src.record_of(entry)
+    rec = src.record_or_none(entry)
+    if rec is None:
+        return RunPage(
+            entry.run_id,
+            Link(entry.gate_id, linker.gate(entry.gate_id) or ""),
+            claim_text(entry),
+            (
+                ("outcome", entry.outcome),
+                ("started (UTC)", entry.started_at),
+                ("record", f"evidence/{entry.record} is missing or unreadable (see govkit audit)"),
+            ),
+            tuple((name, sha, "", "") for name, sha in sorted(entry.pins.items())),
+            (),
+            (),
+        )
     counts = rec.counts
     fields = [
         ("gate", rec.gate_id),
@@ -260,6 +277,22 @@ def _decision_page(d: Decision) -> DecisionPage:
     return DecisionPage(d.id, d.title, tuple(fields), markdown.to_html(d.body))
 
 
+def _write_page(path: Path, text: str) -> None:
+    """Replace a page by rename (never half-written), skipping unchanged ones.
+
+    No fsync: the site is regenerated output, and a thousand fsyncs cost seconds.
+    """
+    data = text.encode("utf-8")
+    try:
+        if path.read_bytes() == data:
+            return
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
 def build_site(src: Sources, out: Path, *, as_of: str | None = None) -> SiteResult:
     """Write the whole site into `out` (created; stale pages of ours removed)."""
     out = out.resolve()
@@ -275,13 +308,13 @@ def build_site(src: Sources, out: Path, *, as_of: str | None = None) -> SiteResu
         html = templates.render(
             template, {"title": title, "program": src.config.program, "root": "../" * depth, **ctx}
         )
-        atomic_write_text(path, html)
+        _write_page(path, html)
         written.add(path)
 
     index_linker = SiteLinker(src, out, out, linked)
     status_md = render_status(src, out / "index.html", as_of=as_of, linker=index_linker)
     page("index.html", "site/index.html.j2", "Status", body_html=markdown.to_html(status_md))
-    gate_ids = sorted(set(src.config.gates) | set(src.runs.by_gate), key=id_sort_key)
+    gate_ids = sorted(set(src.config.gates) | src.runs.gates(), key=id_sort_key)
     for gid in gate_ids:
         linker = SiteLinker(src, out / "gates", out, linked)
         page(f"gates/{gid}.html", "site/gate.html.j2", gid, g=_gate_page(src, gid, linker))
@@ -289,7 +322,8 @@ def build_site(src: Sources, out: Path, *, as_of: str | None = None) -> SiteResu
         page(f"decisions/{d.id}.html", "site/decision.html.j2", d.id, d=_decision_page(d))
     run_linker = Linker(src.ws, out / "runs", out)
     for run_id in sorted(linked):
-        entry = src.runs.by_id[run_id]
+        entry = src.runs.get(run_id)
+        assert entry is not None  # linked pages only name runs of this ledger
         page(f"runs/{run_id}.html", "site/run.html.j2", run_id, r=_run_page(src, entry, run_linker))
     for sub in ("gates", "decisions", "runs"):
         for stale in (out / sub).glob("*.html") if (out / sub).is_dir() else ():

@@ -10,62 +10,20 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from govkit.config import Config
 from govkit.decisions import Decision, load_decisions
+from govkit.errors import ValidationError
 from govkit.evidence.record import Counts, EvidenceRecord
-from govkit.evidence.store import LedgerEntry, read_ledger
+from govkit.evidence.store import LedgerEntry
 from govkit.records.model import Record
 from govkit.records.store import RecordSet, load_all
+from govkit.render.ledger_index import LedgerIndex
 from govkit.workspace import Workspace
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
-
-
-@dataclass
-class RunIndex:
-    """The ledger, indexed by run id and by gate (each gate's runs in ledger order)."""
-
-    entries: list[LedgerEntry]
-    by_id: dict[str, LedgerEntry] = field(default_factory=dict)
-    by_gate: dict[str, list[LedgerEntry]] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        for e in self.entries:
-            self.by_id[e.run_id] = e
-            self.by_gate.setdefault(e.gate_id, []).append(e)
-
-    def latest(self, gate_id: str, *, until: str | None = None) -> LedgerEntry | None:
-        """The newest run of a gate (started at or before `until`, when given)."""
-        best: LedgerEntry | None = None
-        for e in self.by_gate.get(gate_id, ()):
-            if until is not None and e.started_at[: len(until)] > until:
-                continue
-            if best is None or (e.started_at, e.seq) > (best.started_at, best.seq):
-                best = e
-        return best
-
-    def find(self, ref: str) -> LedgerEntry | None:
-        """A run by id, or by its record path (evidence/runs/…/record.json)."""
-        if ref in self.by_id:
-            return self.by_id[ref]
-        if ref.endswith("record.json"):
-            name = Path(ref).parent.name
-            return self.by_id.get(name)
-        return None
-
-    @classmethod
-    def reload(cls, ws: Workspace) -> RunIndex:
-        """A fresh index of the ledger (after new runs were recorded)."""
-        return cls(read_ledger(ws))
-
-    def between(self, start: str | None, end: str | None) -> Iterator[LedgerEntry]:
-        """Runs started in [start, end) (RFC 3339 strings compare in time order)."""
-        for e in self.entries:
-            if (start is None or e.started_at >= start) and (end is None or e.started_at < end):
-                yield e
 
 
 @dataclass
@@ -76,11 +34,18 @@ class Sources:
     config: Config
     records: RecordSet
     decisions: list[Decision]
-    runs: RunIndex
+    runs: LedgerIndex
 
     def record_of(self, entry: LedgerEntry) -> EvidenceRecord:
         """The full evidence record of a run (opens its record.json)."""
         return EvidenceRecord.load(self.ws.evidence_dir / entry.record)
+
+    def record_or_none(self, entry: LedgerEntry) -> EvidenceRecord | None:
+        """The run's record, or None when it is missing or unreadable (audit reports those)."""
+        try:
+            return self.record_of(entry)
+        except ValidationError:
+            return None
 
     def latest_stamp(self) -> str:
         """RFC 3339 time of the newest change anywhere in the data ('' when there is none).
@@ -91,8 +56,7 @@ class Sources:
         for records in self.records.by_kind.values():
             stamps.extend(_record_stamps(records))
         stamps.extend(f"{d.date[:10]}T00:00:00.000Z" for d in self.decisions if d.date)
-        if self.runs.entries:
-            stamps.append(max(e.started_at for e in self.runs.entries))
+        stamps.append(self.runs.newest_start())
         return max((s for s in stamps if s and _DATE.match(s)), default="")
 
     def latest_change(self) -> str:
@@ -110,7 +74,13 @@ def _record_stamps(records: Iterable[Record]) -> Iterator[str]:
 
 def load_sources(ws: Workspace) -> Sources:
     """Read records, decisions, config and the ledger."""
-    return Sources(ws, ws.config, load_all(ws), load_decisions(ws), RunIndex(read_ledger(ws)))
+    return Sources(
+        ws,
+        ws.config,
+        load_all(ws),
+        load_decisions(ws),
+        LedgerIndex.open(ws.ledger_path, cache_dir=ws.state_dir / "cache"),
+    )
 
 
 class Linker:

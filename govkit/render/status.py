@@ -10,7 +10,6 @@ from typing import TypeVar
 from govkit.atomic import atomic_write_text
 from govkit.config import Config
 from govkit.decisions import Decision
-from govkit.evidence.query import streak
 from govkit.evidence.store import LedgerEntry
 from govkit.ids import id_sort_key
 from govkit.records.model import Blocker, Consumer, Finding, Milestone, Record, Resolution, Task
@@ -149,7 +148,10 @@ def _of(records: list[Record], cls: type[R]) -> list[R]:
 
 
 def milestone_note(milestone: Milestone, tasks: list[Task]) -> str:
-    """'M1-T01 through M1-T05 complete', or '3 of 5 tasks done; M1-T04 blocked'."""
+    """'M1-T01 through M1-T05 complete', or '3 of 5 tasks done; M1-T04 blocked'.
+
+    `tasks` may be all tasks or just this milestone's.
+    """
     mine = sorted(
         (t for t in tasks if t.milestone == milestone.id), key=lambda t: id_sort_key(t.id)
     )
@@ -178,7 +180,7 @@ def evidence_ref(
     """Resolve a cited reference: a run id or record path -> that run; a gate id -> its
     latest run at `until`; anything else stays text (linked when it is a workspace file)."""
     entry = src.runs.find(ref)
-    if entry is None and ref in src.runs.by_gate:
+    if entry is None and src.runs.count(ref):
         entry = src.runs.latest(ref, until=until)
     if entry is None:
         href = linker.file(ref)
@@ -196,7 +198,7 @@ def run_detail(entry: LedgerEntry, config: Config) -> str:
 def gate_rows(src: Sources, linker: Linker) -> tuple[GateRow, ...]:
     """Latest run per gate with its current streak; configured gates without runs included."""
     rows = []
-    for gate_id in sorted(set(src.config.gates) | set(src.runs.by_gate), key=id_sort_key):
+    for gate_id in sorted(set(src.config.gates) | src.runs.gates(), key=id_sort_key):
         gate = src.config.gates.get(gate_id)
         title = gate.title if gate else "(not in govkit.yaml)"
         href = linker.gate(gate_id)
@@ -206,15 +208,8 @@ def gate_rows(src: Sources, linker: Linker) -> tuple[GateRow, ...]:
             rows.append(GateRow(gate_id, gate_link, title, "no runs yet", None, "—", "—", "—"))
             continue
         where = f" on {latest.tuple_name}" if latest.tuple_name else ""
-        count = "—"
-        if latest.gate_hash is not None:  # runs of no gate definition have no streak
-            s = streak(
-                src.runs.by_gate[gate_id],
-                gate_id=gate_id,
-                gate_hash=latest.gate_hash,
-                pins=latest.pins,
-            )
-            count = f"{s.count}{where}"
+        s = src.runs.current_streak(gate_id)
+        count = f"{s.count}{where}" if s is not None else "—"
         rows.append(
             GateRow(
                 gate_id,
@@ -242,6 +237,9 @@ def status_context(src: Sources, linker: Linker, *, as_of: str | None = None) ->
     rs = src.records
     tasks = _of(rs.kind("task"), Task)
     task_status = {t.id: t.status for t in tasks}
+    by_milestone: dict[str, list[Task]] = {}
+    for t in tasks:
+        by_milestone.setdefault(t.milestone, []).append(t)
     return StatusContext(
         program=cfg.program,
         last_updated=as_of or src.latest_change() or "never",
@@ -258,7 +256,12 @@ def status_context(src: Sources, linker: Linker, *, as_of: str | None = None) ->
             for name, pins in sorted(cfg.tuples.items())
         ),
         milestones=tuple(
-            MilestoneRow(m.id, m.title, display_status(m.status), milestone_note(m, tasks))
+            MilestoneRow(
+                m.id,
+                m.title,
+                display_status(m.status),
+                milestone_note(m, by_milestone.get(m.id, [])),
+            )
             for m in _of(rs.kind("milestone"), Milestone)
         ),
         findings=tuple(
@@ -303,8 +306,13 @@ def status_context(src: Sources, linker: Linker, *, as_of: str | None = None) ->
 
 def _finding_summary(f: Finding) -> str:
     if f.status == "resolved" and f.resolved_by:
-        by = f"resolved by {', '.join(f.resolved_by)}"
-        return f"{f.evidence_summary} ({by})" if f.evidence_summary else by.capitalize()
+        # str.capitalize() would lower-case the ids ("m1-t01"): build both forms instead.
+        ids = ", ".join(f.resolved_by)
+        return (
+            f"{f.evidence_summary} (resolved by {ids})"
+            if f.evidence_summary
+            else f"Resolved by {ids}"
+        )
     return f.evidence_summary
 
 

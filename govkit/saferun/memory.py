@@ -95,12 +95,12 @@ def _own_cgroup_dirs(mount: Path, mount_root: str, cg_path: str) -> list[Path]:
     return dirs
 
 
-def cgroup_figures() -> tuple[int | None, int | None]:
-    """(tightest limit, least headroom) over our cgroup and its ancestors; None if unlimited."""
+def memory_cgroups() -> list[tuple[str, list[Path]]]:
+    """Our memory cgroup directories per hierarchy ("v1"/"v2"), innermost first."""
     try:
         lines = Path("/proc/self/cgroup").read_text().splitlines()
     except OSError:
-        return None, None
+        return []
     v2_path = v1_path = None
     for line in lines:
         hid, controllers, path = [*line.split(":", 2), "", ""][:3]
@@ -109,18 +109,27 @@ def cgroup_figures() -> tuple[int | None, int | None]:
         elif "memory" in controllers.split(","):
             v1_path = path
     v2, v1, v2_root, v1_root = _mounts()
-    pairs: list[tuple[int, int]] = []
+    out: list[tuple[str, list[Path]]] = []
     if v1 is not None and v1_path is not None:
-        for d in _own_cgroup_dirs(v1, v1_root, v1_path):
-            limit = _read_int(d / "memory.limit_in_bytes")
-            usage = _read_int(d / "memory.usage_in_bytes")
-            if limit is not None and usage is not None and limit < _V1_UNLIMITED:
-                pairs.append((limit, max(0, limit - usage)))
+        out.append(("v1", _own_cgroup_dirs(v1, v1_root, v1_path)))
     if v2 is not None and v2_path is not None:
-        for d in _own_cgroup_dirs(v2, v2_root, v2_path):
-            limit = _read_int(d / "memory.max")
-            usage = _read_int(d / "memory.current")
-            if limit is not None and usage is not None:
+        out.append(("v2", _own_cgroup_dirs(v2, v2_root, v2_path)))
+    return out
+
+
+def cgroup_figures() -> tuple[int | None, int | None]:
+    """(tightest limit, least headroom) over our cgroup and its ancestors; None if unlimited."""
+    pairs: list[tuple[int, int]] = []
+    for version, dirs in memory_cgroups():
+        limit_file, usage_file = (
+            ("memory.limit_in_bytes", "memory.usage_in_bytes")
+            if version == "v1"
+            else ("memory.max", "memory.current")
+        )
+        for d in dirs:
+            limit = _read_int(d / limit_file)
+            usage = _read_int(d / usage_file)
+            if limit is not None and usage is not None and limit < _V1_UNLIMITED:
                 pairs.append((limit, max(0, limit - usage)))
     if not pairs:
         return None, None

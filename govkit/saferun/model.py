@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from govkit.evidence.record import Outcome
+from govkit.evidence.outcome import Outcome
 
 # Exit codes of the wrapper, as GNU timeout (and sysexits for "refused").
 EXIT_TIMEOUT = 124

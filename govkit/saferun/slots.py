@@ -59,8 +59,12 @@ def acquire_slot(
     label: str,
     on_event: Callable[[str], None] | None = None,
     should_stop: Callable[[], bool] = lambda: False,
+    nap: Callable[[float], None] = time.sleep,
 ) -> HeldSlot | None:
-    """Take one of `slots` slot files, waiting as long as it takes; None if stopped."""
+    """Take one of `slots` slot files, waiting as long as it takes; None if stopped.
+
+    `nap` sleeps between tries; the supervisor passes one that wakes on Ctrl-C.
+    """
     lock_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     paths = [lock_dir / f"slot-{i}.lock" for i in range(max(1, slots))]
     start = time.monotonic()
@@ -87,4 +91,4 @@ def acquire_slot(
             last_report = now
         if should_stop():
             return None
-        time.sleep(_POLL)
+        nap(_POLL)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import selectors
 import signal
 import subprocess
@@ -13,7 +14,7 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
-from govkit.evidence.record import Outcome
+from govkit.evidence.outcome import Outcome
 from govkit.saferun import memory
 from govkit.saferun.model import (
     EXIT_CANNOT_RUN,
@@ -81,6 +82,11 @@ class _Interrupts:
     @property
     def stopped(self) -> bool:
         return self.signum is not None
+
+    def wait(self, seconds: float) -> None:
+        """Sleep, but wake at once when a signal arrives."""
+        if not self.stopped:
+            select.select([self.rfd], [], [], seconds)
 
     def drain(self) -> None:
         with contextlib.suppress(OSError):
@@ -210,6 +216,7 @@ class _Run:
                     label=self.spec.label,
                     on_event=self.on_event,
                     should_stop=lambda: self.intr.stopped,
+                    nap=self.intr.wait,
                 )
                 if slot is None:
                     return self._interrupted_before_start()
@@ -269,7 +276,7 @@ class _Run:
                     f"available {format_size(snap.available)}"
                 )
                 last_report = time.monotonic()
-            time.sleep(min(delay, max(0.0, self.spec.admission_wait - waited)))
+            self.intr.wait(min(delay, max(0.0, self.spec.admission_wait - waited)))
             delay = min(delay * 2, 5.0)
 
     # -- the run ---------------------------------------------------------------------
@@ -280,9 +287,9 @@ class _Run:
             return self.result(
                 Outcome.ERROR, EXIT_WRAPPER, f"working directory {spec.cwd} does not exist"
             )
-        argv = ["/bin/sh", "-c", *spec.argv] if spec.shell else list(spec.argv)
-        if not argv:
+        if not spec.argv:
             return self.result(Outcome.ERROR, EXIT_WRAPPER, "no command given")
+        argv = ["/bin/sh", "-c", *spec.argv] if spec.shell else list(spec.argv)
         cookie = os.urandom(8).hex()
         env = {**spec.env, COOKIE_VAR: cookie}
         secrets = [s for s in spec.secrets if s]
@@ -432,9 +439,15 @@ class _Run:
         """Keep pumping until the root and every member are gone; True if they are."""
         assert self.tree is not None
         end = time.monotonic() + seconds
+        quiet = 0
         while True:
             gone = self._wait_root() is not None and not self.tree.leftovers()
-            if gone or time.monotonic() >= end:
+            # Gone twice in a row, 50 ms apart: a process that was mid-fork when we
+            # looked (setsid -f, a daemon's second fork) has shown up by then.
+            quiet = quiet + 1 if gone else 0
+            if quiet >= 2:
+                return True
+            if time.monotonic() >= end:
                 return gone
             self._pump(sel, 0.05)
 
@@ -483,12 +496,13 @@ class _Run:
             else ""
         )
         kw: dict[str, Any] = {"exit_code": exit_code, "sig": sig, "leftovers": leftovers}
+        tree = f"the process tree ({killed} process{'es' if killed != 1 else ''})"
         if reason is Outcome.TIMEOUT:
-            msg = f"timed out after {format_duration(self.spec.timeout)}; killed the process tree"
+            msg = f"timed out after {format_duration(self.spec.timeout)}; killed {tree}"
             return self.result(Outcome.TIMEOUT, EXIT_TIMEOUT, msg + note, **kw)
         if reason is Outcome.INTERRUPTED:
             name = kill_signal_name(self.intr.signum or signal.SIGINT)
-            msg = f"interrupted by {name}; killed the process tree"
+            msg = f"interrupted by {name}; killed {tree}"
             return self.result(Outcome.INTERRUPTED, EXIT_INTERRUPTED, msg + note, **kw)
         if reason is Outcome.OOM:
             msg = (

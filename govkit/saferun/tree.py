@@ -73,32 +73,74 @@ class ProcInfo:
         self.zombie = zombie
 
 
+def _read_stat(pid: int) -> ProcInfo | None:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            raw = fh.read()
+    except OSError:
+        return None
+    # The command name is in parentheses and may contain spaces or ')'.
+    fields = raw[raw.rfind(b")") + 2 :].split()
+    try:
+        return ProcInfo(
+            pid=pid,
+            ppid=int(fields[1]),
+            pgid=int(fields[2]),
+            start=float(fields[19]),
+            zombie=fields[0] in (b"Z", b"X"),
+        )
+    except (IndexError, ValueError):
+        return None
+
+
 def process_table() -> dict[int, ProcInfo]:
     """Every process visible to us, by pid."""
     if not _HAVE_PROC:
         return _psutil_table()
     table: dict[int, ProcInfo] = {}
     for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat", "rb") as fh:
-                raw = fh.read()
-        except OSError:
-            continue
-        # The command name is in parentheses and may contain spaces or ')'.
-        fields = raw[raw.rfind(b")") + 2 :].split()
-        try:
-            table[int(name)] = ProcInfo(
-                pid=int(name),
-                ppid=int(fields[1]),
-                pgid=int(fields[2]),
-                start=float(fields[19]),
-                zombie=fields[0] in (b"Z", b"X"),
-            )
-        except (IndexError, ValueError):
-            continue
+        if name.isdigit():
+            info = _read_stat(int(name))
+            if info is not None:
+                table[info.pid] = info
     return table
+
+
+def _children(pid: int) -> list[int]:
+    out: list[int] = []
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return out
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children", "rb") as fh:
+                out.extend(int(c) for c in fh.read().split())
+        except (OSError, ValueError):
+            continue
+    return out
+
+
+def descendant_table(pid: int) -> dict[int, ProcInfo]:
+    """The processes below `pid` only, walking the kernel's children lists.
+
+    While we are subreaper every process of a run stays below us, so this finds
+    them all without reading every process on the machine.
+    """
+    table: dict[int, ProcInfo] = {}
+    stack = [pid]
+    while stack:
+        for child in _children(stack.pop()):
+            info = _read_stat(child)
+            if info is not None and child not in table:
+                table[child] = info
+                stack.append(child)
+    return table
+
+
+def children_lists_available() -> bool:
+    """Whether /proc exposes per-task children lists (CONFIG_PROC_CHILDREN)."""
+    return _HAVE_PROC and os.path.exists(f"/proc/self/task/{os.getpid()}/children")
 
 
 def _psutil_table() -> dict[int, ProcInfo]:
@@ -167,6 +209,7 @@ class ProcessTree:
         self._me = os.getpid()
         self.seen: dict[int, float] = {}  # pid -> start time, everything ever found
         self._cookie_checked: dict[tuple[int, float], bool] = {}
+        self._walk = subreaper and children_lists_available()
 
     def _marked(self, info: ProcInfo) -> bool:
         key = (info.pid, info.start)
@@ -179,7 +222,7 @@ class ProcessTree:
 
     def members(self, *, full_scan: bool = False) -> list[ProcInfo]:
         """Live (non-zombie) processes of this run, the root included while it runs."""
-        table = process_table()
+        table = descendant_table(self._me) if self._walk and not full_scan else process_table()
         children: dict[int, list[int]] = {}
         for info in table.values():
             children.setdefault(info.ppid, []).append(info.pid)

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 from click.testing import CliRunner
 
 from govkit.cli import cli
+from govkit.config import GateDef
 from govkit.errors import ValidationError
-from govkit.evidence.record import Counts, EvidenceRecord, Outcome
-from govkit.render.cadence import week_bounds, write_packet
-from govkit.render.sources import load_sources
+from govkit.evidence.record import Counts, Outcome
+from govkit.evidence.store import read_ledger
+from govkit.gates import add_gate
+from govkit.render.cadence import week_bounds
+from govkit.timeutil import iso_week, utc_now
+from govkit.tuples import add_repo, pin_tuple
 from govkit.workspace import Workspace
+from tests.helpers import make_repo
 from tests.render.golden import assert_golden
 from tests.render.mdcheck import assert_relative_links_resolve, table_after, tables
 from tests.render_fixture import make_run
@@ -103,28 +109,57 @@ def test_missing_weekly_run_is_reported(harbor: Workspace) -> None:
     assert all(r[2] == "missing" and r[3] == "no run this week" for r in rows)
 
 
-def test_run_mode_uses_the_runner_for_each_weekly_gate(harbor: Workspace) -> None:
-    # The gate runner lives on another branch; this runner writes real evidence
-    # records (as the runner does) so the packet path from fresh runs is exercised.
-    ran: list[str] = []
-
-    def runner(gate_id: str) -> EvidenceRecord:
-        ran.append(gate_id)
-        return make_run(
-            harbor,
-            f"weekly-{gate_id}",
-            gate_id,
-            "2026-11-21T12:00:00.000Z",
-            Outcome.PASS,
-            counts=Counts(passed=7),
-        )
-
-    src = load_sources(harbor)
-    packet, md, _ = write_packet(src, "2026-W47", runner=runner)
-    assert ran == ["VG-CORE-001", "VG-MESH-001", "VG-PERF-001", "VG-RELAY-002"]
-    assert packet.all_passed
-    assert all(g.started == "2026-11-21 12:00Z" for g in packet.gates)
-    assert assert_relative_links_resolve(md.read_text(), md.parent) == 4
+@pytest.mark.slow
+def test_run_mode_runs_weekly_gates_through_the_real_runner(ws: Workspace) -> None:
+    core = ws.root.parent / "core"
+    make_repo(
+        core, {"test_core.py": "def test_a():\n    assert 1\n\n\ndef test_b():\n    assert 2\n"}
+    )
+    add_repo(ws, "core", str(core))
+    pin_tuple(ws, "canonical", ["core=main"])
+    py = sys.executable
+    add_gate(
+        ws,
+        GateDef(
+            id="VG-W-001",
+            title="core suite",
+            repo="core",
+            weekly=True,
+            parser="pytest",
+            argv=(py, "-m", "pytest", "-q", "-p", "no:cacheprovider"),
+        ),
+    )
+    add_gate(
+        ws,
+        GateDef(
+            id="VG-W-002",
+            title="always red",
+            repo="core",
+            weekly=True,
+            argv=(py, "-c", "raise SystemExit(3)"),
+        ),
+    )
+    add_gate(ws, GateDef(id="VG-X-001", title="not weekly", repo="core", argv=(py, "-c", "pass")))
+    week = iso_week(utc_now())
+    code, out = run(ws, "run", "--json")
+    assert code == 1, out  # VG-W-002 fails
+    data = json.loads(out)
+    assert data["week"] == week
+    assert [(g["id"], g["outcome"], g["counts"]) for g in data["gates"]] == [
+        ("VG-W-001", "pass", "2 passed"),
+        ("VG-W-002", "fail", "—"),
+    ]
+    assert [e.gate_id for e in read_ledger(ws)] == ["VG-W-001", "VG-W-002"]
+    md = ws.packets_dir / f"{week}.md"
+    assert assert_relative_links_resolve(md.read_text(), md.parent) == 2
+    # Running the week again makes new runs and replaces the packet, never duplicates it.
+    assert run(ws, "run")[0] == 1
+    assert len(read_ledger(ws)) == 4
+    assert sorted(p.name for p in ws.packets_dir.iterdir()) == [f"{week}.json", f"{week}.md"]
+    latest = {
+        g["run_id"] for g in json.loads((ws.packets_dir / f"{week}.json").read_text())["gates"]
+    }
+    assert latest == {e.run_id for e in read_ledger(ws)[2:]}
 
 
 def test_run_for_another_week_needs_no_run(harbor: Workspace) -> None:
@@ -150,3 +185,31 @@ def test_golden_packet(harbor: Workspace) -> None:
     text = (harbor.packets_dir / "2026-W47.md").read_text()
     assert len(tables(text)) == 2
     assert_golden("packet.md", text)
+
+
+def test_week_runs_follow_the_tuples_pins_not_its_name(harbor: Workspace) -> None:
+    from govkit.render.cadence import week_runs
+    from govkit.render.sources import load_sources
+
+    # After a promotion, canonical pins what candidate ran: those runs describe canonical.
+    promoted = make_run(
+        harbor,
+        "w48-cand",
+        "VG-CORE-001",
+        "2026-11-24T09:00:00.000Z",
+        Outcome.PASS,
+        counts=Counts(passed=212),
+        tuple_name="candidate",
+    )
+    # A run named canonical but at a commit canonical no longer pins does not count.
+    make_run(
+        harbor,
+        "w48-old",
+        "VG-CORE-001",
+        "2026-11-24T10:00:00.000Z",
+        Outcome.FAIL,
+        counts=Counts(failed=1),
+        core="f" * 40,
+    )
+    runs = week_runs(load_sources(harbor), "2026-W48")
+    assert runs["VG-CORE-001"].run_id == promoted.run_id

@@ -18,6 +18,7 @@ from govkit.cli import cli
 from govkit.evidence.record import EvidenceRecord
 from govkit.render import site as site_module
 from govkit.workspace import Workspace
+from tests.render.golden import assert_golden
 
 
 class Page(HTMLParser):
@@ -230,3 +231,32 @@ def test_charts_render_in_headless_chromium(harbor: Workspace, tmp_path: Path) -
     assert (width, height) == (1000, 900)
     assert len(colours) > 20  # text, chart lines and coloured marks, not a blank page
     assert bytes.fromhex("2e7d32") in colours  # the pass marks' green was painted
+
+
+def test_golden_site_pages(
+    harbor: Workspace, tmp_path: Path, harbor_runs: dict[str, EvidenceRecord]
+) -> None:
+    out = tmp_path / "site"
+    build(harbor, out)
+    pages = {
+        "site/index.html": out / "index.html",
+        "site/gate-VG-CORE-001.html": out / "gates" / "VG-CORE-001.html",
+        "site/gate-VG-PERF-001.html": out / "gates" / "VG-PERF-001.html",
+        "site/decision-D-002.html": out / "decisions" / "D-002.html",
+        "site/run-relay-3.html": out / "runs" / f"{harbor_runs['relay-3'].run_id}.html",
+    }
+    for name, path in pages.items():
+        assert_golden(name, path.read_text(encoding="utf-8"))
+
+
+def test_a_missing_record_degrades_its_page_not_the_site(
+    harbor: Workspace, tmp_path: Path, harbor_runs: dict[str, EvidenceRecord]
+) -> None:
+    rec = harbor_runs["core-4"]
+    (harbor.runs_dir / rec.date / rec.run_id / "record.json").unlink()
+    out = tmp_path / "site"
+    build(harbor, out)
+    page = (out / "runs" / f"{rec.run_id}.html").read_text()
+    assert "is missing or unreadable" in page
+    core = (out / "gates" / "VG-CORE-001.html").read_text()
+    assert core.count('class="mark outcome-') == 5 and core.count('class="point"') == 4

@@ -131,7 +131,8 @@ def test_planted_secret_absent_from_every_stored_file(tmp_path: Path) -> None:
     assert secret not in r.stdout and secret not in r.stderr
 
 
-def test_sigint_to_govkit_kills_the_tree_and_exits_130(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_signal_to_govkit_kills_the_tree_and_exits_130(tmp_path: Path, sig: int) -> None:
     pid_file = tmp_path / "pid"
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     proc = subprocess.Popen(
@@ -156,7 +157,7 @@ def test_sigint_to_govkit_kills_the_tree_and_exits_130(tmp_path: Path) -> None:
         assert time.monotonic() < deadline
         time.sleep(0.05)
     child = int(pid_file.read_text())
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(sig)
     _, err = proc.communicate(timeout=20)
     assert proc.returncode == 130, err
     assert "interrupted" in err
@@ -223,3 +224,129 @@ def test_safe_run_does_not_import_heavy_libraries(tmp_path: Path) -> None:
     assert "govkit.saferun.supervise" in imported  # the listing is real
     assert {m for m in imported if m.split(".")[0] in {"git", "jinja2", "markdown_it"}} == set()
     assert record.exists()
+
+
+def test_temp_logs_removed_on_pass_kept_on_failure(tmp_path: Path) -> None:
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    ok = run_govkit("safe-run", "--", "echo", "fine", cwd=tmp_path, env={"TMPDIR": str(tmp)})
+    assert ok.returncode == 0 and ok.stdout == "fine\n"
+    assert list(tmp.iterdir()) == []
+    bad = run_govkit(
+        "safe-run",
+        "--no-tee",
+        "--",
+        "sh",
+        "-c",
+        "echo lost; exit 2",
+        cwd=tmp_path,
+        env={"TMPDIR": str(tmp)},
+    )
+    assert bad.returncode == 2 and bad.stdout == ""
+    (kept,) = tmp.iterdir()
+    assert f"logs in {kept}" in bad.stderr
+    assert (kept / "stdout.log").read_text() == "lost\n"
+
+
+def test_not_found_is_127_with_a_message(tmp_path: Path) -> None:
+    r = run_govkit("safe-run", "--", "govkit-no-such-program", cwd=tmp_path)
+    assert r.returncode == 127
+    assert "command not found: govkit-no-such-program" in r.stderr
+
+
+def test_ctrl_c_while_waiting_for_a_slot(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "GOVKIT_SLOT_DIR": str(tmp_path / "locks")}
+
+    def start(*cmd: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [*govkit_cmd(), "safe-run", "--heavy", "--label", "holder", "--", *cmd],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    holder = start("sh", "-c", f"touch {tmp_path / 'holding'}; sleep 60")
+    deadline = time.monotonic() + 20
+    while not (tmp_path / "holding").exists():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    waiter = start("touch", str(tmp_path / "never"))
+    # Wait until it reports waiting, then interrupt it.
+    assert waiter.stderr is not None
+    line = waiter.stderr.readline()
+    assert "waiting for heavy slot: held by holder pid" in line
+    t0 = time.monotonic()
+    waiter.send_signal(signal.SIGINT)
+    _, err = waiter.communicate(timeout=20)
+    assert waiter.returncode == 130 and "before the start" in err
+    assert time.monotonic() - t0 < 15  # not the 60 s the holder would take
+    assert not (tmp_path / "never").exists()
+    holder.send_signal(signal.SIGTERM)
+    holder.communicate(timeout=20)
+    assert holder.returncode == 130
+
+
+def test_stdin_is_passed_through(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    proc = subprocess.run(
+        [*govkit_cmd(), "safe-run", "--", "cat"],
+        input="from stdin\n",
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
+    )
+    assert (proc.returncode, proc.stdout) == (0, "from stdin\n")
+
+
+def test_sigkill_of_govkit_leaves_no_record_and_the_slot_held(tmp_path: Path) -> None:
+    """govkit killed outright: no half-written record; the orphaned command keeps the slot."""
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "GOVKIT_SLOT_DIR": str(tmp_path / "locks")}
+    record, pid_file = tmp_path / "r.json", tmp_path / "pid"
+    first = subprocess.Popen(
+        [
+            *govkit_cmd(),
+            "safe-run",
+            "--heavy",
+            "--record",
+            str(record),
+            "--",
+            "sh",
+            "-c",
+            f"echo $$ > {pid_file}; exec sleep 60",
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 20
+    while not pid_file.exists() or not pid_file.read_text().strip():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    orphan = int(pid_file.read_text())
+    first.kill()
+    first.wait(timeout=20)
+    try:
+        assert [
+            p.name for p in tmp_path.iterdir() if p.name.startswith(("r.json", ".r.json"))
+        ] == []
+        second = subprocess.Popen(
+            [*govkit_cmd(), "safe-run", "--heavy", "--", "touch", str(tmp_path / "second")],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert second.stderr is not None
+        assert "waiting for heavy slot" in second.stderr.readline()
+        assert not (tmp_path / "second").exists()
+    finally:
+        os.kill(orphan, signal.SIGKILL)  # the slot frees when its last holder is gone
+    _, err = second.communicate(timeout=30)
+    assert second.returncode == 0, err
+    assert (tmp_path / "second").exists()

@@ -7,7 +7,9 @@ import signal
 import sys
 import textwrap
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -15,10 +17,10 @@ from govkit.evidence.record import Outcome
 from govkit.saferun import SafeRunResult, SafeRunSpec, safe_run
 
 
-def run(tmp_path: Path, argv: list[str], **kw: object) -> SafeRunResult:
+def run(tmp_path: Path, argv: list[str], **kw: Any) -> SafeRunResult:
     spec = SafeRunSpec(
         argv=argv, cwd=tmp_path, env=dict(os.environ), log_dir=tmp_path / "logs", **kw
-    )  # type: ignore[arg-type]
+    )
     return safe_run(spec)
 
 
@@ -111,10 +113,11 @@ def test_peak_rss_covers_grandchildren(tmp_path: Path) -> None:
 ESCAPER = textwrap.dedent(
     """
     import os, subprocess, sys, time
-    pids = sys.argv[1]
+    pids, marker = sys.argv[1], sys.argv[2]
     a = subprocess.Popen(["sleep", "300"])                                # plain grandchild
     b = subprocess.Popen(["sleep", "300"], start_new_session=True)       # setsid'ed
-    c = subprocess.Popen(["setsid", "-f", "sleep", "3171"])               # setsid(1), forked
+    c = subprocess.Popen(["setsid", "-f", "sleep", marker])               # setsid(1), forked
+    c.wait()                                                               # it has forked
     r, w = os.pipe()
     if os.fork() == 0:                                                    # double-forked daemon
         os.setsid()
@@ -144,13 +147,16 @@ def _sleepers(arg: str) -> list[psutil.Process]:
 
 def test_timeout_kills_grandchildren_that_escaped_the_group(tmp_path: Path) -> None:
     pids_file = tmp_path / "pids"
-    r = run(tmp_path, [sys.executable, "-c", ESCAPER, str(pids_file)], timeout=2.0, grace=0.5)
+    # A sleep length unique to this test run: other checkouts may run this suite meanwhile.
+    marker = f"3000.{os.getpid()}{time.time_ns() % 10**6}"
+    argv = [sys.executable, "-c", ESCAPER, str(pids_file), marker]
+    r = run(tmp_path, argv, timeout=2.0, grace=0.5)
     assert r.outcome is Outcome.TIMEOUT
     pids = [int(p) for p in pids_file.read_text().split()]
     assert len(pids) == 3
     time.sleep(0.2)
     assert [p for p in pids if not dead(p)] == []
-    assert _sleepers("3171") == []
+    assert _sleepers(marker) == []
 
 
 def test_finished_command_leaves_no_daemon(tmp_path: Path) -> None:
@@ -173,3 +179,60 @@ def test_planted_secret_is_scrubbed_even_when_split(tmp_path: Path) -> None:
     out = r.stdout_path.read_bytes()
     assert out == b"key=***\n***\ntok-9f8e7"
     assert r.stderr_path.read_bytes() == b"***\n"
+
+
+def test_need_above_available_waits_then_refuses(tmp_path: Path) -> None:
+    from govkit.saferun.memory import snapshot
+
+    snap = snapshot()
+    assert snap.available is not None and snap.ceiling is not None
+    # All of the memory: possible in principle (not refused at once), never available
+    # (the kernel always holds some), whatever else the machine is doing meanwhile.
+    need = snap.ceiling
+    events: list[str] = []
+    spec = SafeRunSpec(
+        argv=["true"],
+        cwd=tmp_path,
+        env=dict(os.environ),
+        log_dir=tmp_path / "logs",
+        mem_need=need,
+        admission_wait=0.6,
+    )
+    r = safe_run(spec, on_event=events.append)
+    assert (r.outcome, r.wrapper_exit) == (Outcome.REFUSED, 75)
+    assert r.admission["waited_s"] >= 0.6
+    assert "after waiting" in r.message
+    assert events and events[0].startswith("waiting for memory: need")
+
+
+def test_need_within_available_is_admitted(tmp_path: Path) -> None:
+    r = run(tmp_path, ["true"], mem_need=1024 * 1024)
+    assert r.outcome is Outcome.PASS
+    assert r.admission["available"] >= 1024 * 1024 and r.admission["waited_s"] < 1
+
+
+def test_slots_bound_concurrency_across_threads(tmp_path: Path) -> None:
+    stamper = "import sys,time; s=time.time(); time.sleep(0.3); open(sys.argv[1],'w').write(f'{s} {time.time()}')"
+    events: list[str] = []
+
+    def one(i: int) -> SafeRunResult:
+        spec = SafeRunSpec(
+            argv=[sys.executable, "-c", stamper, str(tmp_path / f"t{i}")],
+            cwd=tmp_path,
+            env=dict(os.environ),
+            log_dir=tmp_path / f"logs{i}",
+            heavy=True,
+            slots=2,
+            lock_dir=tmp_path / "locks",
+            label=f"job{i}",
+        )
+        return safe_run(spec, on_event=events.append)
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(one, range(4)))
+    assert all(r.outcome is Outcome.PASS for r in results)
+    assert {r.admission["slot"] for r in results} <= {0, 1}
+    spans = [tuple(map(float, (tmp_path / f"t{i}").read_text().split())) for i in range(4)]
+    for start, _ in spans:  # at any start, at most two runs are inside their span
+        assert sum(1 for s, e in spans if s <= start < e) <= 2, spans
+    assert any(e.startswith("waiting for heavy slot: held by job") for e in events)
