@@ -52,6 +52,8 @@ _LABEL = {
     "error": "errors",
     "errors": "errors",
 }
+# A phrase in double quotes is mentioned, not claimed: 'statements like “tests pass”'.
+_QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")
 # Sentence ends: punctuation, space, then something that starts a sentence.
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\[(\"'*_])")
 
@@ -176,7 +178,8 @@ def check_document(ctx: ClaimContext, path: Path, text: str) -> list[AuditFindin
                 continue
             if not anchors:
                 seen: set[tuple[int, str]] = set()
-                for m in CLAIM_RE.finditer(seg):
+                unquoted = _QUOTED.sub(lambda q: " " * len(q.group(0)), seg)
+                for m in CLAIM_RE.finditer(unquoted):
                     line = unit.line_at(start + m.start())
                     said = " ".join(m.group(0).split())  # inline code leaves runs of spaces
                     if (line, said.lower()) in seen:

@@ -267,6 +267,15 @@ def import_adr(ws: Workspace, directory: Path, *, dry_run: bool = False) -> Impo
         for n in sorted(decisions):
             d = decisions[n]
             prior = existing.get(d.id)
+            if prior is not None and prior.imported and prior.extra.get("stub") is True:
+                # A tracker import only knew the id; the real record replaces the stub.
+                rel = f"decisions/{d.id}-{d.slug}.md"
+                if not dry_run:
+                    rel = ws.rel(save_decision(ws, d, old_path=prior.path))
+                items.append(
+                    ImportItem("decision", d.id, "created", f"{d.status}; replaces stub", rel)
+                )
+                continue
             if prior is not None:
                 same = prior.imported and prior.extra.get("source") == d.extra.get("source")
                 why = "already imported" if same else "a decision with this id exists"

@@ -468,7 +468,7 @@ def _import_decisions(ws: Workspace, plan: _Plan, source: str, dry_run: bool) ->
                 "## Consequences\n\nUnknown until the decision is written down.\n"
             ),
             imported=True,
-            extra={"source": source},
+            extra={"source": source, "stub": True},
         )
         rel = f"decisions/{did}-imported.md"
         if not dry_run:

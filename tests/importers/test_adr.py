@@ -133,3 +133,26 @@ def test_cli(runner: CliRunner, ws: Workspace) -> None:
     assert "created decision D-001" in result.output and "2 created, 0 skipped" in result.output
     result = runner.invoke(cli, ["-C", str(ws.root), "import", "adr", str(FIXTURES / "none")])
     assert result.exit_code == 2
+
+
+def test_real_adr_replaces_a_tracker_stub(ws: Workspace) -> None:
+    from govkit.importers.tracker import import_tracker
+
+    tracker = ws.root / "tracker.md"
+    tracker.write_text(
+        "## Active Blockers\n\n| ID | Blocker | Impact | Exit Condition |\n|---|---|---|---|\n"
+        "| B1 | Flaky cache | Slow CI | Follow D-002 |\n"
+    )
+    import_tracker(ws, tracker)
+    stub = _by_id(ws)["D-002"]
+    assert stub.extra["stub"] is True and stub.status == "proposed"
+    report = import_adr(ws, FIXTURES / "nygard")
+    assert {i.id: i.reason for i in report.created}["D-002"] == "superseded; replaces stub"
+    d = _by_id(ws)
+    assert d["D-002"].title == "Use a single cache tier" and "stub" not in d["D-002"].extra
+    assert sorted(p.name for p in ws.decisions_dir.glob("D-002*")) == [
+        "D-002-use-a-single-cache-tier.md"
+    ]
+    # Importing again changes nothing.
+    again = import_adr(ws, FIXTURES / "nygard")
+    assert again.created == []
