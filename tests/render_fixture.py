@@ -509,3 +509,20 @@ def build_workspace(ws: Workspace) -> dict[str, EvidenceRecord]:
     (ws.root / "docs").mkdir(exist_ok=True)
     (ws.root / "docs" / "relay-seam.md").write_text("# Relay seam contract\n")
     return runs
+
+
+def make_record_like(*, metrics: dict[str, object]) -> EvidenceRecord:
+    """A minimal in-memory record carrying `metrics` (for pure chart-data tests)."""
+    return EvidenceRecord(
+        run_id="20261118T140000Z-VG-PERF-001-0000",
+        gate_id="VG-PERF-001",
+        gate_hash=None,
+        outcome=Outcome.PASS,
+        started_at="2026-11-18T14:00:00.000Z",
+        ended_at="2026-11-18T14:02:00.000Z",
+        duration_s=120.0,
+        argv=["python", "bench.py"],
+        cwd=".",
+        exit_code=0,
+        metrics=metrics,
+    )

@@ -9,6 +9,7 @@ EVIDENCE_RUNS runs (plus any run another page cites); the gate page says so.
 from __future__ import annotations
 
 import os
+import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -205,9 +206,24 @@ def _duration(record: EvidenceRecord | None) -> float | None:
 
 
 def _numeric(record: EvidenceRecord | None) -> dict[str, float]:
+    """The metrics worth a trend line: a perf gate's candidate medians and ratios
+    (not its bookkeeping such as `rounds`), or a plain metrics gate's numbers."""
+    metrics = (record.metrics if record else None) or {}
+    perf = metrics.get("perf")
+    if isinstance(perf, dict):
+        out: dict[str, float] = {}
+        for name, m in perf.items():
+            if not isinstance(m, dict):
+                continue
+            samples = [v for v in m.get("candidate", []) if isinstance(v, int | float)]
+            if samples:
+                out[name] = float(statistics.median(samples))
+            if isinstance(m.get("ratio"), int | float):
+                out[f"{name} ratio to baseline"] = float(m["ratio"])
+        return out
     return {
         k: float(v)
-        for k, v in ((record.metrics if record else None) or {}).items()
+        for k, v in metrics.items()
         if isinstance(v, int | float) and not isinstance(v, bool)
     }
 

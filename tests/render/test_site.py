@@ -260,3 +260,24 @@ def test_a_missing_record_degrades_its_page_not_the_site(
     assert "is missing or unreadable" in page
     core = (out / "gates" / "VG-CORE-001.html").read_text()
     assert core.count('class="mark outcome-') == 5 and core.count('class="point"') == 4
+
+
+def test_perf_gate_trend_charts_candidate_medians_not_bookkeeping() -> None:
+    # The shape govkit.perf writes for a perf gate (see a real VG-PERF run's record.json).
+    from govkit.render.site import _numeric
+    from tests.render_fixture import make_record_like
+
+    record = make_record_like(
+        metrics={
+            "baseline": {"tuple": "baseline", "pins": {"core": "a" * 40}},
+            "perf": {
+                "checksum_ms": {"baseline": [42.0, 41.0, 41.5], "candidate": [43.0, 41.9, 41.6],
+                                "direction": "lower", "ratio": 1.017, "regressed": False},
+            },
+            "rounds": 3,
+        }
+    )  # fmt: skip
+    assert _numeric(record) == {"checksum_ms": 41.9, "checksum_ms ratio to baseline": 1.017}
+    assert _numeric(make_record_like(metrics={"startup_ms": 180.0, "ok": True})) == {
+        "startup_ms": 180.0
+    }
