@@ -15,7 +15,7 @@ from typing import Any
 from govkit import yamlio
 from govkit.errors import ValidationError
 from govkit.ids import check_id, check_safe_id
-from govkit.units import parse_duration, parse_size
+from govkit.units import parse_duration, parse_size, yaml_kind
 
 PARSERS = ("pytest", "junit", "cargo", "go-json", "exit-code", "metrics-json")
 
@@ -141,7 +141,7 @@ class _Reader:
         if value is None:
             raise self.fail(m, key, f"{dotted} is required")
         if not isinstance(value, str | int | float) or isinstance(value, bool):
-            raise self.fail(m, key, f"{dotted} must be a string, not {type(value).__name__}")
+            raise self.fail(m, key, f"{dotted} must be a string, not {yaml_kind(value)}")
         return str(value)
 
     def strings(self, m: Any, key: str, dotted: str) -> tuple[str, ...]:
@@ -220,6 +220,14 @@ def parse_config(data: Any, path: Path) -> Config:
             raise r.fail(
                 data.get("tuples"), tname, f"tuples.{tname} must map repo names to commits"
             )
+        for repo, sha in pins.items():
+            if isinstance(sha, bool) or not isinstance(sha, str | int):
+                raise r.fail(
+                    pins,
+                    repo,
+                    f"tuples.{tname}.{repo} must be a commit SHA, not {yaml_kind(sha)}",
+                    hint=f"pin it with `govkit tuple pin {tname} {repo}=REV`",
+                )
         tuples[str(tname)] = {str(k): str(v) for k, v in pins.items()}
 
     gates: dict[str, GateDef] = {}
@@ -273,7 +281,7 @@ def _parse_gate(r: _Reader, gid: str, m: Any) -> GateDef:
             m, "parser", f"{d}.parser {parser!r} is unknown", hint=f"one of {', '.join(PARSERS)}"
         )
     env = m.get("env") or {}
-    if not isinstance(env, dict):
+    if not isinstance(env, dict) or any(isinstance(v, list | dict) for v in env.values()):
         raise r.fail(m, "env", f"{d}.env must be a mapping of names to values")
     perf = None
     if m.get("perf") is not None:

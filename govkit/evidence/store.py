@@ -146,8 +146,14 @@ def _parse_entry(raw: bytes | str, path: Path, line: int | None) -> LedgerEntry:
     try:
         data = json.loads(raw)
         return LedgerEntry(**data)
-    except (json.JSONDecodeError, TypeError) as exc:
-        raise ValidationError(f"malformed ledger line: {exc}", path=path, line=line) from None
+    except (json.JSONDecodeError, UnicodeDecodeError, TypeError) as exc:
+        raise ValidationError(
+            f"malformed ledger line: {exc}",
+            path=path,
+            line=line,
+            hint="`govkit evidence verify` lists every broken line; the ledger is append-only, "
+            "so restore it from version control or a backup rather than editing it",
+        ) from None
 
 
 def read_ledger(ws: Workspace) -> list[LedgerEntry]:

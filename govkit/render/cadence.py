@@ -165,8 +165,13 @@ def previous_packet(src: Sources, week: str) -> dict[str, Any] | None:
     path = directory / f"{weeks[-1]}.json"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ValidationError(f"cannot read the previous packet: {exc}", path=path) from None
+    except (OSError, ValueError) as exc:  # ValueError: bad JSON or not UTF-8
+        raise ValidationError(
+            f"cannot read the previous packet: {exc}",
+            path=path,
+            hint="restore it from version control, or rebuild that week with "
+            "`govkit cadence run --no-run --week WEEK`",
+        ) from None
     if not isinstance(data, dict):
         raise ValidationError("a packet must be a JSON object", path=path)
     return data

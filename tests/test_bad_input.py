@@ -1,0 +1,136 @@
+"""Bad input never gives a traceback: each case names the file (and line or field) and exits 2.
+
+Every case here was a traceback (exit 3) or a misleading message before its fix.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from govkit.cli import cli
+from govkit.workspace import Workspace
+from tests.helpers import make_repo
+
+GARBAGE = b"\xff\xfe not utf-8 \x00\n"
+
+
+def invoke(runner: CliRunner, ws: Workspace, *args: str) -> Result:
+    return runner.invoke(cli, ["-C", str(ws.root), *args])
+
+
+def assert_user_error(res: Result, *needles: str) -> None:
+    """Exit 2, no traceback, and the message says each needle."""
+    assert res.exit_code == 2, (res.exit_code, res.output, res.exception)
+    assert "Traceback" not in res.output
+    assert not isinstance(res.exception, AssertionError)
+    for needle in needles:
+        assert needle in res.stderr, res.stderr
+
+
+def add_to_config(ws: Workspace, text: str) -> None:
+    config = ws.config_path.read_text(encoding="utf-8")
+    for key in ("repos", "tuples", "gates"):
+        config = config.replace(f"{key}: {{}}\n", "")
+    ws.config_path.write_text(config + text, encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "field"),
+    [
+        ("gates:\n  VG-X-001:\n    repo: core\n    argv: [true]\n    timeout: [1, 2]\n", "timeout"),
+        ("gates:\n  VG-X-001:\n    repo: core\n    argv: [true]\n    mem: {a: 1}\n", "mem"),
+        ("gates:\n  VG-X-001:\n    repo: core\n    argv: [true]\n    timeout: -5\n", "timeout"),
+        ("gates:\n  VG-X-001:\n    repo: core\n    argv: [true]\n    timeout: true\n", "timeout"),
+        ("tuples:\n  canonical:\n    core: [abc]\n", "tuples.canonical.core"),
+    ],
+)
+def test_config_value_of_the_wrong_type_names_the_field(
+    ws: Workspace, runner: CliRunner, yaml_text: str, field: str
+) -> None:
+    add_to_config(ws, "repos:\n  core: ../core\n" + yaml_text)
+    res = invoke(runner, ws, "gate", "list")
+    assert_user_error(res, "govkit.yaml:", field)
+
+
+def test_ledger_line_that_is_not_utf8(ws: Workspace, runner: CliRunner) -> None:
+    ws.ledger_path.parent.mkdir(parents=True, exist_ok=True)
+    ws.ledger_path.write_bytes(GARBAGE)
+    for args in (("evidence", "list"), ("render", "status"), ("handoff",)):
+        res = invoke(runner, ws, *args)
+        assert_user_error(res, "ledger.jsonl", "malformed ledger line", "evidence verify")
+
+
+def test_evidence_record_that_is_not_utf8(ws: Workspace) -> None:
+    from govkit.errors import ValidationError
+    from govkit.evidence.record import EvidenceRecord
+
+    path = ws.runs_dir / "record.json"
+    path.write_bytes(GARBAGE)
+    with pytest.raises(ValidationError, match="not valid UTF-8") as info:
+        EvidenceRecord.load(path)
+    assert info.value.path == path
+    assert info.value.hint
+
+
+def test_tracker_that_is_not_utf8(ws: Workspace, runner: CliRunner, tmp_path: Path) -> None:
+    tracker = tmp_path / "TRACKER.md"
+    tracker.write_bytes(GARBAGE)
+    res = invoke(runner, ws, "import", "tracker", str(tracker))
+    assert_user_error(res, "TRACKER.md", "not valid UTF-8")
+
+
+def test_status_md_that_is_not_utf8_is_stale_not_a_crash(ws: Workspace, runner: CliRunner) -> None:
+    assert invoke(runner, ws, "render", "status").exit_code == 0
+    status = ws.root / "STATUS.md"
+    status.write_bytes(status.read_bytes() + GARBAGE)
+    res = invoke(runner, ws, "render", "status", "--check")
+    assert res.exit_code == 1, res.output
+    assert "stale" in res.output
+
+
+def test_template_that_is_not_utf8(ws: Workspace, runner: CliRunner) -> None:
+    (ws.root / "templates").mkdir(exist_ok=True)
+    (ws.root / "templates" / "status.md.j2").write_bytes(GARBAGE)
+    res = invoke(runner, ws, "render", "status")
+    assert_user_error(res, "templates/status.md.j2", "not valid UTF-8")
+
+
+def test_missing_included_template_is_named(ws: Workspace, runner: CliRunner) -> None:
+    (ws.root / "templates").mkdir(exist_ok=True)
+    (ws.root / "templates" / "status.md.j2").write_text('a\n{% include "nope.j2" %}\n')
+    res = invoke(runner, ws, "render", "status")
+    # Before: "no template 'status.md.j2'", which exists.
+    assert_user_error(res, "status.md.j2:2", "no template 'nope.j2'")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("render", "status", "-o", "/proc/govkit-test/x.md"),
+        ("handoff", "-o", "/proc/govkit-test/x.md"),
+        ("site", "-o", "/proc/govkit-test"),
+    ],
+)
+def test_unwritable_output_path(ws: Workspace, runner: CliRunner, args: tuple[str, ...]) -> None:
+    res = invoke(runner, ws, *args)
+    # The message names the path asked for, not a temp file next to it.
+    assert_user_error(res, f"{args[-1]}:", "hint:")
+    assert ".tmp" not in res.stderr
+
+
+def test_gate_error_says_why(ws: Workspace, runner: CliRunner, tmp_path: Path) -> None:
+    make_repo(tmp_path / "core")
+    add_to_config(
+        ws,
+        "repos:\n  gone: ../gone\n  core: ../core\n"
+        f"tuples:\n  canonical:\n    gone: {'a' * 40}\n"
+        "gates:\n  VG-X-001:\n    repo: gone\n    argv: [true]\n",
+    )
+    res = invoke(runner, ws, "gate", "run", "VG-X-001")
+    assert res.exit_code == 1, res.output
+    assert "error" in res.stdout
+    # The reason used to live only in record.json.
+    assert "is not a git repository" in res.stderr
