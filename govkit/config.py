@@ -160,12 +160,16 @@ class _Reader:
             raise self.fail(m, key, f"{dotted} must be true or false")
         return value
 
-    def integer(self, m: Any, key: str, dotted: str, default: int | None = None) -> int | None:
+    def integer(
+        self, m: Any, key: str, dotted: str, default: int | None = None, minimum: int = 0
+    ) -> int | None:
         value = m.get(key, default)
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.fail(m, key, f"{dotted} must be a whole number")
+        if value < minimum:
+            raise self.fail(m, key, f"{dotted} must be at least {minimum}, not {value}")
         return value
 
     def duration(self, m: Any, key: str, dotted: str, default: float) -> float:
@@ -267,6 +271,20 @@ def _checked(r: _Reader, parent: Any, key: Any, check: Any) -> None:
         raise r.fail(parent, key, exc.message, exc.hint) from None
 
 
+def _inside_repo(r: _Reader, m: Any, key: str, dotted: str, values: list[str]) -> None:
+    # A gate runs in and collects from its clean clone only: a path that leaves it would
+    # run somewhere unrecorded or copy files from the machine into the evidence.
+    for value in values:
+        parts = value.replace("\\", "/").split("/")
+        if value.startswith(("/", "~")) or ".." in parts:
+            raise r.fail(
+                m,
+                key,
+                f"{dotted} {value!r} leaves the repository",
+                hint="give a path relative to the repo's root, without '..'",
+            )
+
+
 def _parse_gate(r: _Reader, gid: str, m: Any) -> GateDef:
     d = f"gates.{gid}"
     argv = r.strings(m, "argv", f"{d}.argv") if isinstance(m.get("argv"), list) else ()
@@ -302,6 +320,10 @@ def _parse_gate(r: _Reader, gid: str, m: Any) -> GateDef:
             rounds=r.integer(p, "rounds", f"{d}.perf.rounds", 3) or 3,
             metrics={str(k): str(v) for k, v in metrics.items()},
         )
+    cwd = r.string(m, "cwd", f"{d}.cwd", "")
+    _inside_repo(r, m, "cwd", f"{d}.cwd", [cwd])
+    artifacts = r.strings(m, "artifacts", f"{d}.artifacts")
+    _inside_repo(r, m, "artifacts", f"{d}.artifacts", list(artifacts))
     return GateDef(
         id=gid,
         title=r.string(m, "title", f"{d}.title", gid),
@@ -310,7 +332,7 @@ def _parse_gate(r: _Reader, gid: str, m: Any) -> GateDef:
         tuple_name=r.string(m, "tuple", f"{d}.tuple", "canonical"),
         argv=argv,
         shell=shell,
-        cwd=r.string(m, "cwd", f"{d}.cwd", ""),
+        cwd=cwd,
         env={str(k): str(v) for k, v in env.items()},
         timeout=r.duration(m, "timeout", f"{d}.timeout", 1800.0),
         heavy=r.boolean(m, "heavy", f"{d}.heavy"),
@@ -318,7 +340,7 @@ def _parse_gate(r: _Reader, gid: str, m: Any) -> GateDef:
         parser=parser,
         min_tests=r.integer(m, "min_tests", f"{d}.min_tests"),
         max_failures=r.integer(m, "max_failures", f"{d}.max_failures", 0) or 0,
-        artifacts=r.strings(m, "artifacts", f"{d}.artifacts"),
+        artifacts=artifacts,
         weekly=r.boolean(m, "weekly", f"{d}.weekly"),
         perf=perf,
     )

@@ -384,9 +384,13 @@ def recorded_environment(env: Mapping[str, str], gate: GateDef) -> tuple[dict[st
 def artifact_paths(root: Path, patterns: Sequence[str]) -> list[Path]:
     """Files matching the gate's artifact globs under the working clone."""
     found: list[Path] = []
+    inside = root.resolve()
     for pattern in patterns:
         for hit in sorted(glob.glob(pattern, root_dir=root, recursive=True)):
             path = root / hit
+            # Only files of the clone: not an absolute or ../ pattern, not a symlink out of it.
+            if not path.resolve().is_relative_to(inside) or not path.is_relative_to(root):
+                continue
             if path.is_file() and path not in found:
                 found.append(path)
     return found

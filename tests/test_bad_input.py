@@ -134,3 +134,22 @@ def test_gate_error_says_why(ws: Workspace, runner: CliRunner, tmp_path: Path) -
     assert "error" in res.stdout
     # The reason used to live only in record.json.
     assert "is not a git repository" in res.stderr
+
+
+@pytest.mark.parametrize(
+    ("week", "hint"),
+    [("2026-W99", "2026-W01 to 2026-W53"), ("0000-W01", "write it like"), ("2026-W00", "W53")],
+)
+def test_week_that_does_not_exist(ws: Workspace, runner: CliRunner, week: str, hint: str) -> None:
+    res = invoke(runner, ws, "cadence", "show", week)
+    assert_user_error(res, f"week {week!r} does not exist", hint)
+
+
+def test_negative_numbers_are_refused(ws: Workspace, runner: CliRunner) -> None:
+    assert invoke(runner, ws, "evidence", "list", "--limit", "-5").exit_code == 2
+    add_to_config(
+        ws,
+        "repos:\n  core: ../core\ngates:\n  VG-X-001:\n    repo: core\n    argv: [true]\n"
+        "    min_tests: -3\n",
+    )
+    assert_user_error(invoke(runner, ws, "gate", "list"), "min_tests must be at least 0")

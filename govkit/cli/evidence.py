@@ -20,7 +20,13 @@ def evidence() -> None:
 @evidence.command("list")
 @click.option("--gate", "gate_id", default=None, help="Only runs of this gate.")
 @click.option("--outcome", type=click.Choice(OUTCOMES), default=None, help="Only this outcome.")
-@click.option("--limit", type=int, default=50, show_default=True, help="Newest N runs (0: all).")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=50,
+    show_default=True,
+    help="Newest N runs (0: all).",
+)
 @json_option
 @click.pass_obj
 def list_(
