@@ -153,3 +153,34 @@ def test_negative_numbers_are_refused(ws: Workspace, runner: CliRunner) -> None:
         "    min_tests: -3\n",
     )
     assert_user_error(invoke(runner, ws, "gate", "list"), "min_tests must be at least 0")
+
+
+def test_gate_run_refuses_before_running_when_the_ledger_tail_is_damaged(
+    ws: Workspace, runner: CliRunner, tmp_path: Path
+) -> None:
+    make_repo(tmp_path / "core")
+    marker = tmp_path / "ran"
+    add_to_config(
+        ws,
+        f"repos:\n  core: ../core\ntuples:\n  canonical:\n    core: {'a' * 40}\n"
+        f"gates:\n  VG-X-001:\n    repo: core\n    argv: [touch, {marker}]\n",
+    )
+    ws.ledger_path.parent.mkdir(parents=True, exist_ok=True)
+    ws.ledger_path.write_bytes(b'{"seq": 1}\n{"torn": ')  # a crash in the middle of an append
+    res = invoke(runner, ws, "gate", "run", "VG-X-001")
+    assert_user_error(res, "ledger.jsonl:2:", "malformed ledger line")
+    # Before: the gate ran, wrote record.json, then failed to append: a record with no ledger line.
+    assert not marker.exists()
+    assert not list(ws.runs_dir.rglob("record.json"))
+
+
+def test_supersede_by_a_final_decision_does_not_hint_accepting_it(
+    ws: Workspace, runner: CliRunner
+) -> None:
+    for title in ("Old way", "New way"):
+        assert invoke(runner, ws, "decision", "new", title).exit_code == 0
+    assert invoke(runner, ws, "decision", "accept", "old-way").exit_code == 0
+    assert invoke(runner, ws, "decision", "reject", "new-way").exit_code == 0
+    res = invoke(runner, ws, "decision", "supersede", "D-001", "--by", "new-way")
+    assert_user_error(res, "only an accepted decision can supersede", "rejected is final")
+    assert "decision accept" not in res.stderr
