@@ -184,3 +184,10 @@ def test_supersede_by_a_final_decision_does_not_hint_accepting_it(
     res = invoke(runner, ws, "decision", "supersede", "D-001", "--by", "new-way")
     assert_user_error(res, "only an accepted decision can supersede", "rejected is final")
     assert "decision accept" not in res.stderr
+
+
+def test_evidence_list_of_an_unknown_gate_is_an_error_not_an_empty_list(
+    ws: Workspace, runner: CliRunner
+) -> None:
+    res = invoke(runner, ws, "evidence", "list", "--gate", "VG-TYPO-001")
+    assert_user_error(res, "no gate 'VG-TYPO-001'", "gate list")
