@@ -191,3 +191,36 @@ def test_evidence_list_of_an_unknown_gate_is_an_error_not_an_empty_list(
 ) -> None:
     res = invoke(runner, ws, "evidence", "list", "--gate", "VG-TYPO-001")
     assert_user_error(res, "no gate 'VG-TYPO-001'", "gate list")
+
+
+def test_audit_of_a_markdown_file_that_is_not_utf8(
+    ws: Workspace, runner: CliRunner, tmp_path: Path
+) -> None:
+    doc = tmp_path / "NOTES.md"
+    doc.write_bytes(GARBAGE)
+    res = invoke(runner, ws, "audit", str(doc))
+    assert_user_error(res, "NOTES.md", "not valid UTF-8", "hint: save it as UTF-8")
+
+
+def test_waiting_for_the_lock_is_announced(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    import fcntl
+    import os
+    import threading
+
+    from govkit import lock
+
+    told: list[str] = []
+    monkeypatch.setattr(lock, "on_wait", told.append)
+    monkeypatch.setattr(lock, "WAIT_NOTICE_AFTER", 0.1)
+    path = ws.state_dir / "lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT)  # another holder: its own open file description
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    threading.Timer(0.5, lambda: fcntl.flock(fd, fcntl.LOCK_UN)).start()
+    try:
+        with ws.lock():
+            pass
+    finally:
+        os.close(fd)
+    # Before: a busy lock made the command sit silently for up to a minute.
+    assert len(told) == 1 and "waiting for the workspace lock" in told[0], told

@@ -158,6 +158,10 @@ def cli(ctx: click.Context, workspace_dir: Path | None) -> None:
     safe-run exits like GNU timeout (see `govkit safe-run --help`).
     """
     ctx.obj = AppContext(workspace_dir)
+    if sys.stderr.isatty():
+        from govkit import lock
+
+        lock.on_wait = lambda message: click.echo(f"govkit: {message}…", err=True)
 
 
 def main() -> None:
