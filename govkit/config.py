@@ -128,6 +128,16 @@ class _Reader:
         line = yamlio.key_line(where, key) if key is not None else None
         return ValidationError(message, path=self.path, line=line, hint=hint)
 
+    def known(self, m: Any, keys: tuple[str, ...], where: str) -> None:
+        """Refuse keys govkit does not read: a typo (`timout:`) must not silently mean the default."""
+        import difflib
+
+        for key in m:
+            if str(key) not in keys:
+                close = difflib.get_close_matches(str(key), keys, n=1)
+                hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(keys)}"
+                raise self.fail(m, key, f"unknown key {str(key)!r} in {where}", hint)
+
     def mapping(self, parent: Any, key: str, dotted: str) -> dict[str, Any]:
         value = parent.get(key) if isinstance(parent, dict) else None
         if value is None:
@@ -191,6 +201,16 @@ class _Reader:
             raise self.fail(m, key, exc.message, exc.hint) from None
 
 
+_TOP_KEYS = ("program", "repos", "tuples", "gates", "safe_mode", "cadence", "audit")
+_GATE_KEYS = (
+    "title", "repo", "also", "tuple", "argv", "shell", "cwd", "env", "timeout", "heavy", "mem",
+    "parser", "min_tests", "max_failures", "artifacts", "weekly", "perf",
+)  # fmt: skip
+_SAFE_MODE_KEYS = (
+    "mode", "heavy_slots", "lock_dir", "admission_wait", "default_mem", "control_docs", "notes",
+)  # fmt: skip
+
+
 def parse_config(data: Any, path: Path) -> Config:
     """Validate loaded govkit.yaml data (round-trip or plain) into a Config."""
     r = _Reader(path)
@@ -198,6 +218,7 @@ def parse_config(data: Any, path: Path) -> Config:
         data = {}
     if not isinstance(data, dict):
         raise ValidationError("govkit.yaml must be a mapping at the top level", path=path, line=1)
+    r.known(data, _TOP_KEYS, "govkit.yaml")
     program = r.string(data, "program", "program", default="program")
 
     repos: dict[str, RepoDef] = {}
@@ -209,6 +230,7 @@ def parse_config(data: Any, path: Path) -> Config:
             continue
         if not isinstance(spec, dict):
             raise r.fail(data.get("repos"), name, f"{dotted} must be a path/URL or a mapping")
+        r.known(spec, ("url", "ref"), dotted)
         repos[str(name)] = RepoDef(
             str(name),
             r.string(spec, "url", f"{dotted}.url"),
@@ -242,6 +264,7 @@ def parse_config(data: Any, path: Path) -> Config:
         gates[str(gid)] = _parse_gate(r, str(gid), spec)
 
     sm = r.mapping(data, "safe_mode", "safe_mode")
+    r.known(sm, _SAFE_MODE_KEYS, "safe_mode")
     safe_mode = SafeMode(
         mode=r.string(sm, "mode", "safe_mode.mode", SafeMode.mode),
         heavy_slots=r.integer(sm, "heavy_slots", "safe_mode.heavy_slots", 1) or 1,
@@ -252,11 +275,13 @@ def parse_config(data: Any, path: Path) -> Config:
         notes=r.strings(sm, "notes", "safe_mode.notes"),
     )
     cd = r.mapping(data, "cadence", "cadence")
+    r.known(cd, ("tuple", "next_actions"), "cadence")
     cadence = CadenceSettings(
         tuple_name=r.string(cd, "tuple", "cadence.tuple", "canonical"),
         next_actions=r.integer(cd, "next_actions", "cadence.next_actions", 5) or 5,
     )
     au = r.mapping(data, "audit", "audit")
+    r.known(au, ("evidence_ttl", "claim_files"), "audit")
     audit = AuditPolicy(
         evidence_ttl=r.duration(au, "evidence_ttl", "audit.evidence_ttl", 14 * 86400.0),
         claim_files=r.strings(au, "claim_files", "audit.claim_files") or ("STATUS.md",),
@@ -287,6 +312,7 @@ def _inside_repo(r: _Reader, m: Any, key: str, dotted: str, values: list[str]) -
 
 def _parse_gate(r: _Reader, gid: str, m: Any) -> GateDef:
     d = f"gates.{gid}"
+    r.known(m, _GATE_KEYS, d)
     argv = r.strings(m, "argv", f"{d}.argv") if isinstance(m.get("argv"), list) else ()
     if isinstance(m.get("argv"), str):
         raise r.fail(m, "argv", f"{d}.argv must be a list", hint="use `shell:` for a shell string")
@@ -306,6 +332,7 @@ def _parse_gate(r: _Reader, gid: str, m: Any) -> GateDef:
         p = m["perf"]
         if not isinstance(p, dict):
             raise r.fail(m, "perf", f"{d}.perf must be a mapping")
+        r.known(p, ("baseline", "threshold", "rounds", "metrics"), f"{d}.perf")
         threshold = p.get("threshold", 0.10)
         if not isinstance(threshold, int | float) or isinstance(threshold, bool):
             raise r.fail(p, "threshold", f"{d}.perf.threshold must be a number like 0.10")

@@ -224,3 +224,26 @@ def test_waiting_for_the_lock_is_announced(ws: Workspace, monkeypatch: pytest.Mo
         os.close(fd)
     # Before: a busy lock made the command sit silently for up to a minute.
     assert len(told) == 1 and "waiting for the workspace lock" in told[0], told
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "message", "hint"),
+    [
+        (
+            "gates:\n  VG-X-001:\n    repo: core\n    argv: [true]\n    timout: 5m\n",
+            "unknown key 'timout' in gates.VG-X-001",
+            "did you mean 'timeout'?",
+        ),
+        ("gatez: {}\n", "unknown key 'gatez' in govkit.yaml", "did you mean 'gates'?"),
+        ("repos:\n  core: {url: ../core, branch: dev}\n", "in repos.core", "known keys: url, ref"),
+    ],
+)
+def test_config_key_typo_is_refused(
+    ws: Workspace, runner: CliRunner, yaml_text: str, message: str, hint: str
+) -> None:
+    # Before: silently ignored, so `timout: 5m` meant the 30m default.
+    add_to_config(
+        ws, yaml_text if "repos" in yaml_text else "repos:\n  core: ../core\n" + yaml_text
+    )
+    res = invoke(runner, ws, "gate", "list")
+    assert_user_error(res, "govkit.yaml:", message, hint)
