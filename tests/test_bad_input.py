@@ -247,3 +247,24 @@ def test_config_key_typo_is_refused(
     )
     res = invoke(runner, ws, "gate", "list")
     assert_user_error(res, "govkit.yaml:", message, hint)
+
+
+@pytest.mark.parametrize(
+    ("field_text", "message"),
+    [
+        ("created: yesterday\n", "field 'created' is not a time: 'yesterday'"),
+        ("history:\n  - {at: soon, to_status: todo}\n", "history entry time 'soon' is not a time"),
+    ],
+)
+def test_record_time_that_is_not_a_time(
+    ws: Workspace, runner: CliRunner, field_text: str, message: str
+) -> None:
+    assert invoke(runner, ws, "milestone", "add", "M1", "--title", "m").exit_code == 0
+    path = ws.records_dir / "milestones" / "M1.yaml"
+    kept = [ln for ln in path.read_text().splitlines(keepends=True) if ln[0] not in " -"]
+    kept = [ln for ln in kept if not ln.startswith(field_text.split(":")[0] + ":")]
+    path.write_text("".join(kept) + field_text)
+    # Before: accepted, and sorted as text into history, handoff windows and "latest change".
+    assert_user_error(invoke(runner, ws, "milestone", "list"), "M1.yaml:", message)
+    res = invoke(runner, ws, "check")
+    assert res.exit_code == 1 and message in res.output
