@@ -268,3 +268,17 @@ def test_record_time_that_is_not_a_time(
     assert_user_error(invoke(runner, ws, "milestone", "list"), "M1.yaml:", message)
     res = invoke(runner, ws, "check")
     assert res.exit_code == 1 and message in res.output
+
+
+@pytest.mark.parametrize("option", ["--record", "--log-dir"])
+def test_safe_run_checks_where_it_writes_before_running(
+    runner: CliRunner, tmp_path: Path, option: str
+) -> None:
+    marker = tmp_path / "ran"
+    target = "/proc/govkit-test/r.json" if option == "--record" else "/proc/govkit-test"
+    res = runner.invoke(cli, ["safe-run", option, target, "--", "touch", str(marker)])
+    assert res.exit_code == 2, res.output
+    assert option in res.output and "Traceback" not in res.output
+    # Before: the command ran, then the record could not be written (exit 2, result lost),
+    # or the log dir failed inside safe-run (exit 125 with a raw FileNotFoundError).
+    assert not marker.exists()
