@@ -282,3 +282,10 @@ def test_safe_run_checks_where_it_writes_before_running(
     # Before: the command ran, then the record could not be written (exit 2, result lost),
     # or the log dir failed inside safe-run (exit 125 with a raw FileNotFoundError).
     assert not marker.exists()
+
+
+def test_handoff_since_an_impossible_date_says_how_to_write_one(
+    ws: Workspace, runner: CliRunner
+) -> None:
+    res = invoke(runner, ws, "handoff", "--since", "2026-13-45")
+    assert_user_error(res, "'2026-13-45' is not a valid date", "hint: write it like 2026-11-18")
