@@ -289,3 +289,13 @@ def test_handoff_since_an_impossible_date_says_how_to_write_one(
 ) -> None:
     res = invoke(runner, ws, "handoff", "--since", "2026-13-45")
     assert_user_error(res, "'2026-13-45' is not a valid date", "hint: write it like 2026-11-18")
+
+
+@pytest.mark.parametrize("inside", ["evidence", "records/site", "decisions"])
+def test_site_is_not_written_among_what_govkit_manages(
+    ws: Workspace, runner: CliRunner, inside: str
+) -> None:
+    res = invoke(runner, ws, "site", "-o", str(ws.root / inside))
+    assert_user_error(res, "which govkit manages", "hint: choose a directory of its own")
+    # Before: pages were written into evidence/runs/, records/ or decisions/.
+    assert not list(ws.root.rglob("index.html"))
