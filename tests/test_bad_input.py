@@ -299,3 +299,16 @@ def test_site_is_not_written_among_what_govkit_manages(
     assert_user_error(res, "which govkit manages", "hint: choose a directory of its own")
     # Before: pages were written into evidence/runs/, records/ or decisions/.
     assert not list(ws.root.rglob("index.html"))
+
+
+def test_importing_a_file_that_is_not_a_tracker_is_an_error(
+    ws: Workspace, runner: CliRunner, tmp_path: Path
+) -> None:
+    notes = tmp_path / "review.md"
+    notes.write_text("# A review\n\nSome prose, no tables.\n")
+    res = invoke(runner, ws, "import", "tracker", str(notes))
+    # Before: "0 created, 0 skipped", exit 0, as if the tracker were empty.
+    assert_user_error(res, "review.md", "found nothing to import", "Milestone Board")
+    empty = tmp_path / "adr"
+    empty.mkdir()
+    assert_user_error(invoke(runner, ws, "import", "adr", str(empty)), "no ADR files")
