@@ -92,8 +92,16 @@ def run_audit(
             progress(f"claims in {ws.rel(doc)}")
         try:
             text = doc.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ValidationError(f"cannot read Markdown: {exc}", path=doc) from None
+        except UnicodeDecodeError as exc:
+            raise ValidationError(
+                f"cannot read Markdown: not valid UTF-8 at byte {exc.start}",
+                path=doc,
+                hint="save it as UTF-8, or leave it out of the paths and `audit.claim_files`",
+            ) from None
+        except OSError as exc:
+            raise ValidationError(
+                f"cannot read Markdown: {exc.strerror or exc}", path=doc
+            ) from None
         findings.extend(check_document(ctx, doc, text))
     findings.extend(check_records(ws, load_all(ws), index))
     final = tuple(sorted((f.with_level(strict) for f in findings), key=sort_key))

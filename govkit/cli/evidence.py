@@ -20,7 +20,13 @@ def evidence() -> None:
 @evidence.command("list")
 @click.option("--gate", "gate_id", default=None, help="Only runs of this gate.")
 @click.option("--outcome", type=click.Choice(OUTCOMES), default=None, help="Only this outcome.")
-@click.option("--limit", type=int, default=50, show_default=True, help="Newest N runs (0: all).")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=50,
+    show_default=True,
+    help="Newest N runs (0: all).",
+)
 @json_option
 @click.pass_obj
 def list_(
@@ -30,14 +36,21 @@ def list_(
     from dataclasses import asdict
     from itertools import islice
 
+    from govkit.errors import NotFound
     from govkit.evidence.store import iter_ledger_newest_first
 
+    ws = obj.workspace()
     matching = (
         e
-        for e in iter_ledger_newest_first(obj.workspace())
+        for e in iter_ledger_newest_first(ws)
         if (gate_id is None or e.gate_id == gate_id) and (outcome is None or e.outcome == outcome)
     )
     entries = list(islice(matching, limit) if limit > 0 else matching)
+    if gate_id is not None and not entries and gate_id not in ws.config.gates:
+        # A typo must not look like "this gate never ran"; a removed gate's runs still list.
+        raise NotFound(
+            f"no gate {gate_id!r} and no runs of it", hint="`govkit gate list` shows the gates"
+        )
     if as_json:
         emit_json([asdict(e) for e in entries])
         return

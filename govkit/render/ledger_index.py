@@ -171,9 +171,13 @@ class LedgerIndex:
         raw = self._line(i)
         try:
             entry = LedgerEntry(**json.loads(raw))
-        except (json.JSONDecodeError, TypeError) as exc:
+        except (json.JSONDecodeError, UnicodeDecodeError, TypeError) as exc:
             raise ValidationError(
-                f"malformed ledger line: {exc}", path=self.path, line=self._line_number(i)
+                f"malformed ledger line: {exc}",
+                path=self.path,
+                line=self._line_number(i),
+                hint="`govkit evidence verify` lists every broken line; restore the ledger "
+                "from version control or a backup",
             ) from None
         self._parsed[i] = entry
         return entry
