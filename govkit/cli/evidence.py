@@ -46,7 +46,7 @@ def list_(
             e.run_id,
             e.gate_id,
             e.outcome,
-            _counts(e.counts),
+            c.summary() if (c := e.test_counts()) else "-",
             (e.commit or "")[:12],
             e.tuple_name or "-",
             "yes" if e.claim_grade else "no",
@@ -54,12 +54,6 @@ def list_(
         for e in entries
     ]
     emit_table(["run", "gate", "outcome", "counts", "commit", "tuple", "claim-grade"], rows)
-
-
-def _counts(counts: dict[str, int] | None) -> str:
-    from govkit.evidence.record import Counts
-
-    return Counts(**counts).summary() if counts else "-"
 
 
 @evidence.command("show")
@@ -80,7 +74,7 @@ def show(obj: AppContext, run: str, as_json: bool) -> None:
     if as_json:
         emit_json({**json.loads(rec.to_json()), "path": ws.rel(path)})
         return
-    pins = ", ".join(f"{p.name}@{p.commit[:12]}{'+dirty' if p.dirty else ''}" for p in rec.repos)
+    pins = ", ".join(p.label() for p in rec.repos)
     lines = [
         ("run", rec.run_id),
         ("gate", f"{rec.gate_id} (hash {str(rec.gate_hash)[:12]})"),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from govkit.evidence.store import ChainProblem, read_ledger, sha256_file, verify_chain
+from govkit.evidence.record import sha256_file
+from govkit.evidence.store import ChainProblem, read_ledger, verify_chain
 from govkit.workspace import Workspace
 
 

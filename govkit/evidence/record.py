@@ -8,7 +8,9 @@ relative to that run directory.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +34,19 @@ class RepoPin:
     tree: str | None = None  # tree SHA of that commit
     dirty: bool = False  # worktree runs: uncommitted changes present
 
+    def label(self) -> str:
+        """'rlm-core@3f9a2c1d4e5f', with '+dirty' for uncommitted changes."""
+        return f"{self.name}@{self.commit[:12]}{'+dirty' if self.dirty else ''}"
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file, read in chunks."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
 
 @dataclass(frozen=True)
 class FileDigest:
@@ -40,6 +55,12 @@ class FileDigest:
     path: str
     sha256: str
     size: int
+
+    @classmethod
+    def of(cls, path: Path, base: Path) -> FileDigest:
+        """Digest of the file at `path`, named relative to `base` (the record's directory)."""
+        rel = os.path.relpath(path.resolve(), base.resolve())
+        return cls(path=rel, sha256=sha256_file(path), size=path.stat().st_size)
 
 
 @dataclass(frozen=True)

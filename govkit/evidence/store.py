@@ -25,7 +25,7 @@ from typing import Any
 
 from govkit.atomic import append_line_durable, atomic_write_text
 from govkit.errors import NotFound, ValidationError
-from govkit.evidence.record import EvidenceRecord
+from govkit.evidence.record import Counts, EvidenceRecord, sha256_file
 from govkit.lock import file_lock
 from govkit.workspace import Workspace
 
@@ -41,15 +41,6 @@ def new_run_id(gate_id: str, started_at: str) -> str:
 def run_dir(ws: Workspace, run_id: str, date: str) -> Path:
     """evidence/runs/<date>/<run-id>/."""
     return ws.runs_dir / date / run_id
-
-
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file, read in chunks."""
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -71,6 +62,10 @@ class LedgerEntry:
     counts: dict[str, int] | None
     prev: str
     hash: str
+
+    def test_counts(self) -> Counts | None:
+        """The entry's counts as a Counts (None when the run counted no tests)."""
+        return Counts(**self.counts) if self.counts else None
 
     def body(self) -> dict[str, Any]:
         data = asdict(self)

@@ -24,7 +24,6 @@ from govkit.render.sources import (
     Linker,
     Sources,
     claim_text,
-    counts_of,
     outcome_label,
     short_commit,
     tuple_label,
@@ -176,7 +175,7 @@ def _gate_page(src: Sources, gate_id: str, linker: SiteLinker) -> GatePage:
             Link(e.run_id, linker.run(e)),
             utc_minute(e.started_at),
             outcome_label(e),
-            c.summary() if (c := counts_of(e)) else "—",
+            c.summary() if (c := e.test_counts()) else "—",
             short_commit(e, src.config),
             format_duration(_duration(records.get(e.run_id))),
         )

@@ -16,7 +16,7 @@ from pathlib import Path
 from govkit.config import Config
 from govkit.decisions import Decision, load_decisions
 from govkit.errors import ValidationError
-from govkit.evidence.record import Counts, EvidenceRecord
+from govkit.evidence.record import EvidenceRecord
 from govkit.evidence.store import LedgerEntry
 from govkit.records.model import Record
 from govkit.records.store import RecordSet, load_all
@@ -135,14 +135,9 @@ class Link:
         return f"[{self.text}]({self.href})"
 
 
-def counts_of(entry: LedgerEntry) -> Counts | None:
-    """The ledger entry's counts as a Counts."""
-    return Counts(**entry.counts) if entry.counts else None
-
-
 def claim_text(entry: LedgerEntry) -> str:
     """'VG-LA-002: 936 passed' (the form audit checks), or the outcome when no tests were counted."""
-    counts = counts_of(entry)
+    counts = entry.test_counts()
     return f"{entry.gate_id}: {counts.summary() if counts else entry.outcome}"
 
 
