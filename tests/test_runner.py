@@ -181,28 +181,36 @@ def test_cli_run_prints_one_line_and_exit_codes(ws: Workspace, core: Path) -> No
     assert res.returncode == 2 and "unknown gate 'VG-NOPE-1'" in res.stderr
 
 
-@pytest.mark.slow
-def test_sigkill_mid_run_leaves_no_corrupt_record(ws: Workspace, core: Path) -> None:
-    gate(ws, "VG-OK-1", "true")
-    gate(ws, "VG-SLOW-1", PY, "-c", "import time; print('started', flush=True); time.sleep(60)")
-    assert run_gate(ws, "VG-OK-1").outcome is Outcome.PASS
+def _spawn(ws: Workspace, *args: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-    proc = subprocess.Popen(
-        [*govkit_cmd(), "gate", "run", "VG-SLOW-1"],
+    return subprocess.Popen(
+        [*govkit_cmd(), *args],
         cwd=ws.root,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+
+def _wait_until_started(ws: Workspace, proc: subprocess.Popen[bytes], gate_id: str) -> None:
+    """Wait until the gate's command has printed 'started' into its run's stdout.log."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        logs = list(ws.runs_dir.rglob("*-VG-SLOW-1-*/stdout.log"))
+        logs = list(ws.runs_dir.rglob(f"*-{gate_id}-*/stdout.log"))
         if logs and b"started" in logs[0].read_bytes():
-            break
+            return
         time.sleep(0.05)
-    else:
-        proc.kill()
-        pytest.fail("the slow gate never started")
+    proc.kill()
+    pytest.fail(f"{gate_id} never started")
+
+
+@pytest.mark.slow
+def test_sigkill_mid_run_leaves_no_corrupt_record(ws: Workspace, core: Path) -> None:
+    gate(ws, "VG-OK-1", "true")
+    gate(ws, "VG-SLOW-1", PY, "-c", "import time; print('started', flush=True); time.sleep(60)")
+    assert run_gate(ws, "VG-OK-1").outcome is Outcome.PASS
+    proc = _spawn(ws, "gate", "run", "VG-SLOW-1")
+    _wait_until_started(ws, proc, "VG-SLOW-1")
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=10)
     _kill_orphans(ws)
@@ -248,28 +256,12 @@ def test_tuple_option_runs_another_tuple(ws: Workspace, core: Path) -> None:
     assert b.tuple_name == "candidate"
 
 
-def _spawn(ws: Workspace, *args: str) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-    return subprocess.Popen(
-        [*govkit_cmd(), *args],
-        cwd=ws.root,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
 @pytest.mark.slow
 def test_sigterm_records_interrupted_and_stops_the_batch(ws: Workspace, core: Path) -> None:
     gate(ws, "VG-SLOW-1", PY, "-c", "import time; print('started', flush=True); time.sleep(60)")
     gate(ws, "VG-OK-1", "true")
     proc = _spawn(ws, "gate", "run", "VG-SLOW-1", "VG-OK-1")
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        logs = list(ws.runs_dir.rglob("*-VG-SLOW-1-*/stdout.log"))
-        if logs and b"started" in logs[0].read_bytes():
-            break
-        time.sleep(0.05)
+    _wait_until_started(ws, proc, "VG-SLOW-1")
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=30) == 130
     (entry,) = read_ledger(ws)
