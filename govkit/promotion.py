@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from govkit import yamlio
 from govkit.errors import ConflictError, ValidationError
@@ -18,7 +19,7 @@ from govkit.evidence.query import Streak, streak
 from govkit.evidence.store import read_ledger
 from govkit.gates import get_gate
 from govkit.ids import check_safe_id, id_sort_key
-from govkit.timeutil import rfc3339
+from govkit.timeutil import compact_stamp, rfc3339
 from govkit.tuples import get_tuple, set_tuple
 from govkit.workspace import Workspace
 
@@ -42,6 +43,25 @@ class GateStreak:
     @property
     def ok(self) -> bool:
         return not self.unpinned and self.missing == 0
+
+    def missing_text(self) -> str:
+        """What stands in the way, for a table cell ('-' when nothing)."""
+        if self.unpinned:
+            return f"candidate does not pin {', '.join(self.unpinned)}"
+        return str(self.missing or "-")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON row of `promote --json`."""
+        return {
+            "gate": self.gate_id,
+            "streak": self.streak.count,
+            "needed": self.needed,
+            "missing": self.missing,
+            "unpinned": list(self.unpinned),
+            "runs": list(self.streak.run_ids),
+            "last_reset": self.streak.last_reset,
+            "ignored": list(self.streak.ignored),
+        }
 
 
 @dataclass(frozen=True)
@@ -90,6 +110,24 @@ def check_promotion(
     return PromotionCheck(candidate, into, streak_needed, rows)
 
 
+def promote(
+    ws: Workspace,
+    candidate: str,
+    *,
+    into: str,
+    streak_needed: int,
+    gate_ids: Sequence[str] = (),
+    apply: bool = False,
+) -> tuple[PromotionCheck, Path | None]:
+    """Check the candidate; with `apply`, promote it when promotable (the record's path)."""
+    result = check_promotion(
+        ws, candidate, into=into, streak_needed=streak_needed, gate_ids=gate_ids
+    )
+    if not (apply and result.promotable):
+        return result, None
+    return apply_promotion(ws, candidate, into=into, streak_needed=streak_needed, gate_ids=gate_ids)
+
+
 def apply_promotion(
     ws: Workspace,
     candidate: str,
@@ -113,9 +151,7 @@ def apply_promotion(
         after = {**before, **get_tuple(ws, candidate)}
         stamp = rfc3339()
         path = (
-            ws.records_dir
-            / "promotions"
-            / (stamp[:19].replace("-", "").replace(":", "") + f"Z-{candidate}-into-{into}.yaml")
+            ws.records_dir / "promotions" / f"{compact_stamp(stamp)}-{candidate}-into-{into}.yaml"
         )
         record = yamlio.new_map(
             {

@@ -27,6 +27,7 @@ from govkit.atomic import append_line_durable, atomic_write_text
 from govkit.errors import NotFound, ValidationError
 from govkit.evidence.record import Counts, EvidenceRecord, sha256_file
 from govkit.lock import file_lock
+from govkit.timeutil import compact_stamp
 from govkit.workspace import Workspace
 
 GENESIS = "0" * 64
@@ -34,8 +35,7 @@ GENESIS = "0" * 64
 
 def new_run_id(gate_id: str, started_at: str) -> str:
     """'20261121T044500Z-VG-LA-002-3f9a': sortable by time, unique, path-safe."""
-    stamp = started_at[:19].replace("-", "").replace(":", "") + "Z"
-    return f"{stamp}-{gate_id}-{secrets.token_hex(2)}"
+    return f"{compact_stamp(started_at)}-{gate_id}-{secrets.token_hex(2)}"
 
 
 def run_dir(ws: Workspace, run_id: str, date: str) -> Path:
