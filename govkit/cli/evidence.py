@@ -74,30 +74,7 @@ def show(obj: AppContext, run: str, as_json: bool) -> None:
     if as_json:
         emit_json({**json.loads(rec.to_json()), "path": ws.rel(path)})
         return
-    pins = ", ".join(p.label() for p in rec.repos)
-    lines = [
-        ("run", rec.run_id),
-        ("gate", f"{rec.gate_id} (hash {str(rec.gate_hash)[:12]})"),
-        ("outcome", rec.outcome.value + (f" — {rec.message}" if rec.message else "")),
-        ("counts", rec.counts.summary() if rec.counts else "-"),
-        ("tuple", f"{rec.tuple_name or '-'}: {pins or '-'}"),
-        (
-            "claim-grade",
-            "yes" if rec.claim_grade else "no: " + "; ".join(rec.not_claim_grade_because),
-        ),
-        ("command", " ".join(rec.argv) + (" (shell)" if rec.shell else "")),
-        ("cwd", rec.cwd),
-        ("started", rec.started_at),
-        ("duration", f"{rec.duration_s:.3f}s"),
-        ("exit", f"{rec.exit_code}" + (f" signal {rec.signal}" if rec.signal else "")),
-        ("peak rss", str(rec.peak_rss_bytes or "-")),
-        ("record", ws.rel(path)),
-    ]
-    lines += [
-        (f"log {k}", f"{v.path} sha256:{v.sha256[:16]} {v.size}B") for k, v in rec.logs.items()
-    ]
-    lines += [("artifact", f"{a.path} sha256:{a.sha256[:16]} {a.size}B") for a in rec.artifacts]
-    for key, value in lines:
+    for key, value in rec.describe(record=ws.rel(path)):
         click.echo(f"{key + ':':13} {value}")
 
 

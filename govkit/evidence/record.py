@@ -144,6 +144,35 @@ class EvidenceRecord:
     def working_pin(self) -> RepoPin | None:
         return self.repos[0] if self.repos else None
 
+    def describe(self, *, record: str) -> list[tuple[str, str]]:
+        """(label, value) lines of `evidence show`; `record` is where record.json is."""
+        pins = ", ".join(p.label() for p in self.repos)
+        lines = [
+            ("run", self.run_id),
+            ("gate", f"{self.gate_id} (hash {str(self.gate_hash)[:12]})"),
+            ("outcome", self.outcome.value + (f" — {self.message}" if self.message else "")),
+            ("counts", self.counts.summary() if self.counts else "-"),
+            ("tuple", f"{self.tuple_name or '-'}: {pins or '-'}"),
+            (
+                "claim-grade",
+                "yes" if self.claim_grade else "no: " + "; ".join(self.not_claim_grade_because),
+            ),
+            ("command", " ".join(self.argv) + (" (shell)" if self.shell else "")),
+            ("cwd", self.cwd),
+            ("started", self.started_at),
+            ("duration", f"{self.duration_s:.3f}s"),
+            ("exit", f"{self.exit_code}" + (f" signal {self.signal}" if self.signal else "")),
+            ("peak rss", str(self.peak_rss_bytes or "-")),
+            ("record", record),
+        ]
+        lines += [
+            (f"log {k}", f"{v.path} sha256:{v.sha256[:16]} {v.size}B") for k, v in self.logs.items()
+        ]
+        lines += [
+            ("artifact", f"{a.path} sha256:{a.sha256[:16]} {a.size}B") for a in self.artifacts
+        ]
+        return lines
+
     def to_json(self) -> str:
         """Canonical JSON: sorted keys, two-space indent, trailing newline."""
         data = asdict(self)
