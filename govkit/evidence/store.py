@@ -43,6 +43,11 @@ def run_dir(ws: Workspace, run_id: str, date: str) -> Path:
     return ws.runs_dir / date / run_id
 
 
+def entry_record_path(ws: Workspace, entry: LedgerEntry) -> Path:
+    """The record.json a ledger entry names."""
+    return ws.evidence_dir / entry.record
+
+
 @dataclass(frozen=True)
 class LedgerEntry:
     """One line of ledger.jsonl."""
@@ -273,7 +278,7 @@ def find_run(ws: Workspace, run_ref: str) -> Path:
     if not matches:
         matches = [e for e in read_ledger(ws) if e.run_id.startswith(run_ref)]
     if len(matches) == 1:
-        return ws.evidence_dir / matches[0].record
+        return entry_record_path(ws, matches[0])
     if len(matches) > 1:
         raise ValidationError(
             f"run {run_ref!r} is ambiguous ({len(matches)} runs match)", hint="give more of the id"

@@ -17,7 +17,7 @@ from govkit.config import Config
 from govkit.decisions import Decision, load_decisions
 from govkit.errors import ValidationError
 from govkit.evidence.record import EvidenceRecord
-from govkit.evidence.store import LedgerEntry
+from govkit.evidence.store import LedgerEntry, entry_record_path
 from govkit.records.model import Record
 from govkit.records.store import RecordSet, load_all
 from govkit.render.ledger_index import LedgerIndex
@@ -38,7 +38,7 @@ class Sources:
 
     def record_of(self, entry: LedgerEntry) -> EvidenceRecord:
         """The full evidence record of a run (opens its record.json)."""
-        return EvidenceRecord.load(self.ws.evidence_dir / entry.record)
+        return EvidenceRecord.load(entry_record_path(self.ws, entry))
 
     def record_or_none(self, entry: LedgerEntry) -> EvidenceRecord | None:
         """The run's record, or None when it is missing or unreadable (audit reports those)."""
