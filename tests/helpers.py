@@ -6,6 +6,12 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from click.testing import CliRunner
+
+    from govkit.workspace import Workspace
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -68,3 +74,14 @@ def run_govkit(
         check=check,
         timeout=timeout,
     )
+
+
+def invoke(runner: CliRunner, ws: Workspace, *args: str) -> tuple[int, str]:
+    """Run govkit in-process on `ws`; (exit code, output). A crash fails the calling test."""
+    from govkit.cli import cli
+
+    result = runner.invoke(cli, ["-C", str(ws.root), *args])
+    # CliRunner swallows exceptions: anything but a clean exit is a bug, not an answer.
+    crashed = result.exception is not None and not isinstance(result.exception, SystemExit)
+    assert not crashed and "Traceback" not in result.output, result.output + repr(result.exception)
+    return result.exit_code, result.output
