@@ -77,6 +77,17 @@ class PromotionCheck:
     def promotable(self) -> bool:
         return bool(self.gates) and all(g.ok for g in self.gates)
 
+    def to_dict(self, *, record: str | None) -> dict[str, Any]:
+        """The JSON of `promote --json`; `record` is the promotion record written, if any."""
+        return {
+            "candidate": self.candidate,
+            "into": self.target,
+            "promotable": self.promotable,
+            "applied": record is not None,
+            "record": record,
+            "gates": [g.to_dict() for g in self.gates],
+        }
+
 
 def check_promotion(
     ws: Workspace,

@@ -28,16 +28,12 @@ def list_(
 ) -> None:
     """List runs from the ledger, newest first."""
     from dataclasses import asdict
-    from itertools import islice
 
+    from govkit.evidence.query import newest_runs
     from govkit.evidence.store import iter_ledger_newest_first
 
-    matching = (
-        e
-        for e in iter_ledger_newest_first(obj.workspace())
-        if (gate_id is None or e.gate_id == gate_id) and (outcome is None or e.outcome == outcome)
-    )
-    entries = list(islice(matching, limit) if limit > 0 else matching)
+    newest_first = iter_ledger_newest_first(obj.workspace())
+    entries = newest_runs(newest_first, gate_id=gate_id, outcome=outcome, limit=limit)
     if as_json:
         emit_json([asdict(e) for e in entries])
         return

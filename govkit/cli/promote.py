@@ -46,16 +46,7 @@ def promote(
         ws, candidate, into=target, streak_needed=needed, gate_ids=gate_ids, apply=mode == "apply"
     )
     if as_json:
-        emit_json(
-            {
-                "candidate": candidate,
-                "into": target,
-                "promotable": result.promotable,
-                "applied": path is not None,
-                "record": ws.rel(path) if path else None,
-                "gates": [g.to_dict() for g in result.gates],
-            }
-        )
+        emit_json(result.to_dict(record=ws.rel(path) if path else None))
     else:
         emit_table(
             ["gate", "streak", "missing", "last reset", "ignored"],
