@@ -26,7 +26,7 @@ from govkit.render.sources import (
     claim_text,
     outcome_label,
     short_commit,
-    tuple_label,
+    streak_text,
     utc_minute,
 )
 from govkit.render.status import render_status
@@ -166,10 +166,7 @@ def _gate_page(src: Sources, gate_id: str, linker: SiteLinker) -> GatePage:
             )
         )
     # As in STATUS.md: the streak is on the latest claim-grade run's tuple.
-    cited = src.runs.latest(gate_id, claim_grade=True)
-    s = src.runs.current_streak(gate_id, cited) if cited else None
-    label = tuple_label(cited, src.config) if cited else ""
-    count = f"{s.count}{f' on {label}' if label else ''}" if s is not None else "—"
+    count = streak_text(src, src.runs.latest(gate_id, claim_grade=True))
     rows = [
         RunRow(
             Link(e.run_id, linker.run(e)),

@@ -168,6 +168,15 @@ def tuple_label(entry: LedgerEntry, config: Config) -> str:
     return ", ".join(names) or (entry.tuple_name or "")
 
 
+def streak_text(src: Sources, cited: LedgerEntry | None) -> str:
+    """'3 on canonical': the promotion streak on the cited run's gate hash and tuple, or '—'."""
+    s = src.runs.current_streak(cited.gate_id, cited) if cited else None
+    if cited is None or s is None:
+        return "—"
+    label = tuple_label(cited, src.config)
+    return f"{s.count} on {label}" if label else str(s.count)
+
+
 def outcome_label(entry: LedgerEntry) -> str:
     """'pass', or 'pass (not claim-grade)' for worktree runs."""
     return entry.outcome if entry.claim_grade else f"{entry.outcome} (not claim-grade)"
