@@ -138,15 +138,16 @@ def _last_entry(path: Path) -> LedgerEntry | None:
         tail = fh.read().splitlines()
     for raw in reversed(tail):
         if raw.strip():
-            return _parse_entry(raw, path, None)
+            return parse_ledger_line(raw, path, None)
     return None
 
 
-def _parse_entry(raw: bytes | str, path: Path, line: int | None) -> LedgerEntry:
+def parse_ledger_line(raw: bytes | str, path: Path, line: int | None) -> LedgerEntry:
+    """One ledger line as a LedgerEntry; a ValidationError naming the file and line if it is not."""
     try:
         data = json.loads(raw)
         return LedgerEntry(**data)
-    except (json.JSONDecodeError, TypeError) as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError, TypeError) as exc:
         raise ValidationError(f"malformed ledger line: {exc}", path=path, line=line) from None
 
 
@@ -159,7 +160,7 @@ def read_ledger(ws: Workspace) -> list[LedgerEntry]:
     with path.open("rb") as fh:
         for n, raw in enumerate(fh, start=1):
             if raw.strip():
-                entries.append(_parse_entry(raw, path, n))
+                entries.append(parse_ledger_line(raw, path, n))
     return entries
 
 
@@ -184,9 +185,9 @@ def iter_ledger_newest_first(ws: Workspace, *, block: int = 1 << 20) -> Iterator
             rest = lines.pop(0)  # may be cut mid-line; completed by the next block
             for raw in reversed(lines):
                 if raw.strip():
-                    yield _parse_entry(raw, path, None)
+                    yield parse_ledger_line(raw, path, None)
         if rest.strip():
-            yield _parse_entry(rest, path, 1)
+            yield parse_ledger_line(rest, path, 1)
 
 
 @dataclass(frozen=True)
@@ -225,10 +226,9 @@ def scan_ledger(
         if not raw.strip():
             continue
         try:
-            body = json.loads(raw)
-            entry = LedgerEntry(**body)
-        except (json.JSONDecodeError, UnicodeDecodeError, TypeError) as exc:
-            problems.append(ChainProblem(n, f"malformed ledger line: {exc}"))
+            entry = parse_ledger_line(raw, path, n)
+        except ValidationError as exc:
+            problems.append(ChainProblem(n, exc.message))
             prev = ""
             expected_seq += 1
             continue
