@@ -276,9 +276,8 @@ class _Checker:
                     check_id("decision", d.id)
                 except GovkitError as exc:
                     self.add("bad-id", path, line("id"), exc.message, exc.hint)
-                m = re.fullmatch(r"D-(\d+)", d.id)
-                if m:
-                    number = int(m.group(1))
+                number = dec.decision_number(d.id)
+                if number is not None:
                     if number in numbers:
                         self.add(
                             "duplicate-id",
