@@ -16,9 +16,10 @@ def get_gate(ws: Workspace, gate_id: str) -> GateDef:
     """The gate `gate_id`, or NotFound listing the known gates."""
     gates = ws.config.gates
     if gate_id not in gates:
-        known = ", ".join(sorted(gates)) or "none yet"
-        raise NotFound(
-            f"unknown gate {gate_id!r} (known: {known})",
+        raise NotFound.unknown(
+            "gate",
+            gate_id,
+            gates,
             path=ws.config_path,
             hint="`govkit gate list` shows the gates; `govkit gate add` defines one",
         )
