@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -20,7 +19,7 @@ from govkit.gates import add_gate
 from govkit.runner import run_gate, run_gate_at
 from govkit.tuples import add_repo, pin_tuple
 from govkit.workspace import Workspace
-from tests.helpers import REPO_ROOT, commit, git, govkit_cmd, make_repo, run_govkit
+from tests.helpers import commit, git, make_repo, run_govkit, spawn_govkit
 
 PY = sys.executable
 
@@ -182,14 +181,7 @@ def test_cli_run_prints_one_line_and_exit_codes(ws: Workspace, core: Path) -> No
 
 
 def _spawn(ws: Workspace, *args: str) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-    return subprocess.Popen(
-        [*govkit_cmd(), *args],
-        cwd=ws.root,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    return spawn_govkit(*args, cwd=ws.root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def _wait_until_started(ws: Workspace, proc: subprocess.Popen[bytes], gate_id: str) -> None:
