@@ -7,18 +7,16 @@ import json
 from click.testing import CliRunner
 
 from govkit.audit import RULES, run_audit
-from govkit.cli import cli
 from govkit.evidence.record import Counts
 from govkit.records.model import Milestone, Resolution, Task
 from govkit.records.store import save_record
 from govkit.workspace import Workspace
 from tests.audit.evidence import make_run, record_link
-from tests.helpers import run_govkit
+from tests.helpers import invoke, run_govkit
 
 
 def _audit(runner: CliRunner, ws: Workspace, *args: str) -> tuple[int, str]:
-    result = runner.invoke(cli, ["-C", str(ws.root), "audit", *args])
-    return result.exit_code, result.output
+    return invoke(runner, ws, "audit", *args)
 
 
 def test_clean_workspace_exits_0(runner: CliRunner, ws: Workspace) -> None:
