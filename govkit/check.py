@@ -20,11 +20,9 @@ from govkit import yamlio
 from govkit.errors import GovkitError
 from govkit.ids import check_id
 from govkit.records import store
-from govkit.records.model import KIND_CLASSES, PLURALS, Record
+from govkit.records.model import KIND_CLASSES, PLURALS, PRIORITY, Finding, Record
 from govkit.workspace import Workspace
 
-_MILESTONE_TOKEN = re.compile(r"\bM\d+\b")
-_PRIORITY = re.compile(r"^P\d+$")
 _PLACEHOLDER = re.compile(r"^proposed-[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -278,9 +276,8 @@ class _Checker:
                     check_id("decision", d.id)
                 except GovkitError as exc:
                     self.add("bad-id", path, line("id"), exc.message, exc.hint)
-                m = re.fullmatch(r"D-(\d+)", d.id)
-                if m:
-                    number = int(m.group(1))
+                number = dec.decision_number(d.id)
+                if number is not None:
                     if number in numbers:
                         self.add(
                             "duplicate-id",
@@ -374,7 +371,7 @@ class _Checker:
         milestones = {r.id for r in self.records["milestone"]}
         tasks = {r.id for r in self.records["task"]}
         anything = set(self.record_ids) | self.decision_ids
-        for kind, records in self.records.items():
+        for records in self.records.values():
             for r in records:
                 assert r.path is not None
                 for field_name, targets in r.references().items():
@@ -393,8 +390,8 @@ class _Checker:
                                 f"{r.id} {field_name} {target}: no such {what}",
                                 hint=f"create {target}, or fix the reference",
                             )
-                if kind == "finding":
-                    for token in _MILESTONE_TOKEN.findall(getattr(r, "milestone", "")):
+                if isinstance(r, Finding):
+                    for token in r.milestone_mentions():
                         if token not in milestones:
                             self.add(
                                 "dangling-ref",
@@ -436,7 +433,7 @@ class _Checker:
                 self.add("duplicate-id", path, line, f"{item_id} is queued twice")
             seen.add(item_id)
             priority = str(entry.get("priority", "P2"))
-            if not _PRIORITY.match(priority):
+            if not PRIORITY.match(priority):
                 self.add(
                     "schema", path, line, f"queue item {n}: priority {priority!r} is not P0, P1, …"
                 )

@@ -228,7 +228,8 @@ def default_body(
 _NUMBER = re.compile(r"^D-(\d+)")
 
 
-def _number(decision_id: str) -> int | None:
+def decision_number(decision_id: str) -> int | None:
+    """17 for 'D-017' (or 'D-17'); None for a placeholder or anything else."""
     m = re.fullmatch(r"D-(\d+)", decision_id)
     return int(m.group(1)) if m else None
 
@@ -238,9 +239,9 @@ def resolve_ref(decisions: list[Decision], ref: str) -> Decision:
     ref = ref.strip()
     if not ref:
         raise ValidationError("empty decision reference", hint="give an id like D-017 or a slug")
-    wanted = _number(ref)
+    wanted = decision_number(ref)
     for d in decisions:
-        if d.id == ref or (wanted is not None and _number(d.id) == wanted):
+        if d.id == ref or (wanted is not None and decision_number(d.id) == wanted):
             return d
     bare = ref.removeprefix(PLACEHOLDER_PREFIX)
     exact = [d for d in decisions if d.slug == bare]
@@ -272,7 +273,7 @@ def _taken_numbers(ws: Workspace) -> set[int]:
         if m:
             taken.add(int(m.group(1)))
         try:
-            number = _number(load_decision(path).id)
+            number = decision_number(load_decision(path).id)
         except GovkitError:
             continue  # a broken file still reserves the number in its name
         if number is not None:
@@ -387,7 +388,7 @@ def accept_decision(ws: Workspace, ref: str, *, decision_id: str | None = None) 
             decision_id = next_decision_id(ws)
         else:
             check_id("decision", decision_id)
-            number = _number(decision_id)
+            number = decision_number(decision_id)
             if number in _taken_numbers(ws):
                 raise ConflictError(
                     f"{decision_id} is already taken",

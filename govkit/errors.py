@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 # Exit codes shared by every command (safe-run and gate runs add their own, see README).
@@ -65,6 +66,14 @@ class ValidationError(GovkitError):
 
 class NotFound(GovkitError):
     """A named record, gate, tuple, run or template does not exist."""
+
+    @classmethod
+    def unknown(
+        cls, what: str, name: str, known: Iterable[str], *, path: Path | None, hint: str
+    ) -> NotFound:
+        """'unknown gate 'VG-X' (known: VG-A, VG-B)': a name not defined, listing those that are."""
+        listed = ", ".join(sorted(known)) or "none yet"
+        return cls(f"unknown {what} {name!r} (known: {listed})", path=path, hint=hint)
 
 
 class TransitionError(GovkitError):

@@ -8,6 +8,7 @@ from govkit import yamlio
 from govkit.config import PARSERS, GateDef
 from govkit.errors import ConflictError, NotFound, ValidationError
 from govkit.ids import check_id
+from govkit.units import exact_duration, exact_size
 from govkit.workspace import Workspace
 
 
@@ -15,9 +16,10 @@ def get_gate(ws: Workspace, gate_id: str) -> GateDef:
     """The gate `gate_id`, or NotFound listing the known gates."""
     gates = ws.config.gates
     if gate_id not in gates:
-        known = ", ".join(sorted(gates)) or "none yet"
-        raise NotFound(
-            f"unknown gate {gate_id!r} (known: {known})",
+        raise NotFound.unknown(
+            "gate",
+            gate_id,
+            gates,
             path=ws.config_path,
             hint="`govkit gate list` shows the gates; `govkit gate add` defines one",
         )
@@ -78,11 +80,11 @@ def gate_to_yaml(gate: GateDef) -> dict[str, Any]:
     if gate.env:
         m["env"] = yamlio.new_map(dict(gate.env))
     if gate.timeout != 1800.0:
-        m["timeout"] = _duration(gate.timeout)
+        m["timeout"] = exact_duration(gate.timeout)
     if gate.heavy:
         m["heavy"] = True
     if gate.mem is not None:
-        m["mem"] = _size(gate.mem)
+        m["mem"] = exact_size(gate.mem)
     m["parser"] = gate.parser
     if gate.min_tests is not None:
         m["min_tests"] = gate.min_tests
@@ -99,24 +101,6 @@ def gate_to_yaml(gate: GateDef) -> dict[str, Any]:
             perf["metrics"] = yamlio.new_map(dict(gate.perf.metrics))
         m["perf"] = yamlio.new_map(perf)
     return m
-
-
-def _size(n: int) -> str | int:
-    """4294967296 -> '4G': the exact unit a person would write, else plain bytes."""
-    for unit, factor in (("T", 1024**4), ("G", 1024**3), ("M", 1024**2), ("K", 1024)):
-        if n % factor == 0:
-            return f"{n // factor}{unit}"
-    return n
-
-
-def _duration(seconds: float) -> str:
-    whole = int(seconds)
-    if whole != seconds:
-        return f"{seconds}s"
-    for unit, size in (("h", 3600), ("m", 60)):
-        if whole % size == 0:
-            return f"{whole // size}{unit}"
-    return f"{whole}s"
 
 
 def gate_to_dict(gate: GateDef) -> dict[str, Any]:

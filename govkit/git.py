@@ -62,14 +62,19 @@ def _git_env() -> dict[str, str]:
 
 
 def run_git(
-    args: Sequence[str], *, cwd: Path | None = None, what: str = "", check: bool = True
+    args: Sequence[str],
+    *,
+    cwd: Path | None = None,
+    what: str = "",
+    check: bool = True,
+    env: Mapping[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run `git ARGS` with a clean environment; raise GitError naming `what` on failure."""
+    """Run `git ARGS` with a clean environment (plus `env`); raise GitError naming `what`."""
     try:
         proc = subprocess.run(
             ["git", *args],
             cwd=cwd,
-            env=_git_env(),
+            env={**_git_env(), **(env or {})},
             capture_output=True,
             text=True,
             stdin=subprocess.DEVNULL,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from govkit import yamlio
 from govkit.errors import ConflictError, ValidationError
@@ -18,7 +19,7 @@ from govkit.evidence.query import Streak, streak
 from govkit.evidence.store import read_ledger
 from govkit.gates import get_gate
 from govkit.ids import check_safe_id, id_sort_key
-from govkit.timeutil import rfc3339
+from govkit.timeutil import compact_stamp, rfc3339
 from govkit.tuples import get_tuple, set_tuple
 from govkit.workspace import Workspace
 
@@ -43,6 +44,25 @@ class GateStreak:
     def ok(self) -> bool:
         return not self.unpinned and self.missing == 0
 
+    def missing_text(self) -> str:
+        """What stands in the way, for a table cell ('-' when nothing)."""
+        if self.unpinned:
+            return f"candidate does not pin {', '.join(self.unpinned)}"
+        return str(self.missing or "-")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON row of `promote --json`."""
+        return {
+            "gate": self.gate_id,
+            "streak": self.streak.count,
+            "needed": self.needed,
+            "missing": self.missing,
+            "unpinned": list(self.unpinned),
+            "runs": list(self.streak.run_ids),
+            "last_reset": self.streak.last_reset,
+            "ignored": list(self.streak.ignored),
+        }
+
 
 @dataclass(frozen=True)
 class PromotionCheck:
@@ -56,6 +76,17 @@ class PromotionCheck:
     @property
     def promotable(self) -> bool:
         return bool(self.gates) and all(g.ok for g in self.gates)
+
+    def to_dict(self, *, record: str | None) -> dict[str, Any]:
+        """The JSON of `promote --json`; `record` is the promotion record written, if any."""
+        return {
+            "candidate": self.candidate,
+            "into": self.target,
+            "promotable": self.promotable,
+            "applied": record is not None,
+            "record": record,
+            "gates": [g.to_dict() for g in self.gates],
+        }
 
 
 def check_promotion(
@@ -90,6 +121,24 @@ def check_promotion(
     return PromotionCheck(candidate, into, streak_needed, rows)
 
 
+def promote(
+    ws: Workspace,
+    candidate: str,
+    *,
+    into: str,
+    streak_needed: int,
+    gate_ids: Sequence[str] = (),
+    apply: bool = False,
+) -> tuple[PromotionCheck, Path | None]:
+    """Check the candidate; with `apply`, promote it when promotable (the record's path)."""
+    result = check_promotion(
+        ws, candidate, into=into, streak_needed=streak_needed, gate_ids=gate_ids
+    )
+    if not (apply and result.promotable):
+        return result, None
+    return apply_promotion(ws, candidate, into=into, streak_needed=streak_needed, gate_ids=gate_ids)
+
+
 def apply_promotion(
     ws: Workspace,
     candidate: str,
@@ -113,9 +162,7 @@ def apply_promotion(
         after = {**before, **get_tuple(ws, candidate)}
         stamp = rfc3339()
         path = (
-            ws.records_dir
-            / "promotions"
-            / (stamp[:19].replace("-", "").replace(":", "") + f"Z-{candidate}-into-{into}.yaml")
+            ws.records_dir / "promotions" / f"{compact_stamp(stamp)}-{candidate}-into-{into}.yaml"
         )
         record = yamlio.new_map(
             {

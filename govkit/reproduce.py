@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from govkit.evidence.record import EvidenceRecord
 from govkit.evidence.store import load_run
@@ -31,6 +32,23 @@ class Reproduction:
     @property
     def reproduced(self) -> bool:
         return self.outcome_same and self.counts_same
+
+    def to_dict(self, *, record: str) -> dict[str, Any]:
+        """The JSON of `verify --json`; `record` is where the re-run's record.json is."""
+        orig, new = self.original, self.rerun.record
+        return {
+            "run": orig.run_id,
+            "rerun": new.run_id,
+            "record": record,
+            "reproduced": self.reproduced,
+            "outcome": [orig.outcome.value, new.outcome.value],
+            "counts": [
+                orig.counts.summary() if orig.counts else None,
+                new.counts.summary() if new.counts else None,
+            ],
+            "gate_changed": self.gate_changed,
+            "warnings": list(self.warnings),
+        }
 
 
 def reproduce_run(ws: Workspace, run_ref: str, *, on_event: Event | None = None) -> Reproduction:

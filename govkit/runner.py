@@ -19,13 +19,7 @@ from govkit.clone import TupleCheckout, clone_tuple
 from govkit.config import GateDef
 from govkit.errors import GovkitError
 from govkit.evidence.record import EvidenceRecord, FileDigest, Outcome
-from govkit.evidence.store import (
-    check_ledger_tail,
-    new_run_id,
-    run_dir,
-    sha256_file,
-    write_record,
-)
+from govkit.evidence.store import check_ledger_tail, new_run_id, run_dir, write_record
 from govkit.gates import get_gate
 from govkit.timeutil import parse_rfc3339, rfc3339
 from govkit.tuples import get_tuple
@@ -413,13 +407,7 @@ def collect_artifacts(root: Path, patterns: Sequence[str], run_directory: Path) 
         target = run_directory / "artifacts" / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target)
-        digests.append(
-            FileDigest(
-                path=target.relative_to(run_directory).as_posix(),
-                sha256=sha256_file(target),
-                size=target.stat().st_size,
-            )
-        )
+        digests.append(FileDigest.of(target, run_directory))
     return digests
 
 
@@ -429,11 +417,7 @@ def log_digests(run_directory: Path, *paths: Path) -> dict[str, FileDigest]:
     for path in paths:
         if path.is_file():
             key = path.relative_to(run_directory).as_posix().removesuffix(".log").replace("/", ".")
-            out[key] = FileDigest(
-                path=path.relative_to(run_directory).as_posix(),
-                sha256=sha256_file(path),
-                size=path.stat().st_size,
-            )
+            out[key] = FileDigest.of(path, run_directory)
     return out
 
 
@@ -453,7 +437,7 @@ def summary_line(ws: Workspace, run: GateRun) -> str:
     rec = run.record
     counts = rec.counts.summary() if rec.counts else _metrics_summary(rec.metrics)
     pin = rec.working_pin
-    where = f"{pin.name}@{pin.commit[:12]}{'+dirty' if pin.dirty else ''}" if pin else "-"
+    where = pin.label() if pin else "-"
     grade = "" if rec.claim_grade else "  (not claim-grade)"
     return f"{rec.gate_id}  {rec.outcome.value}  {counts}  {where}  {rec.started_at}  {ws.rel(run.path)}{grade}"
 

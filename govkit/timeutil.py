@@ -16,6 +16,11 @@ def rfc3339(moment: dt.datetime | None = None) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
+def compact_stamp(stamp: str) -> str:
+    """'2026-11-21T04:45:00.123Z' -> '20261121T044500Z': sortable and safe in file names."""
+    return stamp[:19].replace("-", "").replace(":", "") + "Z"
+
+
 def parse_rfc3339(text: str) -> dt.datetime:
     """Parse what rfc3339() writes (and any ISO 8601 form with an offset or Z)."""
     value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))

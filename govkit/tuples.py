@@ -17,9 +17,10 @@ def get_repo(ws: Workspace, name: str) -> RepoDef:
     """The repo named `name`, or NotFound listing the known ones."""
     repos = ws.config.repos
     if name not in repos:
-        known = ", ".join(sorted(repos)) or "none yet"
-        raise NotFound(
-            f"unknown repo {name!r} (known: {known})",
+        raise NotFound.unknown(
+            "repo",
+            name,
+            repos,
             path=ws.config_path,
             hint=f"add it with `govkit repo add {name} PATH_OR_URL`",
         )
@@ -109,9 +110,10 @@ def get_tuple(ws: Workspace, name: str) -> dict[str, str]:
     """The pins of tuple `name`, or NotFound listing the known tuples."""
     tuples = ws.config.tuples
     if name not in tuples:
-        known = ", ".join(sorted(tuples)) or "none yet"
-        raise NotFound(
-            f"unknown tuple {name!r} (known: {known})",
+        raise NotFound.unknown(
+            "tuple",
+            name,
+            tuples,
             path=ws.config_path,
             hint=f"create it with `govkit tuple pin {name} REPO=REV …`",
         )

@@ -96,3 +96,22 @@ def format_duration(seconds: float | None) -> str:
     if seconds < 3600:
         return f"{int(seconds // 60)}m{int(seconds % 60):02d}s"
     return f"{int(seconds // 3600)}h{int(seconds % 3600 // 60):02d}m"
+
+
+def exact_size(n: int) -> str | int:
+    """4294967296 -> '4G': the exact unit a person would write (for govkit.yaml), else bytes."""
+    for unit, factor in (("T", 1024**4), ("G", 1024**3), ("M", 1024**2), ("K", 1024)):
+        if n % factor == 0:
+            return f"{n // factor}{unit}"
+    return n
+
+
+def exact_duration(seconds: float) -> str:
+    """1800 -> '30m': the exact unit a person would write (for govkit.yaml)."""
+    whole = int(seconds)
+    if whole != seconds:
+        return f"{seconds}s"
+    for unit, size in (("h", 3600), ("m", 60)):
+        if whole % size == 0:
+            return f"{whole // size}{unit}"
+    return f"{whole}s"

@@ -6,6 +6,12 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from click.testing import CliRunner
+
+    from govkit.workspace import Workspace
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,6 +56,18 @@ def govkit_cmd() -> list[str]:
     return [sys.executable, "-m", "govkit"]
 
 
+def govkit_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """This process's environment, with this checkout's govkit importable, plus `extra`."""
+    return {**os.environ, "PYTHONPATH": str(REPO_ROOT), **(extra or {})}
+
+
+def spawn_govkit(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, **popen: Any
+) -> subprocess.Popen[Any]:
+    """Start govkit as a separate process (signals, concurrency); Popen options pass through."""
+    return subprocess.Popen([*govkit_cmd(), *args], cwd=cwd, env=govkit_env(env), **popen)
+
+
 def run_govkit(
     *args: str,
     cwd: Path,
@@ -58,13 +76,23 @@ def run_govkit(
     timeout: float = 120,
 ) -> subprocess.CompletedProcess[str]:
     """Run govkit as a separate process (for concurrency, crash and startup tests)."""
-    full_env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), **(env or {})}
     return subprocess.run(
         [*govkit_cmd(), *args],
         cwd=cwd,
         capture_output=True,
         text=True,
-        env=full_env,
+        env=govkit_env(env),
         check=check,
         timeout=timeout,
     )
+
+
+def invoke(runner: CliRunner, ws: Workspace, *args: str) -> tuple[int, str]:
+    """Run govkit in-process on `ws`; (exit code, output). A crash fails the calling test."""
+    from govkit.cli import cli
+
+    result = runner.invoke(cli, ["-C", str(ws.root), *args])
+    # CliRunner swallows exceptions: anything but a clean exit is a bug, not an answer.
+    crashed = result.exception is not None and not isinstance(result.exception, SystemExit)
+    assert not crashed and "Traceback" not in result.output, result.output + repr(result.exception)
+    return result.exit_code, result.output

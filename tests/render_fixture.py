@@ -25,6 +25,7 @@ from govkit.records.model import (
     Transition,
 )
 from govkit.records.store import save_queue, save_record
+from govkit.timeutil import compact_stamp
 from govkit.workspace import Workspace
 
 SHA = {
@@ -361,8 +362,7 @@ def make_run(
     claim_grade: bool = True,
 ) -> EvidenceRecord:
     """Write one run with real log files; the run id is derived from `key` (stable)."""
-    stamp = started_at[:19].replace("-", "").replace(":", "")
-    run_id = f"{stamp}Z-{gate_id}-{hashlib.sha256(key.encode()).hexdigest()[:4]}"
+    run_id = f"{compact_stamp(started_at)}-{gate_id}-{hashlib.sha256(key.encode()).hexdigest()[:4]}"
     directory = run_dir(ws, run_id, started_at[:10])
     directory.mkdir(parents=True, exist_ok=True)
     summary = counts.summary() if counts else outcome.value

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import json
 
 from click.testing import CliRunner
 
-from govkit.cli import cli
 from govkit.workspace import Workspace
+from tests.helpers import invoke
 
 
 def test_queue_commands(runner: CliRunner, ws: Workspace) -> None:
-    def gk(*args: str) -> tuple[int, str]:
-        result = runner.invoke(cli, ["-C", str(ws.root), *args])
-        assert "Traceback" not in result.output
-        return result.exit_code, result.output
+    gk = functools.partial(invoke, runner, ws)
 
     for name in ("Ops-Weekly", "Ops-Audit", "Ops-Render"):
         assert gk("task", "add", name, "--title", name)[0] == 0

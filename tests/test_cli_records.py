@@ -16,12 +16,9 @@ from govkit.cli.records import FLAGS
 from govkit.records import store
 from govkit.records.model import KIND_CLASSES, kind_fields
 from govkit.workspace import Workspace
+from tests.helpers import invoke
 
-
-def gk(runner: CliRunner, ws: Workspace, *args: str) -> tuple[int, str]:
-    result = runner.invoke(cli, ["-C", str(ws.root), *args])
-    assert "Traceback" not in result.output, result.output
-    return result.exit_code, result.output
+gk = invoke
 
 
 def test_every_kind_has_a_group_with_all_commands(runner: CliRunner) -> None:

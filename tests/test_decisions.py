@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import json
 
 import pytest
 from click.testing import CliRunner
 
 from govkit import decisions as dec
-from govkit.cli import cli
 from govkit.errors import ConflictError, NotFound, TransitionError, ValidationError
 from govkit.records import ops, store
 from govkit.workspace import Workspace
+from tests.helpers import invoke
 
 
 def test_new_is_proposed_with_placeholder(ws: Workspace) -> None:
@@ -153,10 +154,7 @@ def test_notes_are_not_decisions(ws: Workspace) -> None:
 
 
 def test_cli_decision_flow(runner: CliRunner, ws: Workspace) -> None:
-    def gk(*args: str) -> tuple[int, str]:
-        result = runner.invoke(cli, ["-C", str(ws.root), *args])
-        assert "Traceback" not in result.output
-        return result.exit_code, result.output
+    gk = functools.partial(invoke, runner, ws)
 
     code, out = gk("decision", "new", "Lazy CLI", "--decision", "Import on demand", "--tags", "a,b")
     assert code == 0 and "proposed-lazy-cli" in out

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from govkit.cli import cli
+from govkit.errors import ValidationError
 from govkit.evidence.record import Counts, EvidenceRecord, Outcome, RepoPin
 from govkit.evidence.store import iter_ledger_newest_first, read_ledger, write_record
 from govkit.workspace import Workspace
+from tests.helpers import invoke
 
 
 def _write(ws: Workspace, n: int, gate: str, outcome: str) -> EvidenceRecord:
@@ -81,3 +84,17 @@ def test_reverse_ledger_reader_matches_forward_reader(ws: Workspace) -> None:
     forward = read_ledger(ws)
     for block in (7, 64, 1 << 20):  # blocks that cut lines anywhere
         assert list(iter_ledger_newest_first(ws, block=block)) == forward[::-1]
+
+
+def test_a_ledger_line_that_is_not_utf8_is_a_clean_error_everywhere(
+    ws: Workspace, runner: CliRunner
+) -> None:
+    _write(ws, 1, "VG-A-1", "pass")
+    with ws.ledger_path.open("ab") as fh:
+        fh.write(b'{"seq": 2, "run_id": "\xff"}\n')
+    # One parser for every reader: each names the problem instead of crashing.
+    for args in (["evidence", "list"], ["render", "status"], ["evidence", "verify"]):
+        code, out = invoke(runner, ws, *args)
+        assert code in (1, 2) and "malformed ledger line" in out, (args, out)
+    with pytest.raises(ValidationError, match="malformed ledger line"):
+        read_ledger(ws)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 
-from govkit.evidence.query import latest_by_gate, runs_for_gate, streak
+from govkit.evidence.query import latest_by_gate, newest_runs, runs_for_gate, streak
 from govkit.evidence.store import LedgerEntry
 
 PINS = {"core": "a" * 40, "agent": "b" * 40}
@@ -158,3 +159,20 @@ def test_same_start_time_falls_back_to_ledger_order() -> None:
     second = entry("pass", 7, run_id="second")
     assert latest_by_gate([second, first])["VG-LA-002"].run_id == "second"
     assert s([first, second]) == (1, ("second",), "first", ())
+
+
+def test_newest_runs_filters_and_stops_at_the_limit() -> None:
+    runs = [entry("pass", 9), entry("fail", 8, gate="VG-X-1"), entry("fail", 7), entry("pass", 6)]
+    assert [e.run_id for e in newest_runs(runs, outcome="fail")] == ["r08-fail", "r07-fail"]
+    assert [e.run_id for e in newest_runs(runs, gate_id="VG-LA-002", limit=2)] == [
+        "r09-pass",
+        "r07-fail",
+    ]
+    read: list[str] = []
+
+    def stream() -> Iterator[LedgerEntry]:
+        for e in runs:
+            read.append(e.run_id)
+            yield e
+
+    assert len(newest_runs(stream(), limit=1)) == 1 and read == ["r09-pass"]

@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from govkit.cli import cli
 from govkit.tuples import add_repo
 from govkit.workspace import Workspace
-from tests.helpers import make_repo
+from tests.helpers import invoke, make_repo
 
 
 @pytest.fixture
@@ -20,11 +19,6 @@ def two_repos(ws: Workspace) -> Workspace:
         make_repo(ws.root.parent / name)
         add_repo(ws, name, str(ws.root.parent / name))
     return ws
-
-
-def invoke(runner: CliRunner, ws: Workspace, *args: str) -> tuple[int, str]:
-    res = runner.invoke(cli, ["-C", str(ws.root), *args])
-    return res.exit_code, res.output
 
 
 def test_gate_add_writes_every_option(two_repos: Workspace, runner: CliRunner) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -20,7 +19,7 @@ from govkit.gates import add_gate
 from govkit.runner import run_gate, run_gate_at
 from govkit.tuples import add_repo, pin_tuple
 from govkit.workspace import Workspace
-from tests.helpers import REPO_ROOT, commit, git, govkit_cmd, make_repo, run_govkit
+from tests.helpers import commit, git, make_repo, run_govkit, spawn_govkit
 
 PY = sys.executable
 
@@ -181,28 +180,29 @@ def test_cli_run_prints_one_line_and_exit_codes(ws: Workspace, core: Path) -> No
     assert res.returncode == 2 and "unknown gate 'VG-NOPE-1'" in res.stderr
 
 
+def _spawn(ws: Workspace, *args: str) -> subprocess.Popen[bytes]:
+    return spawn_govkit(*args, cwd=ws.root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _wait_until_started(ws: Workspace, proc: subprocess.Popen[bytes], gate_id: str) -> None:
+    """Wait until the gate's command has printed 'started' into its run's stdout.log."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        logs = list(ws.runs_dir.rglob(f"*-{gate_id}-*/stdout.log"))
+        if logs and b"started" in logs[0].read_bytes():
+            return
+        time.sleep(0.05)
+    proc.kill()
+    pytest.fail(f"{gate_id} never started")
+
+
 @pytest.mark.slow
 def test_sigkill_mid_run_leaves_no_corrupt_record(ws: Workspace, core: Path) -> None:
     gate(ws, "VG-OK-1", "true")
     gate(ws, "VG-SLOW-1", PY, "-c", "import time; print('started', flush=True); time.sleep(60)")
     assert run_gate(ws, "VG-OK-1").outcome is Outcome.PASS
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-    proc = subprocess.Popen(
-        [*govkit_cmd(), "gate", "run", "VG-SLOW-1"],
-        cwd=ws.root,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        logs = list(ws.runs_dir.rglob("*-VG-SLOW-1-*/stdout.log"))
-        if logs and b"started" in logs[0].read_bytes():
-            break
-        time.sleep(0.05)
-    else:
-        proc.kill()
-        pytest.fail("the slow gate never started")
+    proc = _spawn(ws, "gate", "run", "VG-SLOW-1")
+    _wait_until_started(ws, proc, "VG-SLOW-1")
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=10)
     _kill_orphans(ws)
@@ -248,28 +248,12 @@ def test_tuple_option_runs_another_tuple(ws: Workspace, core: Path) -> None:
     assert b.tuple_name == "candidate"
 
 
-def _spawn(ws: Workspace, *args: str) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-    return subprocess.Popen(
-        [*govkit_cmd(), *args],
-        cwd=ws.root,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
 @pytest.mark.slow
 def test_sigterm_records_interrupted_and_stops_the_batch(ws: Workspace, core: Path) -> None:
     gate(ws, "VG-SLOW-1", PY, "-c", "import time; print('started', flush=True); time.sleep(60)")
     gate(ws, "VG-OK-1", "true")
     proc = _spawn(ws, "gate", "run", "VG-SLOW-1", "VG-OK-1")
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        logs = list(ws.runs_dir.rglob("*-VG-SLOW-1-*/stdout.log"))
-        if logs and b"started" in logs[0].read_bytes():
-            break
-        time.sleep(0.05)
+    _wait_until_started(ws, proc, "VG-SLOW-1")
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=30) == 130
     (entry,) = read_ledger(ws)

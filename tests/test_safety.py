@@ -16,12 +16,12 @@ from govkit import yamlio
 from govkit.check import check_workspace
 from govkit.records import ops, store
 from govkit.workspace import Workspace
-from tests.helpers import REPO_ROOT, run_govkit
+from tests.helpers import govkit_env, run_govkit
 
 
 def _python(code: str, *args: str) -> subprocess.Popen[str]:
     """A real Python process running `code` against this checkout's govkit."""
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    env = govkit_env()
     return subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(code), *args],
         env=env,

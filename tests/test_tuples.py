@@ -107,3 +107,15 @@ def test_cli_repo_and_tuple(ws: Workspace, repos: dict[str, str], runner: CliRun
     res = runner.invoke(cli, [*base, "tuple", "pin", "cand", "core=bogus"])
     assert res.exit_code == 2
     assert "repo 'core' has no commit 'bogus'" in res.output
+
+
+def test_unknown_names_list_what_is_defined(ws: Workspace) -> None:
+    from govkit.gates import get_gate
+    from govkit.tuples import get_tuple
+
+    with pytest.raises(NotFound) as exc:
+        get_tuple(ws, "nope")
+    assert exc.value.message == "unknown tuple 'nope' (known: none yet)"
+    assert exc.value.path == ws.config_path and "govkit tuple pin nope" in str(exc.value.hint)
+    with pytest.raises(NotFound, match=r"unknown gate 'VG-X-1' \(known: none yet\)"):
+        get_gate(ws, "VG-X-1")

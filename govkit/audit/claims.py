@@ -18,6 +18,7 @@ from govkit.audit.integrity import RunIndex
 from govkit.documents import Link, Unit, parse_units
 from govkit.errors import GovkitError
 from govkit.evidence.record import Counts, EvidenceRecord
+from govkit.evidence.store import entry_record_path
 from govkit.timeutil import parse_rfc3339
 from govkit.workspace import Workspace
 
@@ -122,7 +123,7 @@ def resolve_target(ctx: ClaimContext, doc: Path, target: str) -> Path | None:
     t = target.split("#", 1)[0].split("?", 1)[0]
     if t.startswith("run:"):
         entry = ctx.index.by_id.get(t[4:])
-        return ctx.ws.evidence_dir / entry.record if entry else None
+        return entry_record_path(ctx.ws, entry) if entry else None
     for base in (doc.parent, ctx.ws.root):
         p = base / t
         if p.is_dir():

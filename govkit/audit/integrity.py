@@ -14,7 +14,6 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from govkit.audit.findings import AuditFinding
@@ -261,8 +260,3 @@ def check_integrity(
         _check_runs(str(ws.evidence_dir), rel_ledger, entries, n_workers, strays, parallel_from)
     )
     return findings, index
-
-
-def record_file(ws: Workspace, entry: LedgerEntry) -> Path:
-    """The record.json of a ledger entry."""
-    return ws.evidence_dir / entry.record

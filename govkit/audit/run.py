@@ -42,13 +42,12 @@ class AuditReport:
 
 
 def markdown_files(ws: Workspace, paths: Iterable[Path]) -> list[Path]:
-    """audit.claim_files that exist, plus the given files and *.md under given directories."""
+    """audit.claim_files that exist, plus the given files; *.md under directories of either."""
     out: list[Path] = []
-    for name in ws.config.audit.claim_files:
-        p = ws.root / name
-        if p.is_file():
-            out.append(p)
-    for p in paths:
+    configured = [ws.root / name for name in ws.config.audit.claim_files]
+    # A configured file that does not exist yet (STATUS.md before the first render) is
+    # skipped; a path given on the command line must exist.
+    for p in [c for c in configured if c.exists()] + list(paths):
         if p.is_dir():
             for dirpath, dirnames, filenames in os.walk(p):
                 # Skip hidden directories (.git, .govkit) and the evidence store.

@@ -8,11 +8,7 @@ from pathlib import Path
 import click
 
 from govkit.cli import AppContext
-from govkit.cli.output import emit_json
-
-
-def _progress(message: str) -> None:
-    click.echo(f"audit: {message}", err=True)
+from govkit.cli.output import emit_json, progress_printer
 
 
 @click.command()
@@ -46,8 +42,7 @@ def audit(obj: AppContext, paths: tuple[Path, ...], fmt: str, strict: bool, as_j
 
     fmt = "json" if as_json else fmt
     ws = obj.workspace()
-    show = fmt == "text" and sys.stderr.isatty()
-    report = run_audit(ws, paths, strict=strict, progress=_progress if show else None)
+    report = run_audit(ws, paths, strict=strict, progress=progress_printer(fmt == "text"))
     if fmt == "json":
         emit_json(to_json(report))
     elif fmt == "sarif":

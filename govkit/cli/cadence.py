@@ -8,21 +8,18 @@ from typing import Any
 
 import click
 
-from govkit.cli.output import emit_json, json_option
+from govkit.cli.output import emit_json, json_option, progress_printer
 from govkit.errors import GovkitError
-
-
-def _progress(message: str) -> None:
-    if sys.stderr.isatty():
-        click.echo(message, err=True)
 
 
 def _runner(ws: Any, tuple_name: str, quiet: bool) -> Any:
     """The gate runner bound to the cadence tuple."""
     from govkit.runner import run_gate
 
+    progress = progress_printer(not quiet)
+
     def run(gate_id: str) -> Any:
-        return run_gate(ws, gate_id, tuple_name=tuple_name, on_event=None if quiet else _progress)
+        return run_gate(ws, gate_id, tuple_name=tuple_name, on_event=progress)
 
     return run
 

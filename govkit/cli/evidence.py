@@ -34,18 +34,15 @@ def list_(
 ) -> None:
     """List runs from the ledger, newest first."""
     from dataclasses import asdict
-    from itertools import islice
 
     from govkit.errors import NotFound
+    from govkit.evidence.query import newest_runs
     from govkit.evidence.store import iter_ledger_newest_first
 
     ws = obj.workspace()
-    matching = (
-        e
-        for e in iter_ledger_newest_first(ws)
-        if (gate_id is None or e.gate_id == gate_id) and (outcome is None or e.outcome == outcome)
+    entries = newest_runs(
+        iter_ledger_newest_first(ws), gate_id=gate_id, outcome=outcome, limit=limit
     )
-    entries = list(islice(matching, limit) if limit > 0 else matching)
     if gate_id is not None and not entries and gate_id not in ws.config.gates:
         # A typo must not look like "this gate never ran"; a removed gate's runs still list.
         raise NotFound(
@@ -59,7 +56,7 @@ def list_(
             e.run_id,
             e.gate_id,
             e.outcome,
-            _counts(e.counts),
+            c.summary() if (c := e.test_counts()) else "-",
             (e.commit or "")[:12],
             e.tuple_name or "-",
             "yes" if e.claim_grade else "no",
@@ -67,12 +64,6 @@ def list_(
         for e in entries
     ]
     emit_table(["run", "gate", "outcome", "counts", "commit", "tuple", "claim-grade"], rows)
-
-
-def _counts(counts: dict[str, int] | None) -> str:
-    from govkit.evidence.record import Counts
-
-    return Counts(**counts).summary() if counts else "-"
 
 
 @evidence.command("show")
@@ -93,30 +84,7 @@ def show(obj: AppContext, run: str, as_json: bool) -> None:
     if as_json:
         emit_json({**json.loads(rec.to_json()), "path": ws.rel(path)})
         return
-    pins = ", ".join(f"{p.name}@{p.commit[:12]}{'+dirty' if p.dirty else ''}" for p in rec.repos)
-    lines = [
-        ("run", rec.run_id),
-        ("gate", f"{rec.gate_id} (hash {str(rec.gate_hash)[:12]})"),
-        ("outcome", rec.outcome.value + (f" — {rec.message}" if rec.message else "")),
-        ("counts", rec.counts.summary() if rec.counts else "-"),
-        ("tuple", f"{rec.tuple_name or '-'}: {pins or '-'}"),
-        (
-            "claim-grade",
-            "yes" if rec.claim_grade else "no: " + "; ".join(rec.not_claim_grade_because),
-        ),
-        ("command", " ".join(rec.argv) + (" (shell)" if rec.shell else "")),
-        ("cwd", rec.cwd),
-        ("started", rec.started_at),
-        ("duration", f"{rec.duration_s:.3f}s"),
-        ("exit", f"{rec.exit_code}" + (f" signal {rec.signal}" if rec.signal else "")),
-        ("peak rss", str(rec.peak_rss_bytes or "-")),
-        ("record", ws.rel(path)),
-    ]
-    lines += [
-        (f"log {k}", f"{v.path} sha256:{v.sha256[:16]} {v.size}B") for k, v in rec.logs.items()
-    ]
-    lines += [("artifact", f"{a.path} sha256:{a.sha256[:16]} {a.size}B") for a in rec.artifacts]
-    for key, value in lines:
+    for key, value in rec.describe(record=ws.rel(path)):
         click.echo(f"{key + ':':13} {value}")
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from govkit.cli import AppContext
-from govkit.cli.output import emit_json, emit_table, json_option
+from govkit.cli.output import emit_json, emit_table, json_option, progress_printer
 
 
 @click.group()
@@ -221,11 +221,7 @@ def run(
     ids = selected_gates(ws, weekly=weekly) if run_all else list(gate_ids)
     if not ids:
         raise click.UsageError("no gates to run" + (" (none is weekly)" if weekly else ""))
-    out = threading.Lock()
-
-    def progress(line: str) -> None:
-        with out:
-            click.secho(f"  … {line}", err=True, dim=True)
+    out = threading.Lock()  # gates finish in threads; keep their lines whole
 
     def done(result: GateRun) -> None:
         if not as_json:
@@ -235,13 +231,12 @@ def run(
                     # An error or refusal must say why, not only "error" (the record keeps it too).
                     click.echo(f"  {result.record.gate_id}: {result.record.message}", err=True)
 
-    show_progress = not as_json and sys.stderr.isatty()
     results = run_gates(
         ws,
         ids,
         tuple_name=tuple_name,
         worktree=worktree,
-        on_event=progress if show_progress else None,
+        on_event=progress_printer(not as_json),
         on_done=done,
     )
     if as_json:

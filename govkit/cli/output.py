@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sys
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -29,6 +31,22 @@ def emit_json_list(items: Sequence[Any]) -> None:
         return
     dump = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str).encode
     click.echo("[\n" + ",\n".join(dump(item) for item in items) + "\n]")
+
+
+def progress_printer(enabled: bool = True) -> Callable[[str], None] | None:
+    """A progress callback writing dim '  … line' to stderr, or None when it would not show.
+
+    Progress is for people: off with --json (enabled=False) and when stderr is not a terminal.
+    """
+    if not enabled or not sys.stderr.isatty():
+        return None
+    lock = threading.Lock()  # gates run in threads; keep their lines whole
+
+    def show(line: str) -> None:
+        with lock:
+            click.secho(f"  … {line}", err=True, dim=True)
+
+    return show
 
 
 def emit_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:

@@ -37,41 +37,16 @@ def promote(
     fail/timeout/oom reset a streak; error/refused/interrupted and runs that are
     not claim-grade neither count nor reset, and are listed.
     """
-    from govkit.promotion import apply_promotion, check_promotion
+    from govkit.promotion import promote as run_promotion
 
     if mode is None:
         raise click.UsageError("give --check or --apply")
     ws = obj.workspace()
-    result = check_promotion(ws, candidate, into=target, streak_needed=needed, gate_ids=gate_ids)
-    path = None
-    if mode == "apply" and result.promotable:
-        result, path = apply_promotion(
-            ws, candidate, into=target, streak_needed=needed, gate_ids=gate_ids
-        )
-    rows = [
-        {
-            "gate": g.gate_id,
-            "streak": g.streak.count,
-            "needed": g.needed,
-            "missing": g.missing,
-            "unpinned": list(g.unpinned),
-            "runs": list(g.streak.run_ids),
-            "last_reset": g.streak.last_reset,
-            "ignored": list(g.streak.ignored),
-        }
-        for g in result.gates
-    ]
+    result, path = run_promotion(
+        ws, candidate, into=target, streak_needed=needed, gate_ids=gate_ids, apply=mode == "apply"
+    )
     if as_json:
-        emit_json(
-            {
-                "candidate": candidate,
-                "into": target,
-                "promotable": result.promotable,
-                "applied": path is not None,
-                "record": ws.rel(path) if path else None,
-                "gates": rows,
-            }
-        )
+        emit_json(result.to_dict(record=ws.rel(path) if path else None))
     else:
         emit_table(
             ["gate", "streak", "missing", "last reset", "ignored"],
@@ -79,9 +54,7 @@ def promote(
                 (
                     g.gate_id,
                     f"{g.streak.count}/{g.needed}",
-                    f"candidate does not pin {', '.join(g.unpinned)}"
-                    if g.unpinned
-                    else g.missing or "-",
+                    g.missing_text(),
                     g.streak.last_reset or "-",
                     ", ".join(g.streak.ignored) or "-",
                 )

@@ -7,7 +7,7 @@ import sys
 import click
 
 from govkit.cli import AppContext
-from govkit.cli.output import emit_json, json_option
+from govkit.cli.output import emit_json, json_option, progress_printer
 
 
 @click.command()
@@ -22,29 +22,10 @@ def verify(obj: AppContext, run: str, as_json: bool) -> None:
     from govkit.reproduce import reproduce_run
 
     ws = obj.workspace()
-    progress = (
-        None
-        if as_json or not sys.stderr.isatty()
-        else (lambda line: click.secho(f"  … {line}", err=True, dim=True))
-    )
-    rep = reproduce_run(ws, run, on_event=progress)
+    rep = reproduce_run(ws, run, on_event=progress_printer(not as_json))
     orig, new = rep.original, rep.rerun.record
     if as_json:
-        emit_json(
-            {
-                "run": orig.run_id,
-                "rerun": new.run_id,
-                "record": ws.rel(rep.rerun.path),
-                "reproduced": rep.reproduced,
-                "outcome": [orig.outcome.value, new.outcome.value],
-                "counts": [
-                    orig.counts.summary() if orig.counts else None,
-                    new.counts.summary() if new.counts else None,
-                ],
-                "gate_changed": rep.gate_changed,
-                "warnings": list(rep.warnings),
-            }
-        )
+        emit_json(rep.to_dict(record=ws.rel(rep.rerun.path)))
     else:
         for warning in rep.warnings:
             click.secho(f"govkit: warning: {warning}", err=True, fg="yellow")

@@ -3,33 +3,27 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 from govkit.demo.programs import DEMO_REPOS, DemoCommit
-from govkit.errors import GovkitError
+from govkit.git import run_git
 
 _EPOCH = 1_790_000_000  # 2026-09-21: demo history starts here, one day per commit
 
 
 def _git(repo: Path, *args: str, when: int | None = None) -> str:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    env.update(
-        GIT_AUTHOR_NAME="govkit demo",
-        GIT_AUTHOR_EMAIL="demo@govkit.invalid",
-        GIT_COMMITTER_NAME="govkit demo",
-        GIT_COMMITTER_EMAIL="demo@govkit.invalid",
-        GIT_CONFIG_NOSYSTEM="1",
-        GIT_CONFIG_GLOBAL=os.devnull,
-    )
+    env = {
+        "GIT_AUTHOR_NAME": "govkit demo",
+        "GIT_AUTHOR_EMAIL": "demo@govkit.invalid",
+        "GIT_COMMITTER_NAME": "govkit demo",
+        "GIT_COMMITTER_EMAIL": "demo@govkit.invalid",
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+    }
     if when is not None:
         env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = f"@{when} +0000"
-    proc = subprocess.run(
-        ["git", "-C", str(repo), *args], capture_output=True, text=True, env=env, check=False
-    )
-    if proc.returncode != 0:
-        raise GovkitError(f"git {' '.join(args)} failed in {repo}: {proc.stderr.strip()}")
-    return proc.stdout.strip()
+    what = f"git {' '.join(args)} in {repo}"
+    return run_git(["-C", str(repo), *args], env=env, what=what).stdout.strip()
 
 
 def build_repo(path: Path, commits: list[DemoCommit], *, day: int = 0) -> dict[str, str]:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from govkit.demo.repos import build_demo_repos
 from govkit.errors import ConflictError
+from govkit.evidence.query import runs_for_gate
 from govkit.evidence.store import read_ledger
 from govkit.workspace import Workspace
 
@@ -75,8 +76,7 @@ def prepare_directory(root: Path, *, force: bool) -> DemoLayout:
 
 def latest_run(ws: Workspace, gate_id: str) -> str:
     """The id of the newest run of a gate (to cite it as evidence)."""
-    runs = [e for e in read_ledger(ws) if e.gate_id == gate_id]
-    return runs[-1].run_id
+    return runs_for_gate(read_ledger(ws), gate_id)[-1].run_id
 
 
 def demo_steps(layout: DemoLayout, python: str) -> Iterator[Section | Step]:
@@ -199,7 +199,7 @@ def demo_steps(layout: DemoLayout, python: str) -> Iterator[Section | Step]:
 
     yield Section("Records cite the evidence")
     app = latest_run(ws, "VG-APP-001")
-    passing_core = [e.run_id for e in read_ledger(ws) if e.gate_id == "VG-CORE-001"][-2]
+    passing_core = runs_for_gate(read_ledger(ws), "VG-CORE-001")[-2].run_id
     for argv in (
         ("task", "set", "M1-T01", "--evidence", passing_core),
         ("task", "set", "M1-T02", "--evidence", passing_core),

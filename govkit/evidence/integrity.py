@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from govkit.evidence.store import ChainProblem, read_ledger, sha256_file, verify_chain
+from govkit.evidence.record import sha256_file
+from govkit.evidence.store import ChainProblem, entry_record_path, read_ledger, verify_chain
 from govkit.workspace import Workspace
 
 
@@ -17,7 +18,7 @@ def verify_evidence(
         return problems  # a broken chain makes the entries themselves untrustworthy
     entries = read_ledger(ws)
     for n, entry in enumerate(entries, start=1):
-        path = ws.evidence_dir / entry.record
+        path = entry_record_path(ws, entry)
         if not path.is_file():
             problems.append(ChainProblem(n, f"run {entry.run_id}: {entry.record} is missing"))
         elif sha256_file(path) != entry.record_sha256:

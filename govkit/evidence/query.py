@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from itertools import islice
 
 from govkit.evidence.store import LedgerEntry
 
@@ -25,6 +26,25 @@ def _order(entry: LedgerEntry) -> tuple[str, int]:
 def runs_for_gate(entries: Iterable[LedgerEntry], gate_id: str) -> list[LedgerEntry]:
     """Every run of `gate_id`, oldest first."""
     return sorted((e for e in entries if e.gate_id == gate_id), key=_order)
+
+
+def newest_runs(
+    newest_first: Iterable[LedgerEntry],
+    *,
+    gate_id: str | None = None,
+    outcome: str | None = None,
+    limit: int = 0,
+) -> list[LedgerEntry]:
+    """The first `limit` entries (0: all) of a newest-first stream matching gate and outcome.
+
+    Stops reading at `limit`, so a lazy stream (`iter_ledger_newest_first`) is not read whole.
+    """
+    matching = (
+        e
+        for e in newest_first
+        if (gate_id is None or e.gate_id == gate_id) and (outcome is None or e.outcome == outcome)
+    )
+    return list(islice(matching, limit) if limit > 0 else matching)
 
 
 def latest_by_gate(

@@ -8,7 +8,9 @@ relative to that run directory.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +41,19 @@ class RepoPin:
     tree: str | None = None  # tree SHA of that commit
     dirty: bool = False  # worktree runs: uncommitted changes present
 
+    def label(self) -> str:
+        """'rlm-core@3f9a2c1d4e5f', with '+dirty' for uncommitted changes."""
+        return f"{self.name}@{self.commit[:12]}{'+dirty' if self.dirty else ''}"
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file, read in chunks."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
 
 @dataclass(frozen=True)
 class FileDigest:
@@ -47,6 +62,12 @@ class FileDigest:
     path: str
     sha256: str
     size: int
+
+    @classmethod
+    def of(cls, path: Path, base: Path) -> FileDigest:
+        """Digest of the file at `path`, named relative to `base` (the record's directory)."""
+        rel = os.path.relpath(path.resolve(), base.resolve())
+        return cls(path=rel, sha256=sha256_file(path), size=path.stat().st_size)
 
 
 @dataclass(frozen=True)
@@ -129,6 +150,35 @@ class EvidenceRecord:
     @property
     def working_pin(self) -> RepoPin | None:
         return self.repos[0] if self.repos else None
+
+    def describe(self, *, record: str) -> list[tuple[str, str]]:
+        """(label, value) lines of `evidence show`; `record` is where record.json is."""
+        pins = ", ".join(p.label() for p in self.repos)
+        lines = [
+            ("run", self.run_id),
+            ("gate", f"{self.gate_id} (hash {str(self.gate_hash)[:12]})"),
+            ("outcome", self.outcome.value + (f" — {self.message}" if self.message else "")),
+            ("counts", self.counts.summary() if self.counts else "-"),
+            ("tuple", f"{self.tuple_name or '-'}: {pins or '-'}"),
+            (
+                "claim-grade",
+                "yes" if self.claim_grade else "no: " + "; ".join(self.not_claim_grade_because),
+            ),
+            ("command", " ".join(self.argv) + (" (shell)" if self.shell else "")),
+            ("cwd", self.cwd),
+            ("started", self.started_at),
+            ("duration", f"{self.duration_s:.3f}s"),
+            ("exit", f"{self.exit_code}" + (f" signal {self.signal}" if self.signal else "")),
+            ("peak rss", str(self.peak_rss_bytes or "-")),
+            ("record", record),
+        ]
+        lines += [
+            (f"log {k}", f"{v.path} sha256:{v.sha256[:16]} {v.size}B") for k, v in self.logs.items()
+        ]
+        lines += [
+            ("artifact", f"{a.path} sha256:{a.sha256[:16]} {a.size}B") for a in self.artifacts
+        ]
+        return lines
 
     def to_json(self) -> str:
         """Canonical JSON: sorted keys, two-space indent, trailing newline."""

@@ -25,8 +25,9 @@ from typing import Any
 
 from govkit.atomic import append_line_durable, atomic_write_text
 from govkit.errors import NotFound, ValidationError
-from govkit.evidence.record import EvidenceRecord
+from govkit.evidence.record import Counts, EvidenceRecord, sha256_file
 from govkit.lock import file_lock
+from govkit.timeutil import compact_stamp
 from govkit.workspace import Workspace
 
 GENESIS = "0" * 64
@@ -34,8 +35,7 @@ GENESIS = "0" * 64
 
 def new_run_id(gate_id: str, started_at: str) -> str:
     """'20261121T044500Z-VG-LA-002-3f9a': sortable by time, unique, path-safe."""
-    stamp = started_at[:19].replace("-", "").replace(":", "") + "Z"
-    return f"{stamp}-{gate_id}-{secrets.token_hex(2)}"
+    return f"{compact_stamp(started_at)}-{gate_id}-{secrets.token_hex(2)}"
 
 
 def run_dir(ws: Workspace, run_id: str, date: str) -> Path:
@@ -43,13 +43,9 @@ def run_dir(ws: Workspace, run_id: str, date: str) -> Path:
     return ws.runs_dir / date / run_id
 
 
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file, read in chunks."""
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+def entry_record_path(ws: Workspace, entry: LedgerEntry) -> Path:
+    """The record.json a ledger entry names."""
+    return ws.evidence_dir / entry.record
 
 
 @dataclass(frozen=True)
@@ -71,6 +67,10 @@ class LedgerEntry:
     counts: dict[str, int] | None
     prev: str
     hash: str
+
+    def test_counts(self) -> Counts | None:
+        """The entry's counts as a Counts (None when the run counted no tests)."""
+        return Counts(**self.counts) if self.counts else None
 
     def body(self) -> dict[str, Any]:
         data = asdict(self)
@@ -144,7 +144,7 @@ def _last_entry(path: Path) -> LedgerEntry | None:
     for n, raw in enumerate(reversed(tail)):
         if raw.strip():
             try:
-                return _parse_entry(raw, path, None)
+                return parse_ledger_line(raw, path, None)
             except ValidationError as exc:
                 # Name the line (counting is only paid on this error path).
                 with path.open("rb") as fh:
@@ -155,7 +155,8 @@ def _last_entry(path: Path) -> LedgerEntry | None:
     return None
 
 
-def _parse_entry(raw: bytes | str, path: Path, line: int | None) -> LedgerEntry:
+def parse_ledger_line(raw: bytes | str, path: Path, line: int | None) -> LedgerEntry:
+    """One ledger line as a LedgerEntry; a ValidationError naming the file and line if it is not."""
     try:
         data = json.loads(raw)
         return LedgerEntry(**data)
@@ -178,7 +179,7 @@ def read_ledger(ws: Workspace) -> list[LedgerEntry]:
     with path.open("rb") as fh:
         for n, raw in enumerate(fh, start=1):
             if raw.strip():
-                entries.append(_parse_entry(raw, path, n))
+                entries.append(parse_ledger_line(raw, path, n))
     return entries
 
 
@@ -203,9 +204,9 @@ def iter_ledger_newest_first(ws: Workspace, *, block: int = 1 << 20) -> Iterator
             rest = lines.pop(0)  # may be cut mid-line; completed by the next block
             for raw in reversed(lines):
                 if raw.strip():
-                    yield _parse_entry(raw, path, None)
+                    yield parse_ledger_line(raw, path, None)
         if rest.strip():
-            yield _parse_entry(rest, path, 1)
+            yield parse_ledger_line(rest, path, 1)
 
 
 @dataclass(frozen=True)
@@ -244,10 +245,9 @@ def scan_ledger(
         if not raw.strip():
             continue
         try:
-            body = json.loads(raw)
-            entry = LedgerEntry(**body)
-        except (json.JSONDecodeError, UnicodeDecodeError, TypeError) as exc:
-            problems.append(ChainProblem(n, f"malformed ledger line: {exc}"))
+            entry = parse_ledger_line(raw, path, n)
+        except ValidationError as exc:
+            problems.append(ChainProblem(n, exc.message))
             prev = ""
             expected_seq += 1
             continue
@@ -297,7 +297,7 @@ def find_run(ws: Workspace, run_ref: str) -> Path:
     if not matches:
         matches = [e for e in read_ledger(ws) if e.run_id.startswith(run_ref)]
     if len(matches) == 1:
-        return ws.evidence_dir / matches[0].record
+        return entry_record_path(ws, matches[0])
     if len(matches) > 1:
         raise ValidationError(
             f"run {run_ref!r} is ambiguous ({len(matches)} runs match)", hint="give more of the id"

@@ -27,7 +27,7 @@ from govkit import __version__
 from govkit.atomic import atomic_write_text
 from govkit.errors import ValidationError
 from govkit.evidence.record import EvidenceRecord, Outcome
-from govkit.evidence.store import find_run, read_ledger
+from govkit.evidence.store import entry_record_path, find_run, read_ledger
 from govkit.workspace import Workspace
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
@@ -181,7 +181,7 @@ def export_intoto(ws: Workspace, runs: Sequence[str], *, all_runs: bool, out: Pa
             "give run ids or --all (not both)", hint="govkit evidence list shows runs"
         )
     if all_runs:
-        paths = [ws.evidence_dir / e.record for e in read_ledger(ws)]
+        paths = [entry_record_path(ws, e) for e in read_ledger(ws)]
     else:
         paths = [find_run(ws, ref) for ref in runs]
     lines: list[str] = []

@@ -34,6 +34,7 @@ from govkit.records.model import (
     Task,
     Transition,
     record_to_dict,
+    task_milestone,
 )
 from govkit.records.store import load_queue, load_record, record_path, save_queue, save_record
 from govkit.timeutil import rfc3339
@@ -359,12 +360,11 @@ def read_tracker(text: str, *, source: str, now: str) -> _Plan:
         if item.id in known:
             continue
         known.add(item.id)
-        m = re.match(r"^(M\d+)-T\d+$", item.id)
         plan.records.append(
             (
                 Task(
                     id=item.id,
-                    milestone=m.group(1) if m else "",
+                    milestone=task_milestone(item.id) or "",
                     title=item.description,
                     notes="Stub created by import: the tracker queues this task.",
                     **stamp("todo"),

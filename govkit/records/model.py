@@ -7,6 +7,7 @@ The YAML file of a record holds the fields below by these names (snake_case);
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, ClassVar
@@ -114,6 +115,10 @@ class Finding(Record):
     def references(self) -> dict[str, tuple[str, ...]]:
         return {"resolved_by": self.resolved_by}
 
+    def milestone_mentions(self) -> list[str]:
+        """Milestone ids named in the free-text milestone field ('M2 and M3' -> M2, M3)."""
+        return _MILESTONE_TOKEN.findall(self.milestone)
+
 
 @dataclass(frozen=True)
 class Blocker(Record):
@@ -165,6 +170,17 @@ def kind_fields(kind: str) -> dict[str, bool]:
 def allowed_moves(kind: str, status: str) -> tuple[str, ...]:
     """Statuses a record of `kind` may move to from `status`."""
     return LIFECYCLES[kind][1].get(status, ())
+
+
+PRIORITY = re.compile(r"^P\d+$")  # queue priorities: P0, P1, …
+_MILESTONE_TOKEN = re.compile(r"\bM\d+\b")
+_TASK_ID = re.compile(r"^(M\d+)-T\d+$")
+
+
+def task_milestone(task_id: str) -> str | None:
+    """The milestone a task id implies ('M1-T03' -> 'M1'), or None."""
+    m = _TASK_ID.match(task_id)
+    return m.group(1) if m else None
 
 
 @dataclass(frozen=True)

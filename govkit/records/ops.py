@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -21,20 +20,21 @@ from govkit.records.model import (
     KIND_CLASSES,
     LIFECYCLES,
     PLURALS,
+    PRIORITY,
     READINESS,
+    Finding,
     QueueItem,
     Record,
     Transition,
     allowed_moves,
     kind_fields,
     record_to_dict,
+    task_milestone,
 )
 from govkit.timeutil import rfc3339
 from govkit.workspace import Workspace
 
 FieldValue = str | Sequence[str]
-_MILESTONE_TOKEN = re.compile(r"\bM\d+\b")
-_PRIORITY = re.compile(r"^P\d+$")
 
 
 def check_kind(kind: str) -> str:
@@ -114,8 +114,8 @@ def _check_references(ws: Workspace, record: Record) -> None:
                 f"{target!r} is not a record or decision of this workspace",
                 hint="resolutions resolve existing tasks, findings, blockers or decisions",
             )
-    if record.kind == "finding":
-        for token in _MILESTONE_TOKEN.findall(getattr(record, "milestone", "")):
+    if isinstance(record, Finding):
+        for token in record.milestone_mentions():
             if kind_of(ws, token) != "milestone":
                 raise ValidationError(
                     f"milestone {token!r} does not exist",
@@ -208,9 +208,9 @@ def add_record(
     values = _coerce(kind, changes or {})
     if kind == "task" and "milestone" not in values:
         # M1-T03 belongs to M1 unless told otherwise.
-        m = re.match(r"^(M\d+)-T\d+$", record_id)
-        if m:
-            values["milestone"] = m.group(1)
+        implied = task_milestone(record_id)
+        if implied:
+            values["milestone"] = implied
     with ws.lock():
         sweep_temp_files(ws)
         existing = kind_of(ws, record_id)
@@ -316,9 +316,7 @@ def referrers(records: store.RecordSet, record_id: str) -> list[str]:
             for field_name, targets in r.references().items():
                 if record_id in targets:
                     out.append(f"{r.id} ({field_name})")
-            if kind == "finding" and record_id in _MILESTONE_TOKEN.findall(
-                getattr(r, "milestone", "")
-            ):
+            if isinstance(r, Finding) and record_id in r.milestone_mentions():
                 out.append(f"{r.id} (milestone)")
     out.extend(f"queue item {i + 1}" for i, q in enumerate(records.queue) if q.id == record_id)
     return out
@@ -362,7 +360,7 @@ def queue_add(
 ) -> list[QueueItem]:
     """Add a record to the queue (at the end, or at 1-based `position`)."""
     check_safe_id(item_id)
-    if not _PRIORITY.match(priority):
+    if not PRIORITY.match(priority):
         raise ValidationError(f"priority {priority!r} is not like P0, P1, P2")
     with ws.lock():
         if kind_of(ws, item_id) is None:

@@ -27,7 +27,6 @@ from govkit.render.sources import (
     Linker,
     Sources,
     claim_text,
-    counts_of,
     short_commit,
     utc_minute,
 )
@@ -249,7 +248,7 @@ def build_packet(src: Sources, week: str, runs: dict[str, LedgerEntry], linker: 
                 )
             )
             continue
-        counts = counts_of(e)
+        counts = e.test_counts()
         rec = src.record_or_none(e)
         metrics = _numeric(rec.metrics if rec else None)
         gates.append(

@@ -21,7 +21,7 @@ from govkit.render.sources import (
 )
 from govkit.render.status import QueueRow, run_detail
 from govkit.render.templating import Templates
-from govkit.timeutil import parse_rfc3339, rfc3339
+from govkit.timeutil import compact_stamp, parse_rfc3339, rfc3339
 
 HANDOFF_TEMPLATE = "handoff.md.j2"
 HANDOFFS_DIR = "handoffs"  # under evidence/
@@ -235,5 +235,5 @@ def render_handoff(
 
 def saved_note_path(src: Sources, ctx: HandoffContext) -> Path:
     """evidence/handoffs/<until>.md: where --save keeps the note (named by its end point)."""
-    stamp = (ctx.until or "0000-00-00T00:00:00").replace(":", "").replace("-", "")[:15]
-    return src.ws.evidence_dir / HANDOFFS_DIR / f"{stamp}Z.md"
+    stamp = compact_stamp(ctx.until or "0000-00-00T00:00:00")
+    return src.ws.evidence_dir / HANDOFFS_DIR / f"{stamp}.md"

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import marshal
 import os
 import re
@@ -24,7 +23,7 @@ from pathlib import Path
 from govkit.atomic import atomic_write_bytes
 from govkit.errors import ValidationError
 from govkit.evidence.query import Streak, streak
-from govkit.evidence.store import LedgerEntry
+from govkit.evidence.store import LedgerEntry, parse_ledger_line
 
 _GATE = re.compile(rb'"gate_id":\s*"([^"\\]*)"')
 _RUN = re.compile(rb'"run_id":\s*"([^"\\]*)",\s*"seq":\s*(\d+),\s*"started_at":\s*"([^"\\]*)"')
@@ -168,17 +167,11 @@ class LedgerIndex:
         cached = self._parsed.get(i)
         if cached is not None:
             return cached
-        raw = self._line(i)
         try:
-            entry = LedgerEntry(**json.loads(raw))
-        except (json.JSONDecodeError, UnicodeDecodeError, TypeError) as exc:
-            raise ValidationError(
-                f"malformed ledger line: {exc}",
-                path=self.path,
-                line=self._line_number(i),
-                hint="`govkit evidence verify` lists every broken line; restore the ledger "
-                "from version control or a backup",
-            ) from None
+            entry = parse_ledger_line(self._line(i), self.path, None)
+        except ValidationError as exc:
+            exc.line = self._line_number(i)  # counted only when needed: it reads the file
+            raise
         self._parsed[i] = entry
         return entry
 

@@ -19,11 +19,6 @@ def to_html(text: str) -> str:
     return str(_parser().render(text))
 
 
-def tokens(text: str) -> list[Any]:
-    """The token stream (for callers that inspect tables and links)."""
-    return list(_parser().parse(text))
-
-
 @lru_cache(maxsize=1)
 def _source_parser() -> Any:
     from markdown_it import MarkdownIt

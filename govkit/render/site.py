@@ -24,10 +24,9 @@ from govkit.render.sources import (
     Linker,
     Sources,
     claim_text,
-    counts_of,
     outcome_label,
     short_commit,
-    tuple_label,
+    streak_text,
     utc_minute,
 )
 from govkit.render.status import render_status
@@ -167,16 +166,13 @@ def _gate_page(src: Sources, gate_id: str, linker: SiteLinker) -> GatePage:
             )
         )
     # As in STATUS.md: the streak is on the latest claim-grade run's tuple.
-    cited = src.runs.latest(gate_id, claim_grade=True)
-    s = src.runs.current_streak(gate_id, cited) if cited else None
-    label = tuple_label(cited, src.config) if cited else ""
-    count = f"{s.count}{f' on {label}' if label else ''}" if s is not None else "—"
+    count = streak_text(src, src.runs.latest(gate_id, claim_grade=True))
     rows = [
         RunRow(
             Link(e.run_id, linker.run(e)),
             utc_minute(e.started_at),
             outcome_label(e),
-            c.summary() if (c := counts_of(e)) else "—",
+            c.summary() if (c := e.test_counts()) else "—",
             short_commit(e, src.config),
             format_duration(_duration(records.get(e.run_id))),
         )

@@ -16,8 +16,8 @@ from pathlib import Path
 from govkit.config import Config
 from govkit.decisions import Decision, load_decisions
 from govkit.errors import ValidationError
-from govkit.evidence.record import Counts, EvidenceRecord
-from govkit.evidence.store import LedgerEntry
+from govkit.evidence.record import EvidenceRecord
+from govkit.evidence.store import LedgerEntry, entry_record_path
 from govkit.records.model import Record
 from govkit.records.store import RecordSet, load_all
 from govkit.render.ledger_index import LedgerIndex
@@ -38,7 +38,7 @@ class Sources:
 
     def record_of(self, entry: LedgerEntry) -> EvidenceRecord:
         """The full evidence record of a run (opens its record.json)."""
-        return EvidenceRecord.load(self.ws.evidence_dir / entry.record)
+        return EvidenceRecord.load(entry_record_path(self.ws, entry))
 
     def record_or_none(self, entry: LedgerEntry) -> EvidenceRecord | None:
         """The run's record, or None when it is missing or unreadable (audit reports those)."""
@@ -135,14 +135,9 @@ class Link:
         return f"[{self.text}]({self.href})"
 
 
-def counts_of(entry: LedgerEntry) -> Counts | None:
-    """The ledger entry's counts as a Counts."""
-    return Counts(**entry.counts) if entry.counts else None
-
-
 def claim_text(entry: LedgerEntry) -> str:
     """'VG-LA-002: 936 passed' (the form audit checks), or the outcome when no tests were counted."""
-    counts = counts_of(entry)
+    counts = entry.test_counts()
     return f"{entry.gate_id}: {counts.summary() if counts else entry.outcome}"
 
 
@@ -171,6 +166,15 @@ def tuple_label(entry: LedgerEntry, config: Config) -> str:
         if entry.pins and all(pins.get(repo) == sha for repo, sha in entry.pins.items())
     )
     return ", ".join(names) or (entry.tuple_name or "")
+
+
+def streak_text(src: Sources, cited: LedgerEntry | None) -> str:
+    """'3 on canonical': the promotion streak on the cited run's gate hash and tuple, or '—'."""
+    s = src.runs.current_streak(cited.gate_id, cited) if cited else None
+    if cited is None or s is None:
+        return "—"
+    label = tuple_label(cited, src.config)
+    return f"{s.count} on {label}" if label else str(s.count)
 
 
 def outcome_label(entry: LedgerEntry) -> str:

@@ -20,7 +20,7 @@ from govkit.render.sources import (
     claim_text,
     outcome_label,
     short_commit,
-    tuple_label,
+    streak_text,
     utc_minute,
 )
 from govkit.render.templating import Templates
@@ -220,10 +220,6 @@ def gate_rows(src: Sources, linker: Linker) -> tuple[GateRow, ...]:
                 )
             )
             continue
-        label = tuple_label(latest, src.config)
-        where = f" on {label}" if label else ""
-        s = src.runs.current_streak(gate_id, latest)
-        count = f"{s.count}{where}" if s is not None else "—"
         rows.append(
             GateRow(
                 gate_id,
@@ -233,7 +229,7 @@ def gate_rows(src: Sources, linker: Linker) -> tuple[GateRow, ...]:
                 Link(claim_text(latest), linker.run(latest)),
                 short_commit(latest, src.config),
                 utc_minute(latest.started_at),
-                count,
+                streak_text(src, latest),
             )
         )
     return tuple(rows)

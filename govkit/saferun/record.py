@@ -30,14 +30,6 @@ def host_info() -> dict[str, Any]:
     }
 
 
-def log_digest(path: Path, base: Path) -> FileDigest:
-    """sha256 and size of a stored log, its path relative to the record's directory."""
-    from govkit.evidence.store import sha256_file
-
-    rel = os.path.relpath(path.resolve(), base.resolve())
-    return FileDigest(path=rel, sha256=sha256_file(path), size=path.stat().st_size)
-
-
 def build_record(spec: SafeRunSpec, result: SafeRunResult, *, record_path: Path) -> EvidenceRecord:
     """The evidence record of a bare safe-run (gate_id 'safe-run', source 'direct')."""
     from govkit.evidence.store import new_run_id
@@ -67,8 +59,8 @@ def build_record(spec: SafeRunSpec, result: SafeRunResult, *, record_path: Path)
         peak_rss_bytes=result.peak_rss_bytes,
         admission=dict(result.admission),
         logs={
-            "stdout": log_digest(result.stdout_path, base),
-            "stderr": log_digest(result.stderr_path, base),
+            "stdout": FileDigest.of(result.stdout_path, base),
+            "stderr": FileDigest.of(result.stderr_path, base),
         },
         host=host_info(),
         govkit_version=__version__,

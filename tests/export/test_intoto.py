@@ -19,16 +19,15 @@ from in_toto_attestation.predicates.test_result.v0 import test_result_pb2
 from in_toto_attestation.v1 import statement_pb2
 from in_toto_attestation.v1.statement import Statement
 
-from govkit.cli import cli
 from govkit.evidence.record import Counts, Outcome
 from govkit.evidence.store import run_dir
 from govkit.workspace import Workspace
 from tests.audit.evidence import COMMIT_A, make_run
+from tests.helpers import invoke
 
 
 def _export(runner: CliRunner, ws: Workspace, *args: str) -> tuple[int, str]:
-    result = runner.invoke(cli, ["-C", str(ws.root), "export", "intoto", *args])
-    return result.exit_code, result.output
+    return invoke(runner, ws, "export", "intoto", *args)
 
 
 def _validate(line: dict[str, Any]) -> None:

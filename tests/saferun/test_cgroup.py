@@ -21,7 +21,7 @@ import pytest
 from govkit.evidence.record import Outcome
 from govkit.saferun import SafeRunSpec, safe_run
 from govkit.saferun.memory import memory_cgroups
-from tests.helpers import REPO_ROOT
+from tests.helpers import govkit_env
 
 LIMIT = 64 * 1024 * 1024
 
@@ -85,7 +85,7 @@ def test_kernel_oom_kill_is_outcome_oom(tmp_path: Path, memory_cgroup: Path) -> 
 def govkit_in_cgroup(cgroup: Path, *args: str) -> tuple[int, dict[str, Any]]:
     """Run `govkit safe-run --json ARGS` as a process that first moves into the cgroup."""
     inner = " ".join([sys.executable, "-m", "govkit", "safe-run", "--json", *args])
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    env = govkit_env()
     proc = subprocess.run(
         ["sh", "-c", f"echo $$ > {cgroup}/cgroup.procs && exec {inner}"],
         capture_output=True,

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from govkit.evidence.record import EvidenceRecord, Outcome
-from tests.helpers import REPO_ROOT, govkit_cmd, run_govkit
+from tests.helpers import govkit_cmd, govkit_env, run_govkit
 
 STAMPER = (
     "import sys, time; out = sys.argv[1]; "
@@ -49,7 +49,7 @@ def test_timeout_exit_124_and_json(tmp_path: Path) -> None:
 
 
 def test_three_heavy_runs_never_overlap(tmp_path: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "GOVKIT_SLOT_DIR": str(tmp_path / "locks")}
+    env = govkit_env({"GOVKIT_SLOT_DIR": str(tmp_path / "locks")})
     procs = [
         subprocess.Popen(
             [
@@ -134,7 +134,7 @@ def test_planted_secret_absent_from_every_stored_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_signal_to_govkit_kills_the_tree_and_exits_130(tmp_path: Path, sig: int) -> None:
     pid_file = tmp_path / "pid"
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    env = govkit_env()
     proc = subprocess.Popen(
         [
             *govkit_cmd(),
@@ -173,7 +173,7 @@ def test_one_gigabyte_of_output_keeps_govkit_small(tmp_path: Path) -> None:
     the one that could buffer; stdout goes to /dev/null as the "terminal".
     """
     logs = tmp_path / "logs"
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "SOME_SECRET": "not-in-zeros"}
+    env = govkit_env({"SOME_SECRET": "not-in-zeros"})
     proc = subprocess.Popen(
         [*govkit_cmd(), "safe-run", "--log-dir", str(logs), "--", "head", "-c", "1G", "/dev/zero"],
         cwd=tmp_path,
@@ -200,7 +200,7 @@ def test_one_gigabyte_of_output_keeps_govkit_small(tmp_path: Path) -> None:
 def test_safe_run_does_not_import_heavy_libraries(tmp_path: Path) -> None:
     # -X importtime lists every module the real entry point imports, os._exit or not.
     record = tmp_path / "r.json"
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    env = govkit_env()
     proc = subprocess.run(
         [
             sys.executable,
@@ -255,7 +255,7 @@ def test_not_found_is_127_with_a_message(tmp_path: Path) -> None:
 
 
 def test_ctrl_c_while_waiting_for_a_slot(tmp_path: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "GOVKIT_SLOT_DIR": str(tmp_path / "locks")}
+    env = govkit_env({"GOVKIT_SLOT_DIR": str(tmp_path / "locks")})
 
     def start(*cmd: str) -> subprocess.Popen[str]:
         return subprocess.Popen(
@@ -289,7 +289,7 @@ def test_ctrl_c_while_waiting_for_a_slot(tmp_path: Path) -> None:
 
 
 def test_stdin_is_passed_through(tmp_path: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    env = govkit_env()
     proc = subprocess.run(
         [*govkit_cmd(), "safe-run", "--", "cat"],
         input="from stdin\n",
@@ -304,7 +304,7 @@ def test_stdin_is_passed_through(tmp_path: Path) -> None:
 
 def test_sigkill_of_govkit_leaves_no_record_and_the_slot_held(tmp_path: Path) -> None:
     """govkit killed outright: no half-written record; the orphaned command keeps the slot."""
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "GOVKIT_SLOT_DIR": str(tmp_path / "locks")}
+    env = govkit_env({"GOVKIT_SLOT_DIR": str(tmp_path / "locks")})
     record, pid_file = tmp_path / "r.json", tmp_path / "pid"
     first = subprocess.Popen(
         [

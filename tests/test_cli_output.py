@@ -1,0 +1,31 @@
+"""cli.output: progress shows only to a person at a terminal."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+from govkit.cli.output import progress_printer
+
+
+def test_progress_is_off_with_json_and_when_stderr_is_not_a_terminal(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert progress_printer(False) is None
+    assert not sys.stderr.isatty()  # pytest captures it
+    assert progress_printer(True) is None
+
+
+def test_progress_writes_dim_lines_to_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    leader, follower = os.openpty()  # a real pseudo-terminal as stderr
+    with os.fdopen(follower, "w") as tty:
+        monkeypatch.setattr(sys, "stderr", tty)
+        show = progress_printer(True)
+        assert show is not None
+        show("cloning core")
+        tty.flush()
+        written = os.read(leader, 1024).decode()
+    os.close(leader)
+    assert "  … cloning core" in written and "\x1b[2m" in written
