@@ -312,3 +312,13 @@ def test_importing_a_file_that_is_not_a_tracker_is_an_error(
     empty = tmp_path / "adr"
     empty.mkdir()
     assert_user_error(invoke(runner, ws, "import", "adr", str(empty)), "no ADR files")
+
+
+def test_a_missing_record_says_how_to_recover(ws: Workspace) -> None:
+    from govkit.errors import ValidationError
+    from govkit.evidence.record import EvidenceRecord
+
+    gone = ws.runs_dir / "2026-11-21" / "r1" / "record.json"
+    with pytest.raises(ValidationError, match="evidence record not found") as info:
+        EvidenceRecord.load(gone)
+    assert info.value.hint and "GK104" in info.value.hint

@@ -208,7 +208,12 @@ class EvidenceRecord:
         try:
             data = json.loads(path.read_bytes())
         except FileNotFoundError:
-            raise ValidationError("evidence record not found", path=path) from None
+            raise ValidationError(
+                "evidence record not found",
+                path=path,
+                hint="restore it from version control or a backup; `govkit audit` lists every "
+                "run whose record is gone (GK104)",
+            ) from None
         except json.JSONDecodeError as exc:
             raise ValidationError(
                 f"malformed JSON: {exc.msg}",

@@ -186,8 +186,8 @@ def export_intoto(ws: Workspace, runs: Sequence[str], *, all_runs: bool, out: Pa
         paths = [find_run(ws, ref) for ref in runs]
     lines: list[str] = []
     for path in paths:
+        record = EvidenceRecord.load(path)  # first: names a missing or damaged record
         raw = path.read_bytes()
-        record = EvidenceRecord.load(path)
         rel_dir = ws.rel(path.parent)
         for statement in statements(
             record, rel_dir=rel_dir, record_sha256=hashlib.sha256(raw).hexdigest()
