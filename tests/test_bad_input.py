@@ -117,7 +117,7 @@ def test_missing_included_template_is_named(ws: Workspace, runner: CliRunner) ->
 def test_unwritable_output_path(ws: Workspace, runner: CliRunner, args: tuple[str, ...]) -> None:
     res = invoke(runner, ws, *args)
     # The message names the path asked for, not a temp file next to it.
-    assert_user_error(res, f"{args[-1]}:", "hint:")
+    assert_user_error(res, f"{args[-1]}:", "hint: check that the path")
     assert ".tmp" not in res.stderr
 
 

@@ -69,6 +69,17 @@ _USER_ERRNOS = frozenset(
 )
 
 
+_PATH_HINT = "check that the path, or the directory it goes in, exists"
+_ERRNO_HINTS = {
+    errno.EACCES: "check the permissions of the path and its directory",
+    errno.EPERM: "check the permissions of the path and its directory",
+    errno.EROFS: "the file system is read-only: choose another place",
+    errno.ENOSPC: "the disk is full: free some space and run it again",
+    errno.EDQUOT: "the disk quota is used up: free some space and run it again",
+    errno.ENAMETOOLONG: "use a shorter path",
+}
+
+
 class GovkitGroup(click.Group):
     """Root group: lazy subcommands, and GovkitError turned into a clean exit."""
 
@@ -108,7 +119,7 @@ class GovkitGroup(click.Group):
             # The place the user named is missing, unwritable or full: theirs to fix, not a bug.
             where = f"{exc.filename}: " if exc.filename else ""
             click.secho(f"govkit: error: {where}{exc.strerror or exc}", err=True, fg="red")
-            click.echo("  hint: check the path exists, is writable and has free space", err=True)
+            click.echo(f"  hint: {_ERRNO_HINTS.get(exc.errno or 0, _PATH_HINT)}", err=True)
             ctx.exit(EXIT_USER)
         except Exception:
             import traceback
