@@ -54,8 +54,7 @@ def run(obj: Any, week: str | None, no_run: bool, as_json: bool) -> None:
         )
     src = load_sources(ws)
     runner = None if no_run else _runner(ws, ws.config.cadence.tuple_name, as_json)
-    with ws.lock():
-        packet, md, js = write_packet(src, week, runner=runner)
+    packet, md, js = write_packet(src, week, runner=runner)
     if as_json:
         emit_json(dataclasses.asdict(packet))
     else:

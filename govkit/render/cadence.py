@@ -319,7 +319,8 @@ def write_packet(
 ) -> tuple[Packet, Path, Path]:
     """Run the weekly gates (or, without a runner, use the week's runs) and write the packet.
 
-    Caller holds the workspace lock while the files are written.
+    The workspace lock is taken only to write the files: the gates can run for hours, and
+    records must stay editable meanwhile (the runs append to the ledger under its own lock).
     """
     week_bounds(week)
     runs = run_weekly_gates(src, runner) if runner is not None else week_runs(src, week)
@@ -327,8 +328,9 @@ def write_packet(
     packet = build_packet(src, week, runs, Linker(src.ws, md_path.parent))
     templates = templates or Templates(src.ws.templates_dir)
     text = templates.render(PACKET_TEMPLATE, {"p": packet})
-    write_if_changed(md_path, text)
-    write_if_changed(json_path, packet.to_json())
+    with src.ws.lock():
+        write_if_changed(md_path, text)
+        write_if_changed(json_path, packet.to_json())
     return packet, md_path, json_path
 
 

@@ -234,3 +234,25 @@ def test_week_runs_follow_the_tuples_pins_not_its_name(harbor: Workspace) -> Non
     )
     runs = week_runs(load_sources(harbor), "2026-W48")
     assert runs["VG-CORE-001"].run_id == promoted.run_id
+
+
+def test_records_stay_editable_while_the_weekly_gates_run(ws: Workspace) -> None:
+    core = ws.root.parent / "core"
+    make_repo(core)
+    add_repo(ws, "core", str(core))
+    pin_tuple(ws, "canonical", ["core=main"])
+    # The gate itself is another process trying the workspace lock, as `govkit task add`
+    # in a second terminal would: it passes only if the lock is free while gates run.
+    probe = (
+        "import fcntl, os, sys\n"
+        "fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)\n"
+        "try:\n    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)\n"
+        "except BlockingIOError:\n    sys.exit('workspace lock held during the gate run')\n"
+    )
+    lock = ws.state_dir / "lock"
+    argv = (sys.executable, "-c", probe, str(lock))
+    add_gate(ws, GateDef(id="VG-W-001", title="lock probe", repo="core", weekly=True, argv=argv))
+    code, out = run(ws, "run")
+    # Before: the whole cadence run, gates included, held the workspace lock.
+    assert code == 0, out
+    assert [e.outcome for e in read_ledger(ws)] == ["pass"]
