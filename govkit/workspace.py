@@ -13,7 +13,7 @@ from typing import Any
 from govkit import yamlio
 from govkit.atomic import atomic_write_text
 from govkit.config import DEFAULT_CONFIG, Config, parse_config
-from govkit.errors import ConflictError, WorkspaceNotFound
+from govkit.errors import ConflictError, ValidationError, WorkspaceNotFound
 from govkit.lock import file_lock
 
 CONFIG_NAME = "govkit.yaml"
@@ -99,6 +99,21 @@ class Workspace:
             parse_config(yamlio.loads_round_trip(yamlio.dumps(data)), self.config_path)
             yamlio.write(self.config_path, data)
         self.reload()
+
+    def check_output(self, path: Path, option: str = "-o") -> None:
+        """Refuse to write generated output over govkit's own data (a record, the ledger, …)."""
+        target = path.resolve()
+        managed = (
+            self.records_dir, self.decisions_dir, self.runs_dir, self.packets_dir,
+            self.state_dir, self.templates_dir,
+        )  # fmt: skip
+        if target in (self.config_path.resolve(), self.ledger_path.resolve()) or any(
+            target.is_relative_to(d.resolve()) for d in managed
+        ):
+            raise ValidationError(
+                f"{option} {path} would write over govkit's own data ({self.rel(target)})",
+                hint="write generated files elsewhere, e.g. STATUS.md at the workspace root",
+            )
 
     def rel(self, path: Path) -> str:
         """Path relative to the workspace root, with forward slashes."""

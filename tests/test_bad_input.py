@@ -322,3 +322,25 @@ def test_a_missing_record_says_how_to_recover(ws: Workspace) -> None:
     with pytest.raises(ValidationError, match="evidence record not found") as info:
         EvidenceRecord.load(gone)
     assert info.value.hint and "GK104" in info.value.hint
+
+
+@pytest.mark.parametrize(
+    ("args", "target"),
+    [
+        (("render", "status", "-o"), "records/milestones/M1.yaml"),
+        (("handoff", "-o"), "govkit.yaml"),
+        (("export", "intoto", "--all", "-o"), "evidence/ledger.jsonl"),
+    ],
+)
+def test_output_never_overwrites_govkit_data(
+    ws: Workspace, runner: CliRunner, args: tuple[str, ...], target: str
+) -> None:
+    assert invoke(runner, ws, "milestone", "add", "M1", "--title", "m").exit_code == 0
+    ws.ledger_path.parent.mkdir(parents=True, exist_ok=True)
+    ws.ledger_path.touch()
+    path = ws.root / target
+    before = path.read_bytes()
+    res = invoke(runner, ws, *args, str(path))
+    # Before: `render status -o records/...` replaced the record with STATUS.md.
+    assert_user_error(res, "would write over govkit's own data", target)
+    assert path.read_bytes() == before

@@ -40,7 +40,9 @@ def intoto(
     """
     from govkit.export.intoto import export_intoto
 
-    result = export_intoto(obj.workspace(), runs, all_runs=all_runs, out=out)
+    ws = obj.workspace()
+    ws.check_output(out)
+    result = export_intoto(ws, runs, all_runs=all_runs, out=out)
     if as_json:
         emit_json({"path": str(result.path), "runs": result.runs, "statements": result.statements})
     else:

@@ -37,6 +37,8 @@ def handoff(obj: Any, since: str | None, output: Path | None, save: bool, as_jso
     from govkit.render.status import write_if_changed
 
     ws = obj.workspace()
+    if output is not None:
+        ws.check_output(output)
     src = load_sources(ws)
     if save and output is None:
         _, ctx = render_handoff(src, ws.root / "x.md", since=since)

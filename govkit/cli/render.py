@@ -70,6 +70,7 @@ def status(obj: Any, output: Path | None, check: bool, as_of: str | None, as_jso
         if not result.current:
             raise SystemExit(1)
         return
+    ws.check_output(path)
     with ws.lock():
         written = write_if_changed(path, text)
     if as_json:
