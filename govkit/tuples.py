@@ -129,6 +129,10 @@ def resolve_pins(ws: Workspace, specs: Sequence[str]) -> dict[str, str]:
             raise ValidationError(
                 f"{spec!r} is not REPO=REV", hint="write it like rlm-core=main or rlm-core=3f9a2c1"
             )
+        if name in pins:
+            raise ValidationError(
+                f"{name} is given twice", hint="pin each repo once: REPO=REV per repo"
+            )
         repo = get_repo(ws, name)
         source = repo_source(ws, repo, fetch=git.is_url(repo.url))
         pins[name] = git.resolve_rev(source, rev, repo_name=name)

@@ -344,3 +344,14 @@ def test_output_never_overwrites_govkit_data(
     # Before: `render status -o records/...` replaced the record with STATUS.md.
     assert_user_error(res, "would write over govkit's own data", target)
     assert path.read_bytes() == before
+
+
+def test_tuple_pin_with_a_repo_given_twice(
+    ws: Workspace, runner: CliRunner, tmp_path: Path
+) -> None:
+    make_repo(tmp_path / "core")
+    add_to_config(ws, "repos:\n  core: ../core\n")
+    res = invoke(runner, ws, "tuple", "pin", "canonical", "core=main", "core=HEAD")
+    # Before: the last one won silently.
+    assert_user_error(res, "core is given twice")
+    assert "canonical" not in ws.config.tuples
