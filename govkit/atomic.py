@@ -10,6 +10,16 @@ from pathlib import Path
 
 def atomic_write_bytes(path: Path, data: bytes, *, mode: int = 0o644) -> None:
     """Replace `path` with `data` so readers see the old or the new file, never half of one."""
+    try:
+        _atomic_write(path, data, mode)
+    except OSError as exc:
+        # Name the file the caller asked for, not our temp file (`-o /proc/x` would
+        # otherwise report '/proc/.x.k2j4.tmp'); still an OSError, so callers that
+        # tolerate a failed write (caches) keep doing so, and the CLI reports it.
+        raise type(exc)(exc.errno, exc.strerror, str(path)) from None
+
+
+def _atomic_write(path: Path, data: bytes, mode: int) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

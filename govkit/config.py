@@ -15,7 +15,7 @@ from typing import Any
 from govkit import yamlio
 from govkit.errors import ValidationError
 from govkit.ids import check_id, check_safe_id
-from govkit.units import parse_duration, parse_size
+from govkit.units import parse_duration, parse_size, yaml_kind
 
 PARSERS = ("pytest", "junit", "cargo", "go-json", "exit-code", "metrics-json")
 
@@ -128,6 +128,16 @@ class _Reader:
         line = yamlio.key_line(where, key) if key is not None else None
         return ValidationError(message, path=self.path, line=line, hint=hint)
 
+    def known(self, m: Any, keys: tuple[str, ...], where: str) -> None:
+        """Refuse keys govkit does not read: a typo (`timout:`) must not silently mean the default."""
+        import difflib
+
+        for key in m:
+            if str(key) not in keys:
+                close = difflib.get_close_matches(str(key), keys, n=1)
+                hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(keys)}"
+                raise self.fail(m, key, f"unknown key {str(key)!r} in {where}", hint)
+
     def mapping(self, parent: Any, key: str, dotted: str) -> dict[str, Any]:
         value = parent.get(key) if isinstance(parent, dict) else None
         if value is None:
@@ -141,7 +151,7 @@ class _Reader:
         if value is None:
             raise self.fail(m, key, f"{dotted} is required")
         if not isinstance(value, str | int | float) or isinstance(value, bool):
-            raise self.fail(m, key, f"{dotted} must be a string, not {type(value).__name__}")
+            raise self.fail(m, key, f"{dotted} must be a string, not {yaml_kind(value)}")
         return str(value)
 
     def strings(self, m: Any, key: str, dotted: str) -> tuple[str, ...]:
@@ -160,12 +170,16 @@ class _Reader:
             raise self.fail(m, key, f"{dotted} must be true or false")
         return value
 
-    def integer(self, m: Any, key: str, dotted: str, default: int | None = None) -> int | None:
+    def integer(
+        self, m: Any, key: str, dotted: str, default: int | None = None, minimum: int = 0
+    ) -> int | None:
         value = m.get(key, default)
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.fail(m, key, f"{dotted} must be a whole number")
+        if value < minimum:
+            raise self.fail(m, key, f"{dotted} must be at least {minimum}, not {value}")
         return value
 
     def duration(self, m: Any, key: str, dotted: str, default: float) -> float:
@@ -187,6 +201,16 @@ class _Reader:
             raise self.fail(m, key, exc.message, exc.hint) from None
 
 
+_TOP_KEYS = ("program", "repos", "tuples", "gates", "safe_mode", "cadence", "audit")
+_GATE_KEYS = (
+    "title", "repo", "also", "tuple", "argv", "shell", "cwd", "env", "timeout", "heavy", "mem",
+    "parser", "min_tests", "max_failures", "artifacts", "weekly", "perf",
+)  # fmt: skip
+_SAFE_MODE_KEYS = (
+    "mode", "heavy_slots", "lock_dir", "admission_wait", "default_mem", "control_docs", "notes",
+)  # fmt: skip
+
+
 def parse_config(data: Any, path: Path) -> Config:
     """Validate loaded govkit.yaml data (round-trip or plain) into a Config."""
     r = _Reader(path)
@@ -194,6 +218,7 @@ def parse_config(data: Any, path: Path) -> Config:
         data = {}
     if not isinstance(data, dict):
         raise ValidationError("govkit.yaml must be a mapping at the top level", path=path, line=1)
+    r.known(data, _TOP_KEYS, "govkit.yaml")
     program = r.string(data, "program", "program", default="program")
 
     repos: dict[str, RepoDef] = {}
@@ -205,6 +230,7 @@ def parse_config(data: Any, path: Path) -> Config:
             continue
         if not isinstance(spec, dict):
             raise r.fail(data.get("repos"), name, f"{dotted} must be a path/URL or a mapping")
+        r.known(spec, ("url", "ref"), dotted)
         repos[str(name)] = RepoDef(
             str(name),
             r.string(spec, "url", f"{dotted}.url"),
@@ -220,6 +246,14 @@ def parse_config(data: Any, path: Path) -> Config:
             raise r.fail(
                 data.get("tuples"), tname, f"tuples.{tname} must map repo names to commits"
             )
+        for repo, sha in pins.items():
+            if isinstance(sha, bool) or not isinstance(sha, str | int):
+                raise r.fail(
+                    pins,
+                    repo,
+                    f"tuples.{tname}.{repo} must be a commit SHA, not {yaml_kind(sha)}",
+                    hint=f"pin it with `govkit tuple pin {tname} {repo}=REV`",
+                )
         tuples[str(tname)] = {str(k): str(v) for k, v in pins.items()}
 
     gates: dict[str, GateDef] = {}
@@ -230,6 +264,7 @@ def parse_config(data: Any, path: Path) -> Config:
         gates[str(gid)] = _parse_gate(r, str(gid), spec)
 
     sm = r.mapping(data, "safe_mode", "safe_mode")
+    r.known(sm, _SAFE_MODE_KEYS, "safe_mode")
     safe_mode = SafeMode(
         mode=r.string(sm, "mode", "safe_mode.mode", SafeMode.mode),
         heavy_slots=r.integer(sm, "heavy_slots", "safe_mode.heavy_slots", 1) or 1,
@@ -240,11 +275,13 @@ def parse_config(data: Any, path: Path) -> Config:
         notes=r.strings(sm, "notes", "safe_mode.notes"),
     )
     cd = r.mapping(data, "cadence", "cadence")
+    r.known(cd, ("tuple", "next_actions"), "cadence")
     cadence = CadenceSettings(
         tuple_name=r.string(cd, "tuple", "cadence.tuple", "canonical"),
         next_actions=r.integer(cd, "next_actions", "cadence.next_actions", 5) or 5,
     )
     au = r.mapping(data, "audit", "audit")
+    r.known(au, ("evidence_ttl", "claim_files"), "audit")
     audit = AuditPolicy(
         evidence_ttl=r.duration(au, "evidence_ttl", "audit.evidence_ttl", 14 * 86400.0),
         claim_files=r.strings(au, "claim_files", "audit.claim_files") or ("STATUS.md",),
@@ -259,8 +296,23 @@ def _checked(r: _Reader, parent: Any, key: Any, check: Any) -> None:
         raise r.fail(parent, key, exc.message, exc.hint) from None
 
 
+def _inside_repo(r: _Reader, m: Any, key: str, dotted: str, values: list[str]) -> None:
+    # A gate runs in and collects from its clean clone only: a path that leaves it would
+    # run somewhere unrecorded or copy files from the machine into the evidence.
+    for value in values:
+        parts = value.replace("\\", "/").split("/")
+        if value.startswith(("/", "~")) or ".." in parts:
+            raise r.fail(
+                m,
+                key,
+                f"{dotted} {value!r} leaves the repository",
+                hint="give a path relative to the repo's root, without '..'",
+            )
+
+
 def _parse_gate(r: _Reader, gid: str, m: Any) -> GateDef:
     d = f"gates.{gid}"
+    r.known(m, _GATE_KEYS, d)
     argv = r.strings(m, "argv", f"{d}.argv") if isinstance(m.get("argv"), list) else ()
     if isinstance(m.get("argv"), str):
         raise r.fail(m, "argv", f"{d}.argv must be a list", hint="use `shell:` for a shell string")
@@ -273,13 +325,14 @@ def _parse_gate(r: _Reader, gid: str, m: Any) -> GateDef:
             m, "parser", f"{d}.parser {parser!r} is unknown", hint=f"one of {', '.join(PARSERS)}"
         )
     env = m.get("env") or {}
-    if not isinstance(env, dict):
+    if not isinstance(env, dict) or any(isinstance(v, list | dict) for v in env.values()):
         raise r.fail(m, "env", f"{d}.env must be a mapping of names to values")
     perf = None
     if m.get("perf") is not None:
         p = m["perf"]
         if not isinstance(p, dict):
             raise r.fail(m, "perf", f"{d}.perf must be a mapping")
+        r.known(p, ("baseline", "threshold", "rounds", "metrics"), f"{d}.perf")
         threshold = p.get("threshold", 0.10)
         if not isinstance(threshold, int | float) or isinstance(threshold, bool):
             raise r.fail(p, "threshold", f"{d}.perf.threshold must be a number like 0.10")
@@ -294,6 +347,10 @@ def _parse_gate(r: _Reader, gid: str, m: Any) -> GateDef:
             rounds=r.integer(p, "rounds", f"{d}.perf.rounds", 3) or 3,
             metrics={str(k): str(v) for k, v in metrics.items()},
         )
+    cwd = r.string(m, "cwd", f"{d}.cwd", "")
+    _inside_repo(r, m, "cwd", f"{d}.cwd", [cwd])
+    artifacts = r.strings(m, "artifacts", f"{d}.artifacts")
+    _inside_repo(r, m, "artifacts", f"{d}.artifacts", list(artifacts))
     return GateDef(
         id=gid,
         title=r.string(m, "title", f"{d}.title", gid),
@@ -302,7 +359,7 @@ def _parse_gate(r: _Reader, gid: str, m: Any) -> GateDef:
         tuple_name=r.string(m, "tuple", f"{d}.tuple", "canonical"),
         argv=argv,
         shell=shell,
-        cwd=r.string(m, "cwd", f"{d}.cwd", ""),
+        cwd=cwd,
         env={str(k): str(v) for k, v in env.items()},
         timeout=r.duration(m, "timeout", f"{d}.timeout", 1800.0),
         heavy=r.boolean(m, "heavy", f"{d}.heavy"),
@@ -310,7 +367,7 @@ def _parse_gate(r: _Reader, gid: str, m: Any) -> GateDef:
         parser=parser,
         min_tests=r.integer(m, "min_tests", f"{d}.min_tests"),
         max_failures=r.integer(m, "max_failures", f"{d}.max_failures", 0) or 0,
-        artifacts=r.strings(m, "artifacts", f"{d}.artifacts"),
+        artifacts=artifacts,
         weekly=r.boolean(m, "weekly", f"{d}.weekly"),
         perf=perf,
     )

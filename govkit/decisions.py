@@ -436,7 +436,9 @@ def supersede_decision(ws: Workspace, old_ref: str, new_ref: str) -> tuple[Decis
         if new.status != "accepted":
             raise TransitionError(
                 f"{new.id} is {new.status}: only an accepted decision can supersede another",
-                hint=f"accept it first: govkit decision accept {new.slug}",
+                hint=f"accept it first: govkit decision accept {new.slug}"
+                if new.status == "proposed"
+                else f"{new.status} is final: supersede {old.id} with an accepted decision",
             )
         check_move(old, "superseded")
         old_after = replace(

@@ -10,13 +10,18 @@ import fcntl
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from govkit.errors import LockTimeout
 
 DEFAULT_LOCK_TIMEOUT = 60.0
+WAIT_NOTICE_AFTER = 1.0
+
+# Told once when a lock has been busy for WAIT_NOTICE_AFTER seconds, so a waiting command does
+# not look hung. The CLI sets it (stderr, terminals only); the core itself never prints.
+on_wait: Callable[[str], None] | None = None
 
 # Locks this thread already holds (resolved path -> depth): a core function that
 # takes the workspace lock can be called by code that holds it already.
@@ -40,14 +45,20 @@ def file_lock(
         return
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        deadline = time.monotonic() + timeout
+        start = time.monotonic()
+        deadline = start + timeout
         delay = 0.005
+        told = False
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
-                if time.monotonic() >= deadline:
+                now = time.monotonic()
+                if not told and on_wait is not None and now - start >= WAIT_NOTICE_AFTER:
+                    told = True
+                    on_wait(f"waiting for the {what} ({_read_holder(fd)}), up to {timeout:.0f}s")
+                if now >= deadline:
                     holder = _read_holder(fd)
                     raise LockTimeout(
                         f"another govkit process holds the {what} ({holder})",

@@ -19,7 +19,7 @@ from govkit.clone import TupleCheckout, clone_tuple
 from govkit.config import GateDef
 from govkit.errors import GovkitError
 from govkit.evidence.record import EvidenceRecord, FileDigest, Outcome
-from govkit.evidence.store import new_run_id, run_dir, write_record
+from govkit.evidence.store import check_ledger_tail, new_run_id, run_dir, write_record
 from govkit.gates import get_gate
 from govkit.timeutil import parse_rfc3339, rfc3339
 from govkit.tuples import get_tuple
@@ -69,6 +69,9 @@ def run_gate_at(
 ) -> GateRun:
     """run_gate(), also returning the record path."""
     gate = get_gate(ws, gate_id)
+    # The run ends by appending to the ledger: a damaged tail would fail that append after
+    # the whole run and leave a record no ledger line covers. Say so before running.
+    check_ledger_tail(ws)
     if worktree is not None:
         check_worktree_gates([gate])
     tname = tuple_name or gate.tuple_name
@@ -384,9 +387,13 @@ def recorded_environment(env: Mapping[str, str], gate: GateDef) -> tuple[dict[st
 def artifact_paths(root: Path, patterns: Sequence[str]) -> list[Path]:
     """Files matching the gate's artifact globs under the working clone."""
     found: list[Path] = []
+    inside = root.resolve()
     for pattern in patterns:
         for hit in sorted(glob.glob(pattern, root_dir=root, recursive=True)):
             path = root / hit
+            # Only files of the clone: not an absolute or ../ pattern, not a symlink out of it.
+            if not path.resolve().is_relative_to(inside) or not path.is_relative_to(root):
+                continue
             if path.is_file() and path not in found:
                 found.append(path)
     return found

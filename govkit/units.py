@@ -12,9 +12,30 @@ _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(i?B?)?\s*$", re.IGNORECASE)
 _SIZE_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
 
 
+def yaml_kind(value: object) -> str:
+    """What a loaded YAML value is, in the user's words: 'a list', 'a mapping', 'true/false'."""
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if value is None:
+        return "empty"
+    return type(value).__name__
+
+
 def parse_duration(text: str | int | float, *, field: str = "duration") -> float:
     """Seconds from '30m', '1h30m', '90', '2.5s'."""
+    # YAML hands over whatever the user wrote (a list, a mapping, true); name the field, not a crash.
+    if isinstance(text, bool) or not isinstance(text, str | int | float):
+        raise ValidationError(
+            f"{field} must be a duration, not {yaml_kind(text)}",
+            hint="write it like 90s, 30m, 1h30m or 14d",
+        )
     if isinstance(text, int | float):
+        if text < 0:
+            raise ValidationError(f"{field} {text!r} is negative", hint="give a positive duration")
         return float(text)
     s = text.strip()
     pos = 0
@@ -39,7 +60,13 @@ def parse_duration(text: str | int | float, *, field: str = "duration") -> float
 
 def parse_size(text: str | int, *, field: str = "size") -> int:
     """Bytes from '512M', '4G', '4GiB', '1024'."""
+    if isinstance(text, bool) or not isinstance(text, str | int):
+        raise ValidationError(
+            f"{field} must be a size, not {yaml_kind(text)}", hint="write it like 512M or 4G"
+        )
     if isinstance(text, int):
+        if text < 0:
+            raise ValidationError(f"{field} {text!r} is negative", hint="write it like 512M or 4G")
         return text
     m = _SIZE.match(text)
     if not m:

@@ -298,9 +298,40 @@ def test_shell_gate_timeout_and_bad_cwd(ws: Workspace, core: Path) -> None:
     gate(ws, "VG-SLEEP-1", PY, "-c", "import time; time.sleep(30)", timeout=1.0)
     rec = run_gate(ws, "VG-SLEEP-1")
     assert rec.outcome is Outcome.TIMEOUT and rec.duration_s < 20
-    gate(ws, "VG-ESC-1", "true", cwd="../..")
+    from govkit.errors import ValidationError
+
+    # A cwd with '..' is refused when the gate is defined; a committed symlink that leads out
+    # of the clone is caught when the gate runs.
+    with pytest.raises(ValidationError, match=r"cwd '\.\./\.\.' leaves the repository"):
+        gate(ws, "VG-ESC-0", "true", cwd="../..")
+    (core / "out").symlink_to("../..")
+    git(core, "add", "out")
+    git(core, "commit", "-q", "-m", "symlink out")
+    pin_tuple(ws, "canonical", ["core=main"])
+    gate(ws, "VG-ESC-1", "true", cwd="out")
     rec = run_gate(ws, "VG-ESC-1")
     assert rec.outcome is Outcome.ERROR and "not a directory inside the clone" in rec.message
+
+
+def test_artifacts_come_only_from_the_clone(ws: Workspace, core: Path, tmp_path: Path) -> None:
+    from govkit.errors import ValidationError
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not evidence\n")
+    for pattern in (str(secret), "../secret.txt", "~/x"):
+        with pytest.raises(ValidationError, match="leaves the repository"):
+            gate(ws, "VG-ART-0", "true", artifacts=(pattern,))
+    # A symlink committed into the repo that points out of it is not collected either
+    # (before: copied into the evidence; an absolute pattern was a traceback after the run).
+    (core / "leak.txt").symlink_to(secret)
+    git(core, "add", "leak.txt")
+    git(core, "commit", "-q", "-m", "symlink out")
+    pin_tuple(ws, "canonical", ["core=main"])
+    gate(ws, "VG-ART-1", "true", artifacts=("*.txt", "*.py"))
+    rec = run_gate(ws, "VG-ART-1")
+    assert rec.outcome is Outcome.PASS, rec.message
+    names = [a.path for a in rec.artifacts]
+    assert names and not any("leak" in n for n in names), names
 
 
 def test_worktree_needs_one_working_repo(ws: Workspace, core: Path) -> None:

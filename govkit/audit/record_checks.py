@@ -55,7 +55,7 @@ def _status_line(path: Path | None) -> int | None:
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             if line.startswith("status:"):
                 return n
-    except OSError:
+    except (OSError, UnicodeDecodeError):
         return None
     return 1
 

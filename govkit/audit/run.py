@@ -42,13 +42,12 @@ class AuditReport:
 
 
 def markdown_files(ws: Workspace, paths: Iterable[Path]) -> list[Path]:
-    """audit.claim_files that exist, plus the given files and *.md under given directories."""
+    """audit.claim_files that exist, plus the given files; *.md under directories of either."""
     out: list[Path] = []
-    for name in ws.config.audit.claim_files:
-        p = ws.root / name
-        if p.is_file():
-            out.append(p)
-    for p in paths:
+    configured = [ws.root / name for name in ws.config.audit.claim_files]
+    # A configured file that does not exist yet (STATUS.md before the first render) is
+    # skipped; a path given on the command line must exist.
+    for p in [c for c in configured if c.exists()] + list(paths):
         if p.is_dir():
             for dirpath, dirnames, filenames in os.walk(p):
                 # Skip hidden directories (.git, .govkit) and the evidence store.
@@ -93,8 +92,16 @@ def run_audit(
             progress(f"claims in {ws.rel(doc)}")
         try:
             text = doc.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ValidationError(f"cannot read Markdown: {exc}", path=doc) from None
+        except UnicodeDecodeError as exc:
+            raise ValidationError(
+                f"cannot read Markdown: not valid UTF-8 at byte {exc.start}",
+                path=doc,
+                hint="save it as UTF-8, or leave it out of the paths and `audit.claim_files`",
+            ) from None
+        except OSError as exc:
+            raise ValidationError(
+                f"cannot read Markdown: {exc.strerror or exc}", path=doc
+            ) from None
         findings.extend(check_document(ctx, doc, text))
     findings.extend(check_records(ws, load_all(ws), index))
     final = tuple(sorted((f.with_level(strict) for f in findings), key=sort_key))

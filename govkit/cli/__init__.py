@@ -7,6 +7,7 @@ import GitPython, Jinja or markdown-it.
 
 from __future__ import annotations
 
+import errno
 import importlib
 import sys
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 import click
 
 from govkit import __version__
-from govkit.errors import EXIT_BUG, EXIT_INTERRUPTED, GovkitError
+from govkit.errors import EXIT_BUG, EXIT_INTERRUPTED, EXIT_USER, GovkitError
 
 # name -> (module in govkit.cli, attribute, one-line help shown by `govkit --help`)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -52,6 +53,22 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 }
 
 
+# OSErrors about the user's paths and disk (not govkit's logic): reported like GovkitError.
+_USER_ERRNOS = frozenset(
+    {
+        errno.EACCES,
+        errno.EPERM,
+        errno.ENOENT,
+        errno.ENOTDIR,
+        errno.EISDIR,
+        errno.EROFS,
+        errno.ENOSPC,
+        errno.EDQUOT,
+        errno.ENAMETOOLONG,
+    }
+)
+
+
 class GovkitGroup(click.Group):
     """Root group: lazy subcommands, and GovkitError turned into a clean exit."""
 
@@ -85,6 +102,14 @@ class GovkitGroup(click.Group):
             ctx.exit(EXIT_INTERRUPTED)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except OSError as exc:
+            if exc.errno not in _USER_ERRNOS:
+                raise
+            # The place the user named is missing, unwritable or full: theirs to fix, not a bug.
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.secho(f"govkit: error: {where}{exc.strerror or exc}", err=True, fg="red")
+            click.echo("  hint: check the path exists, is writable and has free space", err=True)
+            ctx.exit(EXIT_USER)
         except Exception:
             import traceback
 
@@ -133,6 +158,10 @@ def cli(ctx: click.Context, workspace_dir: Path | None) -> None:
     safe-run exits like GNU timeout (see `govkit safe-run --help`).
     """
     ctx.obj = AppContext(workspace_dir)
+    if sys.stderr.isatty():
+        from govkit import lock
+
+        lock.on_wait = lambda message: click.echo(f"govkit: {message}…", err=True)
 
 
 def main() -> None:

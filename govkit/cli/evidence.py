@@ -20,7 +20,13 @@ def evidence() -> None:
 @evidence.command("list")
 @click.option("--gate", "gate_id", default=None, help="Only runs of this gate.")
 @click.option("--outcome", type=click.Choice(OUTCOMES), default=None, help="Only this outcome.")
-@click.option("--limit", type=int, default=50, show_default=True, help="Newest N runs (0: all).")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=50,
+    show_default=True,
+    help="Newest N runs (0: all).",
+)
 @json_option
 @click.pass_obj
 def list_(
@@ -29,11 +35,19 @@ def list_(
     """List runs from the ledger, newest first."""
     from dataclasses import asdict
 
+    from govkit.errors import NotFound
     from govkit.evidence.query import newest_runs
     from govkit.evidence.store import iter_ledger_newest_first
 
-    newest_first = iter_ledger_newest_first(obj.workspace())
-    entries = newest_runs(newest_first, gate_id=gate_id, outcome=outcome, limit=limit)
+    ws = obj.workspace()
+    entries = newest_runs(
+        iter_ledger_newest_first(ws), gate_id=gate_id, outcome=outcome, limit=limit
+    )
+    if gate_id is not None and not entries and gate_id not in ws.config.gates:
+        # A typo must not look like "this gate never ran"; a removed gate's runs still list.
+        raise NotFound(
+            f"no gate {gate_id!r} and no runs of it", hint="`govkit gate list` shows the gates"
+        )
     if as_json:
         emit_json([asdict(e) for e in entries])
         return

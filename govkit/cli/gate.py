@@ -227,6 +227,9 @@ def run(
         if not as_json:
             with out:
                 click.echo(summary_line(ws, result))
+                if result.record.message and not result.record.passed:
+                    # An error or refusal must say why, not only "error" (the record keeps it too).
+                    click.echo(f"  {result.record.gate_id}: {result.record.message}", err=True)
 
     results = run_gates(
         ws,

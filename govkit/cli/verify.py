@@ -34,5 +34,7 @@ def verify(obj: AppContext, run: str, as_json: bool) -> None:
         verdict = "reproduced" if rep.reproduced else "NOT reproduced"
         click.echo(f"{orig.run_id}: {before} → {new.run_id}: {after}: {verdict}")
         click.echo(f"re-run record: {ws.rel(rep.rerun.path)}")
+        if new.message and not new.passed:
+            click.echo(f"  re-run: {new.message}", err=True)
     if not rep.reproduced:
         sys.exit(1)

@@ -23,6 +23,13 @@ SCHEMA = "govkit.evidence/1"
 __all__ = ["SCHEMA", "Counts", "EvidenceRecord", "FileDigest", "Outcome", "RepoPin"]
 
 
+# Evidence is written once by govkit and never edited; a damaged record is restored, not fixed.
+_DAMAGED_HINT = (
+    "evidence records are written by govkit only: restore the file from version control "
+    "or a backup; `govkit evidence verify` checks every record against the ledger"
+)
+
+
 @dataclass(frozen=True)
 class RepoPin:
     """One repo of the tuple a run used."""
@@ -204,7 +211,15 @@ class EvidenceRecord:
             raise ValidationError("evidence record not found", path=path) from None
         except json.JSONDecodeError as exc:
             raise ValidationError(
-                f"malformed JSON: {exc.msg}", path=path, line=exc.lineno, column=exc.colno
+                f"malformed JSON: {exc.msg}",
+                path=path,
+                line=exc.lineno,
+                column=exc.colno,
+                hint=_DAMAGED_HINT,
+            ) from None
+        except UnicodeDecodeError as exc:
+            raise ValidationError(
+                f"not valid UTF-8 at byte {exc.start}", path=path, hint=_DAMAGED_HINT
             ) from None
         if not isinstance(data, dict):
             raise ValidationError("evidence record must be a JSON object", path=path)

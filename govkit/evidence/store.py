@@ -127,6 +127,11 @@ def append_ledger(ws: Workspace, record: EvidenceRecord, path: Path) -> LedgerEn
         return entry
 
 
+def check_ledger_tail(ws: Workspace) -> None:
+    """Raise ValidationError if the ledger's last line is damaged (nothing could be appended)."""
+    _last_entry(ws.ledger_path)
+
+
 def _last_entry(path: Path) -> LedgerEntry | None:
     if not path.is_file() or path.stat().st_size == 0:
         return None
@@ -136,9 +141,17 @@ def _last_entry(path: Path) -> LedgerEntry | None:
         block = min(size, 65536)
         fh.seek(size - block)
         tail = fh.read().splitlines()
-    for raw in reversed(tail):
+    for n, raw in enumerate(reversed(tail)):
         if raw.strip():
-            return parse_ledger_line(raw, path, None)
+            try:
+                return parse_ledger_line(raw, path, None)
+            except ValidationError as exc:
+                # Name the line (counting is only paid on this error path).
+                with path.open("rb") as fh:
+                    data = fh.read()
+                total = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+                exc.line = total - n
+                raise
     return None
 
 
@@ -148,7 +161,13 @@ def parse_ledger_line(raw: bytes | str, path: Path, line: int | None) -> LedgerE
         data = json.loads(raw)
         return LedgerEntry(**data)
     except (json.JSONDecodeError, UnicodeDecodeError, TypeError) as exc:
-        raise ValidationError(f"malformed ledger line: {exc}", path=path, line=line) from None
+        raise ValidationError(
+            f"malformed ledger line: {exc}",
+            path=path,
+            line=line,
+            hint="`govkit evidence verify` lists every broken line; the ledger is append-only, "
+            "so restore it from version control or a backup rather than editing it",
+        ) from None
 
 
 def read_ledger(ws: Workspace) -> list[LedgerEntry]:

@@ -19,7 +19,7 @@ from govkit import yamlio
 from govkit.config import SafeMode
 from govkit.decisions import Decision, load_decisions, save_decision
 from govkit.documents import Table, Unit, parse_units, tables
-from govkit.errors import GovkitError, NotFound
+from govkit.errors import GovkitError, NotFound, ValidationError
 from govkit.ids import check_id, check_safe_id
 from govkit.importers import ImportItem, ImportReport
 from govkit.records.model import (
@@ -390,6 +390,12 @@ def import_tracker(ws: Workspace, path: Path, *, dry_run: bool = False) -> Impor
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise NotFound(f"{path}: no such tracker file") from None
+    except UnicodeDecodeError as exc:
+        raise ValidationError(
+            f"not valid UTF-8 at byte {exc.start}",
+            path=path,
+            hint="save the tracker as UTF-8 (it should be a Markdown file)",
+        ) from None
     source = path.name
     plan = read_tracker(text, source=source, now=rfc3339())
     items: list[ImportItem] = []

@@ -48,7 +48,12 @@ def week_bounds(week: str) -> tuple[str, str]:
     try:
         monday = dt.date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
     except ValueError:
-        raise ValidationError(f"week {week!r} does not exist") from None
+        year = int(m.group(1))
+        hint = "write it like 2026-W47"
+        if year >= 1:
+            last = dt.date(year, 12, 28).isocalendar()[1]  # Dec 28 is always in the last week
+            hint = f"ISO weeks of {year} run from {year}-W01 to {year}-W{last:02d}"
+        raise ValidationError(f"week {week!r} does not exist", hint=hint) from None
     nxt = monday + dt.timedelta(days=7)
     return midnight(monday), midnight(nxt)
 
@@ -165,8 +170,13 @@ def previous_packet(src: Sources, week: str) -> dict[str, Any] | None:
     path = directory / f"{weeks[-1]}.json"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ValidationError(f"cannot read the previous packet: {exc}", path=path) from None
+    except (OSError, ValueError) as exc:  # ValueError: bad JSON or not UTF-8
+        raise ValidationError(
+            f"cannot read the previous packet: {exc}",
+            path=path,
+            hint="restore it from version control, or rebuild that week with "
+            "`govkit cadence run --no-run --week WEEK`",
+        ) from None
     if not isinstance(data, dict):
         raise ValidationError("a packet must be a JSON object", path=path)
     return data

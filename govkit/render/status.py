@@ -384,7 +384,8 @@ class Staleness:
 def check_file(path: Path, text: str) -> Staleness:
     """Compare the file on disk with freshly rendered text."""
     try:
-        on_disk = path.read_text(encoding="utf-8")
+        # A file that is not UTF-8 is simply stale (the rendered one is).
+        on_disk = path.read_bytes().decode("utf-8", errors="replace")
     except FileNotFoundError:
         on_disk = ""
     if on_disk == text:

@@ -118,9 +118,22 @@ class Templates:
         env = self._html if name.endswith(".html.j2") else self._md
         try:
             return env.get_template(name).render(context)
-        except jinja2.TemplateNotFound:
+        except jinja2.TemplateNotFound as exc:
+            # The missing one may be a template `name` includes or extends: name that one.
+            missing = exc.name if isinstance(exc.name, str) else name
+            path, line = self._where(exc.__traceback__)
             raise NotFound(
-                f"no template {name!r}", hint="`govkit templates list` shows them"
+                f"no template {missing!r}"
+                + (f" (used by {name!r})" if missing != name and path is None else ""),
+                path=path,
+                line=line,
+                hint="`govkit templates list` shows them",
+            ) from None
+        except UnicodeDecodeError as exc:
+            raise ValidationError(
+                f"template is not valid UTF-8 at byte {exc.start}",
+                path=self._undecodable() or name,
+                hint="save the template as UTF-8",
             ) from None
         except jinja2.TemplateSyntaxError as exc:
             raise ValidationError(
@@ -139,6 +152,16 @@ class Templates:
         except (jinja2.TemplateError, TypeError, AttributeError) as exc:
             path, line = self._where(sys.exc_info()[2])
             raise GovkitError(f"template failed: {exc}", path=path or name, line=line) from None
+
+    def _undecodable(self) -> Path | None:
+        # Jinja's loader does not say which file failed to decode; find it.
+        for root in self._roots:
+            for candidate in sorted(root.rglob(f"*{SUFFIX}")):
+                try:
+                    candidate.read_bytes().decode("utf-8")
+                except UnicodeDecodeError:
+                    return candidate
+        return None
 
     def _where(self, tb: TracebackType | None) -> tuple[str | None, int | None]:
         # Jinja rewrites tracebacks so template frames carry the template's own

@@ -16,6 +16,23 @@ _POLL = 0.2  # seconds between tries while every slot is taken
 _REPORT_EVERY = 5.0  # seconds between "waiting for heavy slot" events
 
 
+# Set in a heavy command's environment: the slot file it holds. A heavy safe-run
+# started inside it (a test suite that runs gates) is part of the same heavy job
+# and must not wait for a slot its own ancestor holds: with one slot, it never frees.
+SLOT_VAR = "GOVKIT_HEAVY_SLOT"
+
+
+def inherited_slot(lock_dir: Path) -> Path | None:
+    """The slot an enclosing heavy command holds in `lock_dir`, if we run inside one."""
+    held = os.environ.get(SLOT_VAR)
+    if not held:
+        return None
+    path = Path(held)
+    if path.parent.resolve() != lock_dir.resolve() or not path.is_file():
+        return None
+    return path
+
+
 def default_lock_dir() -> Path:
     """$GOVKIT_SLOT_DIR, else /tmp/govkit-slots-<uid> (machine-wide for this user)."""
     env = os.environ.get("GOVKIT_SLOT_DIR")

@@ -28,7 +28,13 @@ from govkit.saferun.model import (
     SafeRunSpec,
 )
 from govkit.saferun.scrub import StreamScrubber
-from govkit.saferun.slots import HeldSlot, acquire_slot, default_lock_dir
+from govkit.saferun.slots import (
+    SLOT_VAR,
+    HeldSlot,
+    acquire_slot,
+    default_lock_dir,
+    inherited_slot,
+)
 from govkit.saferun.tree import (
     COOKIE_VAR,
     ProcessTree,
@@ -209,9 +215,13 @@ class _Run:
             path.write_bytes(b"")  # the logs exist whatever happens next
         slot: HeldSlot | None = None
         try:
-            if self.spec.heavy:
+            lock_dir = self.spec.lock_dir or default_lock_dir()
+            nested = inherited_slot(lock_dir) if self.spec.heavy else None
+            if nested is not None:
+                self.admission.update(slot="inherited", inherited_from=str(nested))
+            elif self.spec.heavy:
                 slot = acquire_slot(
-                    self.spec.lock_dir or default_lock_dir(),
+                    lock_dir,
                     self.spec.slots,
                     label=self.spec.label,
                     on_event=self.on_event,
@@ -292,6 +302,8 @@ class _Run:
         argv = ["/bin/sh", "-c", *spec.argv] if spec.shell else list(spec.argv)
         cookie = os.urandom(8).hex()
         env = {**spec.env, COOKIE_VAR: cookie}
+        if slot is not None:
+            env[SLOT_VAR] = str(slot.path)
         secrets = [s for s in spec.secrets if s]
         direct = not spec.tee and not secrets  # child writes straight into the log files
         out_fd = os.open(self.stdout_path, os.O_WRONLY | os.O_TRUNC | os.O_CREAT, 0o644)

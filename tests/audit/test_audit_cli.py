@@ -121,3 +121,17 @@ def test_audit_as_a_process(ws: Workspace) -> None:
     assert proc.returncode == 1
     assert "STATUS.md:1: error GK301" in proc.stdout
     assert "Traceback" not in proc.stderr
+
+
+def test_configured_claim_directories_are_searched(runner: CliRunner, ws: Workspace) -> None:
+    # audit.claim_files may name a directory, as the command line may: its *.md are read.
+    docs = ws.root / "docs" / "notes"
+    docs.mkdir(parents=True)
+    (docs / "week.md").write_text("# Week\n\nAll tests pass.\n")
+    (docs / "data.txt").write_text("All tests pass.\n")  # not Markdown: not read
+    text = ws.config_path.read_text().replace("claim_files: [STATUS.md]", "claim_files: [docs]")
+    ws.config_path.write_text(text)
+    code, out = _audit(runner, ws)
+    assert code == 1, out
+    assert "docs/notes/week.md:3: error GK301" in out
+    assert "data.txt" not in out

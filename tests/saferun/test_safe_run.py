@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
@@ -15,6 +16,7 @@ import psutil
 
 from govkit.evidence.record import Outcome
 from govkit.saferun import SafeRunResult, SafeRunSpec, safe_run
+from tests.helpers import REPO_ROOT
 
 
 def run(tmp_path: Path, argv: list[str], **kw: Any) -> SafeRunResult:
@@ -236,3 +238,31 @@ def test_slots_bound_concurrency_across_threads(tmp_path: Path) -> None:
     for start, _ in spans:  # at any start, at most two runs are inside their span
         assert sum(1 for s, e in spans if s <= start < e) <= 2, spans
     assert any(e.startswith("waiting for heavy slot: held by job") for e in events)
+
+
+def test_nested_heavy_run_inherits_its_ancestors_slot(tmp_path: Path) -> None:
+    # A heavy gate whose command runs heavy gates itself (govkit's own suite runs the demo):
+    # with one slot, the inner run waiting for the outer one's slot would never start.
+    slots = tmp_path / "slots"
+    inner = (
+        f"{sys.executable} -m govkit safe-run --heavy --slots 1 --json "
+        f"--log-dir {tmp_path / 'inner'} -- true > {tmp_path / 'inner.json'}"
+    )
+    env = {**os.environ, "GOVKIT_SLOT_DIR": str(slots), "PYTHONPATH": str(REPO_ROOT)}
+    spec = SafeRunSpec(
+        argv=[inner], shell=True, cwd=tmp_path, env=env, log_dir=tmp_path / "outer",
+        heavy=True, slots=1, lock_dir=slots, timeout=60,
+    )  # fmt: skip
+    outer = safe_run(spec)
+    assert outer.outcome is Outcome.PASS, outer.stderr_path.read_text()
+    assert outer.admission["slot"] == 0
+    nested = json.loads((tmp_path / "inner.json").read_text())
+    assert nested["admission"]["slot"] == "inherited"
+    # A sibling (not nested) heavy run in the same lock dir still takes a slot of its own.
+    sibling = safe_run(
+        SafeRunSpec(
+            argv=["true"], cwd=tmp_path, env=dict(os.environ), log_dir=tmp_path / "sib",
+            heavy=True, slots=1, lock_dir=slots,
+        )
+    )  # fmt: skip
+    assert sibling.admission["slot"] == 0
