@@ -247,3 +247,68 @@ def test_config_key_typo_is_refused(
     )
     res = invoke(runner, ws, "gate", "list")
     assert_user_error(res, "govkit.yaml:", message, hint)
+
+
+@pytest.mark.parametrize(
+    ("field_text", "message"),
+    [
+        ("created: yesterday\n", "field 'created' is not a time: 'yesterday'"),
+        ("history:\n  - {at: soon, to_status: todo}\n", "history entry time 'soon' is not a time"),
+    ],
+)
+def test_record_time_that_is_not_a_time(
+    ws: Workspace, runner: CliRunner, field_text: str, message: str
+) -> None:
+    assert invoke(runner, ws, "milestone", "add", "M1", "--title", "m").exit_code == 0
+    path = ws.records_dir / "milestones" / "M1.yaml"
+    kept = [ln for ln in path.read_text().splitlines(keepends=True) if ln[0] not in " -"]
+    kept = [ln for ln in kept if not ln.startswith(field_text.split(":")[0] + ":")]
+    path.write_text("".join(kept) + field_text)
+    # Before: accepted, and sorted as text into history, handoff windows and "latest change".
+    assert_user_error(invoke(runner, ws, "milestone", "list"), "M1.yaml:", message)
+    res = invoke(runner, ws, "check")
+    assert res.exit_code == 1 and message in res.output
+
+
+@pytest.mark.parametrize("option", ["--record", "--log-dir"])
+def test_safe_run_checks_where_it_writes_before_running(
+    runner: CliRunner, tmp_path: Path, option: str
+) -> None:
+    marker = tmp_path / "ran"
+    target = "/proc/govkit-test/r.json" if option == "--record" else "/proc/govkit-test"
+    res = runner.invoke(cli, ["safe-run", option, target, "--", "touch", str(marker)])
+    assert res.exit_code == 2, res.output
+    assert option in res.output and "Traceback" not in res.output
+    # Before: the command ran, then the record could not be written (exit 2, result lost),
+    # or the log dir failed inside safe-run (exit 125 with a raw FileNotFoundError).
+    assert not marker.exists()
+
+
+def test_handoff_since_an_impossible_date_says_how_to_write_one(
+    ws: Workspace, runner: CliRunner
+) -> None:
+    res = invoke(runner, ws, "handoff", "--since", "2026-13-45")
+    assert_user_error(res, "'2026-13-45' is not a valid date", "hint: write it like 2026-11-18")
+
+
+@pytest.mark.parametrize("inside", ["evidence", "records/site", "decisions"])
+def test_site_is_not_written_among_what_govkit_manages(
+    ws: Workspace, runner: CliRunner, inside: str
+) -> None:
+    res = invoke(runner, ws, "site", "-o", str(ws.root / inside))
+    assert_user_error(res, "which govkit manages", "hint: choose a directory of its own")
+    # Before: pages were written into evidence/runs/, records/ or decisions/.
+    assert not list(ws.root.rglob("index.html"))
+
+
+def test_importing_a_file_that_is_not_a_tracker_is_an_error(
+    ws: Workspace, runner: CliRunner, tmp_path: Path
+) -> None:
+    notes = tmp_path / "review.md"
+    notes.write_text("# A review\n\nSome prose, no tables.\n")
+    res = invoke(runner, ws, "import", "tracker", str(notes))
+    # Before: "0 created, 0 skipped", exit 0, as if the tracker were empty.
+    assert_user_error(res, "review.md", "found nothing to import", "Milestone Board")
+    empty = tmp_path / "adr"
+    empty.mkdir()
+    assert_user_error(invoke(runner, ws, "import", "adr", str(empty)), "no ADR files")

@@ -81,6 +81,7 @@ def safe_run(
     from govkit.saferun import SafeRunSpec, scrub_secrets_from_env
     from govkit.saferun import safe_run as run
 
+    _check_writable(log_dir, record_path)
     logs = log_dir or _temp_log_dir()
     spec = SafeRunSpec(
         argv=command, cwd=Path.cwd(), env=dict(os.environ), log_dir=logs,
@@ -108,6 +109,23 @@ def safe_run(
     elif result.wrapper_exit != 0 and not as_json:
         click.echo(f"govkit safe-run: logs in {logs}", err=True)
     _exit(result.wrapper_exit)
+
+
+def _check_writable(log_dir: Path | None, record_path: Path | None) -> None:
+    # Before the command runs, not after: a long run must not end in "cannot write".
+    for directory, option in ((log_dir, "--log-dir"), (record_path, "--record")):
+        if directory is None:
+            continue
+        if option == "--record":
+            directory = directory.absolute().parent
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise click.BadParameter(
+                f"cannot create {directory}: {exc.strerror}", param_hint=option
+            ) from None
+        if not os.access(directory, os.W_OK):
+            raise click.BadParameter(f"{directory} is not writable", param_hint=option)
 
 
 def _temp_log_dir() -> Path:

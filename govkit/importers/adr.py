@@ -24,7 +24,7 @@ from typing import Any
 
 from govkit import yamlio
 from govkit.decisions import Decision, load_decisions, save_decision, slugify, split_front_matter
-from govkit.errors import GovkitError, NotFound
+from govkit.errors import GovkitError, NotFound, ValidationError
 from govkit.importers import ImportItem, ImportReport
 from govkit.workspace import Workspace
 
@@ -214,6 +214,11 @@ def import_adr(ws: Workspace, directory: Path, *, dry_run: bool = False) -> Impo
         for p in directory.glob("*.md")
         if p.name.lower() not in _SKIP_NAMES and "template" not in p.name.lower()
     )
+    if not files:
+        raise ValidationError(
+            f"{directory}: no ADR files (*.md) to import",
+            hint="give the folder that holds the decision files, e.g. doc/adr",
+        )
     items: list[ImportItem] = []
     problems: list[str] = []
     parsed: list[AdrFile] = []

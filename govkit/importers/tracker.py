@@ -398,6 +398,14 @@ def import_tracker(ws: Workspace, path: Path, *, dry_run: bool = False) -> Impor
         ) from None
     source = path.name
     plan = read_tracker(text, source=source, now=rfc3339())
+    if not (plan.records or plan.queue or plan.decisions or plan.safe_mode or plan.problems):
+        # The wrong file (a README, a review) must not look like an import of an empty tracker.
+        raise ValidationError(
+            "found nothing to import: no tracker tables under the known headings",
+            path=path,
+            hint="a tracker has Markdown tables under headings such as Milestone Board, "
+            "Baseline Findings, Active Blockers, Resolved, Priority Queue, Consumer Readiness",
+        )
     items: list[ImportItem] = []
     with ws.lock():
         for record, line in plan.records:

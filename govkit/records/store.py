@@ -107,6 +107,18 @@ def validate_mapping(kind: str, data: Any) -> tuple[dict[str, Any], list[FieldPr
                 )
             else:
                 values[name] = text
+    for name in ("created", "updated"):
+        stamp = values.get(name)
+        if stamp and not _is_time(stamp):
+            problems.append(
+                FieldProblem(name, f"field {name!r} is not a time: {stamp!r}", _TIME_HINT)
+            )
+    for t in values.get("history", ()):
+        if t.at and not _is_time(t.at):
+            problems.append(
+                FieldProblem("history", f"history entry time {t.at!r} is not a time", _TIME_HINT)
+            )
+            break
     names = shapes.keys()
     for key in data:
         if str(key) not in names:
@@ -199,6 +211,18 @@ def _strings(raw: Any) -> tuple[str, ...] | None:
     ):
         return tuple(str(x) for x in raw)
     return None
+
+
+_TIME_HINT = "write a UTC time like 2026-11-21T04:45:00.123Z (govkit writes these itself)"
+
+
+def _is_time(text: str) -> bool:
+    # Times order history, handoff windows and "latest change": garbage would sort silently.
+    try:
+        dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
 
 
 def _history(raw: Any) -> tuple[Transition, ...]:

@@ -114,7 +114,10 @@ def resolve_since(src: Sources, value: str | None) -> tuple[str, str, str | None
         try:
             moment = parse_rfc3339(value if "T" in value else midnight(value))
         except ValueError:
-            raise ValidationError(f"--since {value!r} is not a valid date") from None
+            raise ValidationError(
+                f"--since {value!r} is not a valid date",
+                hint="write it like 2026-11-18 or 2026-11-18T09:00:00Z",
+            ) from None
         return rfc3339(moment), value, None
     entry = src.runs.find(value)
     if entry is None:

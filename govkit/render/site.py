@@ -313,6 +313,20 @@ def build_site(src: Sources, out: Path, *, as_of: str | None = None) -> SiteResu
     out = out.resolve()
     if out == src.ws.root.resolve() or src.ws.root.resolve().is_relative_to(out):
         raise ValidationError(f"{out} would overwrite the workspace", hint="choose a new directory")
+    ws = src.ws
+    for managed in (
+        ws.records_dir,
+        ws.decisions_dir,
+        ws.evidence_dir,
+        ws.state_dir,
+        ws.templates_dir,
+    ):
+        # Pages among records, decisions or evidence would be read as (or hide among) them.
+        if out.is_relative_to(managed.resolve()):
+            raise ValidationError(
+                f"{out} is inside {ws.rel(managed)}/, which govkit manages",
+                hint="choose a directory of its own, e.g. site/",
+            )
     templates = Templates(src.ws.templates_dir)
     linked: set[str] = set()
     written: set[Path] = set()
