@@ -23,6 +23,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from process_timing import wall_seconds  # noqa: E402
+
 from govkit.workspace import init_workspace  # noqa: E402
 
 STAMP = "'2026-11-01T10:00:00.000Z'"
@@ -81,16 +83,7 @@ def build(root: Path, total: int) -> dict[str, int]:
 
 def timed(argv: list[str], cwd: Path, env: dict[str, str], reps: int) -> list[float]:
     """Wall times of `reps` runs of a whole process."""
-    out = []
-    for _ in range(reps):
-        start = time.perf_counter()
-        result = subprocess.run(argv, cwd=cwd, env=env, capture_output=True)
-        out.append(time.perf_counter() - start)
-        if result.returncode not in (0,):
-            raise SystemExit(
-                f"{argv} failed ({result.returncode}): {result.stderr.decode()[-2000:]}"
-            )
-    return out
+    return [wall_seconds(argv, env=env, cwd=cwd) for _ in range(reps)]
 
 
 def main() -> None:

@@ -18,19 +18,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
+from process_timing import wall_seconds
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def once(argv: list[str], cwd: Path, env: dict[str, str]) -> float:
-    t0 = time.perf_counter()
-    proc = subprocess.run(argv, cwd=cwd, env=env, capture_output=True)
-    elapsed = time.perf_counter() - t0
-    if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode}): {proc.stderr.decode()}")
-    return elapsed
 
 
 def in_toto_argv(work: Path) -> tuple[list[str] | None, str]:
@@ -74,10 +66,10 @@ def main() -> None:
             commands["in-toto-run -- true"] = toto
         samples: dict[str, list[float]] = {name: [] for name in commands}
         for argv in commands.values():  # warm-up: page cache, .pyc files
-            once(argv, work, env)
+            wall_seconds(argv, env=env, cwd=work)
         for _ in range(args.rounds):
             for name, argv in commands.items():
-                samples[name].append(once(argv, work, env))
+                samples[name].append(wall_seconds(argv, env=env, cwd=work))
     med = {name: statistics.median(s) for name, s in samples.items()}
     print(f"govkit command: {' '.join(govkit)}; {args.rounds} interleaved rounds, median wall")
     for name, value in med.items():

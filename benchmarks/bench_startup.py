@@ -11,23 +11,18 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
+
+from process_timing import wall_seconds
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def wall(argv: list[str], rounds: int, env: dict[str, str]) -> float:
     """Median wall time in seconds of running argv `rounds` times (after one warm-up)."""
-    subprocess.run(argv, capture_output=True, env=env, check=True)
-    samples = []
-    for _ in range(rounds):
-        t0 = time.perf_counter()
-        subprocess.run(argv, capture_output=True, env=env, check=True)
-        samples.append(time.perf_counter() - t0)
-    return statistics.median(samples)
+    wall_seconds(argv, env=env)
+    return statistics.median(wall_seconds(argv, env=env) for _ in range(rounds))
 
 
 def main() -> None:

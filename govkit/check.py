@@ -20,7 +20,14 @@ from govkit import yamlio
 from govkit.errors import GovkitError
 from govkit.ids import check_id
 from govkit.records import store
-from govkit.records.model import KIND_CLASSES, PLURALS, PRIORITY, Finding, Record
+from govkit.records.model import (
+    KIND_CLASSES,
+    MILESTONE_MENTION,
+    PLURALS,
+    PRIORITY,
+    Record,
+    dangling_references,
+)
 from govkit.workspace import Workspace
 
 _PLACEHOLDER = re.compile(r"^proposed-[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -368,37 +375,31 @@ class _Checker:
     # references ---------------------------------------------------------------------
 
     def references(self) -> None:
-        milestones = {r.id for r in self.records["milestone"]}
-        tasks = {r.id for r in self.records["task"]}
+        ids = {kind: {r.id for r in records} for kind, records in self.records.items()}
         anything = set(self.record_ids) | self.decision_ids
+
+        def exists(target: str, kind: str | None) -> bool:
+            return target in (ids.get(kind, set()) if kind else anything)
+
         for records in self.records.values():
             for r in records:
                 assert r.path is not None
-                for field_name, targets in r.references().items():
-                    wanted = {"milestone": milestones, "resolved_by": tasks}.get(
-                        field_name, anything
+                for field_name, target, wanted in dangling_references(r, exists):
+                    if field_name == MILESTONE_MENTION:
+                        self.add(
+                            "dangling-ref",
+                            r.path,
+                            store.field_line(r.path, "milestone"),
+                            f"{r.id} milestone mentions {target}: no such milestone",
+                        )
+                        continue
+                    self.add(
+                        "dangling-ref",
+                        r.path,
+                        store.field_line(r.path, field_name),
+                        f"{r.id} {field_name} {target}: no such {wanted or 'record or decision'}",
+                        hint=f"create {target}, or fix the reference",
                     )
-                    what = {"milestone": "milestone", "resolved_by": "task"}.get(
-                        field_name, "record or decision"
-                    )
-                    for target in targets:
-                        if target not in wanted:
-                            self.add(
-                                "dangling-ref",
-                                r.path,
-                                store.field_line(r.path, field_name),
-                                f"{r.id} {field_name} {target}: no such {what}",
-                                hint=f"create {target}, or fix the reference",
-                            )
-                if isinstance(r, Finding):
-                    for token in r.milestone_mentions():
-                        if token not in milestones:
-                            self.add(
-                                "dangling-ref",
-                                r.path,
-                                store.field_line(r.path, "milestone"),
-                                f"{r.id} milestone mentions {token}: no such milestone",
-                            )
 
     def queue(self) -> None:
         path = self.ws.records_dir / store.QUEUE_FILE

@@ -16,6 +16,12 @@ def rfc3339(moment: dt.datetime | None = None) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
+def midnight(day: str | dt.date) -> str:
+    """'2026-11-21' (or a date or a longer stamp) -> '2026-11-21T00:00:00.000Z'."""
+    text = day.isoformat() if isinstance(day, dt.date) else day
+    return f"{text[:10]}T00:00:00.000Z"
+
+
 def compact_stamp(stamp: str) -> str:
     """'2026-11-21T04:45:00.123Z' -> '20261121T044500Z': sortable and safe in file names."""
     return stamp[:19].replace("-", "").replace(":", "") + "Z"

@@ -338,8 +338,7 @@ def _digest(directory: Path, name: str, text: str) -> FileDigest:
     path = directory / name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
-    data = path.read_bytes()
-    return FileDigest(name, hashlib.sha256(data).hexdigest(), len(data))
+    return FileDigest.of(path, directory)
 
 
 def _pins(tuple_name: str, core: str = SHA["corelib"]) -> list[RepoPin]:

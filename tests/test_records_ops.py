@@ -263,3 +263,46 @@ def test_leftover_temp_files_are_ignored_then_swept(ws: Workspace) -> None:
     assert store.load_kind(ws, "task") == []
     ops.add_record(ws, "task", "Ops-A")
     assert not tmp.exists()
+
+
+def test_dangling_references_are_refused_on_write_and_reported_by_check(ws: Workspace) -> None:
+    """The same reference rules on both sides: ops refuses the write, check lists the file."""
+    from govkit.check import check_workspace
+    from govkit.records.model import Resolution
+
+    ops.add_record(ws, "milestone", "M1", {"title": "one"})
+    refused = {
+        ("task", "M1-T01", "milestone", "M9"): (
+            "milestone 'M9' does not exist",
+            "create it first: govkit milestone add M9 --title ...",
+        ),
+        ("finding", "F1", "resolved_by", ("M1-T09",)): (
+            "task 'M1-T09' does not exist",
+            "create it first: govkit task add M1-T09 --title ...",
+        ),
+        ("resolution", "R1", "resolves", ("X1",)): (
+            "'X1' is not a record or decision of this workspace",
+            "resolutions resolve existing tasks, findings, blockers or decisions",
+        ),
+        ("finding", "F2", "milestone", "M1 and M7"): (
+            "milestone 'M7' does not exist",
+            "create it first, or write free text such as 'Program-wide'",
+        ),
+    }
+    for (kind, record_id, field_name, value), (message, hint) in refused.items():
+        with pytest.raises(ValidationError) as exc:
+            ops.add_record(ws, kind, record_id, {field_name: value})
+        assert (exc.value.message, exc.value.hint) == (message, hint)
+    # Written past ops (a merge, a hand edit): check reports each one.
+    with ws.lock():
+        store.save_record(ws, Task(id="M1-T01", status="todo", milestone="M9"))
+        store.save_record(ws, Finding(id="F1", status="open", resolved_by=("M1-T09",)))
+        store.save_record(ws, Finding(id="F2", status="open", milestone="M1 and M7"))
+        store.save_record(ws, Resolution(id="R1", status="recorded", resolves=("X1", "M1")))
+    found = {(p.file, p.message) for p in check_workspace(ws).problems if p.code == "dangling-ref"}
+    assert found == {
+        ("records/tasks/M1-T01.yaml", "M1-T01 milestone M9: no such milestone"),
+        ("records/findings/F1.yaml", "F1 resolved_by M1-T09: no such task"),
+        ("records/findings/F2.yaml", "F2 milestone mentions M7: no such milestone"),
+        ("records/resolutions/R1.yaml", "R1 resolves X1: no such record or decision"),
+    }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, ClassVar
@@ -175,6 +176,34 @@ def allowed_moves(kind: str, status: str) -> tuple[str, ...]:
 PRIORITY = re.compile(r"^P\d+$")  # queue priorities: P0, P1, …
 _MILESTONE_TOKEN = re.compile(r"\bM\d+\b")
 _TASK_ID = re.compile(r"^(M\d+)-T\d+$")
+
+
+# What a reference field must name: a record of that kind, or (None) any record or decision.
+REFERENCE_TARGETS: dict[str, str | None] = {
+    "milestone": "milestone",
+    "resolved_by": "task",
+    "resolves": None,
+}
+MILESTONE_MENTION = "milestone mention"  # the field name dangling_references gives mentions
+
+
+def dangling_references(
+    record: Record, exists: Callable[[str, str | None], bool]
+) -> list[tuple[str, str, str | None]]:
+    """(field, target, wanted kind) of each reference naming nothing suitable.
+
+    `exists(target, kind)` answers whether a record of `kind` (None: any record
+    or decision) has that id. A finding's free-text milestone is checked through
+    its milestone mentions, reported under the field MILESTONE_MENTION.
+    """
+    out = []
+    for field_name, targets in record.references().items():
+        wanted = REFERENCE_TARGETS.get(field_name)
+        out += [(field_name, t, wanted) for t in targets if not exists(t, wanted)]
+    if isinstance(record, Finding):
+        mentions = record.milestone_mentions()
+        out += [(MILESTONE_MENTION, t, "milestone") for t in mentions if not exists(t, "milestone")]
+    return out
 
 
 def task_milestone(task_id: str) -> str | None:

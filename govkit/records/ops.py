@@ -19,6 +19,7 @@ from govkit.records import store
 from govkit.records.model import (
     KIND_CLASSES,
     LIFECYCLES,
+    MILESTONE_MENTION,
     PLURALS,
     PRIORITY,
     READINESS,
@@ -27,6 +28,7 @@ from govkit.records.model import (
     Record,
     Transition,
     allowed_moves,
+    dangling_references,
     kind_fields,
     record_to_dict,
     task_milestone,
@@ -95,32 +97,26 @@ def kind_of(ws: Workspace, record_id: str) -> str | None:
 
 def _check_references(ws: Workspace, record: Record) -> None:
     """Refuse to write a record that points at records that do not exist."""
-    refs = record.references()
-    for target in refs.get("milestone", ()):
-        if kind_of(ws, target) != "milestone":
+
+    def exists(target: str, kind: str | None) -> bool:
+        found = kind_of(ws, target)
+        return found == kind if kind else found is not None or _decision_exists(ws, target)
+
+    for field_name, target, wanted in dangling_references(record, exists):
+        if field_name == MILESTONE_MENTION:
             raise ValidationError(
                 f"milestone {target!r} does not exist",
-                hint=f"create it first: govkit milestone add {target} --title ...",
+                hint="create it first, or write free text such as 'Program-wide'",
             )
-    for target in refs.get("resolved_by", ()):
-        if kind_of(ws, target) != "task":
-            raise ValidationError(
-                f"task {target!r} does not exist",
-                hint=f"create it first: govkit task add {target} --title ...",
-            )
-    for target in refs.get("resolves", ()):
-        if kind_of(ws, target) is None and not _decision_exists(ws, target):
+        if wanted is None:
             raise ValidationError(
                 f"{target!r} is not a record or decision of this workspace",
                 hint="resolutions resolve existing tasks, findings, blockers or decisions",
             )
-    if isinstance(record, Finding):
-        for token in record.milestone_mentions():
-            if kind_of(ws, token) != "milestone":
-                raise ValidationError(
-                    f"milestone {token!r} does not exist",
-                    hint="create it first, or write free text such as 'Program-wide'",
-                )
+        raise ValidationError(
+            f"{wanted} {target!r} does not exist",
+            hint=f"create it first: govkit {wanted} add {target} --title ...",
+        )
 
 
 def _decision_exists(ws: Workspace, ref: str) -> bool:

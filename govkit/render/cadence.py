@@ -32,6 +32,7 @@ from govkit.render.sources import (
 )
 from govkit.render.status import QueueRow, display_status, write_if_changed
 from govkit.render.templating import Templates
+from govkit.timeutil import midnight
 
 PACKET_TEMPLATE = "packet.md.j2"
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -54,7 +55,7 @@ def week_bounds(week: str) -> tuple[str, str]:
             hint = f"ISO weeks of {year} run from {year}-W01 to {year}-W{last:02d}"
         raise ValidationError(f"week {week!r} does not exist", hint=hint) from None
     nxt = monday + dt.timedelta(days=7)
-    return f"{monday.isoformat()}T00:00:00.000Z", f"{nxt.isoformat()}T00:00:00.000Z"
+    return midnight(monday), midnight(nxt)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from govkit.render.sources import (
 )
 from govkit.render.status import QueueRow, run_detail
 from govkit.render.templating import Templates
-from govkit.timeutil import compact_stamp, parse_rfc3339, rfc3339
+from govkit.timeutil import compact_stamp, midnight, parse_rfc3339, rfc3339
 
 HANDOFF_TEMPLATE = "handoff.md.j2"
 HANDOFFS_DIR = "handoffs"  # under evidence/
@@ -112,7 +112,7 @@ def resolve_since(src: Sources, value: str | None) -> tuple[str, str, str | None
         return start, f"7 days before the latest change ({utc_minute(start)})", None
     if _DAY.match(value) or _STAMP.match(value):
         try:
-            moment = parse_rfc3339(value if "T" in value else f"{value}T00:00:00Z")
+            moment = parse_rfc3339(value if "T" in value else midnight(value))
         except ValueError:
             raise ValidationError(
                 f"--since {value!r} is not a valid date",

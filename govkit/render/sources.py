@@ -21,6 +21,7 @@ from govkit.evidence.store import LedgerEntry, entry_record_path
 from govkit.records.model import Record
 from govkit.records.store import RecordSet, load_all
 from govkit.render.ledger_index import LedgerIndex
+from govkit.timeutil import midnight
 from govkit.workspace import Workspace
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
@@ -55,7 +56,7 @@ class Sources:
         stamps: list[str] = []
         for records in self.records.by_kind.values():
             stamps.extend(_record_stamps(records))
-        stamps.extend(f"{d.date[:10]}T00:00:00.000Z" for d in self.decisions if d.date)
+        stamps.extend(midnight(d.date) for d in self.decisions if d.date)
         stamps.append(self.runs.newest_start())
         return max((s for s in stamps if s and _DATE.match(s)), default="")
 

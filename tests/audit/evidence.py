@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from govkit.evidence.record import Counts, EvidenceRecord, FileDigest, Outcome, RepoPin
@@ -45,7 +44,7 @@ def make_run(
     digests = {}
     for name, data in files.items():
         (directory / name).write_bytes(data)
-        digests[name] = FileDigest(name, hashlib.sha256(data).hexdigest(), len(data))
+        digests[name] = FileDigest.of(directory / name, directory)
     record = EvidenceRecord(
         run_id=run_id,
         gate_id=gate_id,

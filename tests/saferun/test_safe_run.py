@@ -163,7 +163,12 @@ def test_timeout_kills_grandchildren_that_escaped_the_group(tmp_path: Path) -> N
 
 def test_finished_command_leaves_no_daemon(tmp_path: Path) -> None:
     pid_file = tmp_path / "pid"
-    script = f"(setsid sleep 300 & echo $! > {pid_file}) ; echo done"
+    # The command exits only once its daemon exists: this test is about daemons left
+    # behind, not about a fork still in flight at the moment the command exits.
+    script = (
+        f"(setsid sleep 300 & echo $! > {pid_file}) ; "
+        f"while [ ! -s {pid_file} ]; do sleep 0.01; done; sleep 0.1; echo done"
+    )
     r = run(tmp_path, ["sh", "-c", script], grace=0.5)
     assert r.outcome is Outcome.PASS
     assert r.leftovers_killed >= 1 and "leftover" in r.message
