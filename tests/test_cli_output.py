@@ -10,12 +10,17 @@ import pytest
 from govkit.cli.output import progress_printer
 
 
-def test_progress_is_off_with_json_and_when_stderr_is_not_a_terminal(
+def test_progress_is_off_with_json_and_only_waits_show_off_a_terminal(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert progress_printer(False) is None
     assert not sys.stderr.isatty()  # pytest captures it
-    assert progress_printer(True) is None
+    show = progress_printer(True)
+    assert show is not None
+    show("cloning core")  # routine progress: not for a CI log
+    show("waiting for heavy slot: held by VG-LA-002 pid 4242")  # a wait: a silent job looks hung
+    err = capsys.readouterr().err
+    assert err == "govkit: waiting for heavy slot: held by VG-LA-002 pid 4242\n"
 
 
 def test_progress_writes_dim_lines_to_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:

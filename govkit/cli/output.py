@@ -34,12 +34,16 @@ def emit_json_list(items: Sequence[Any]) -> None:
 
 
 def progress_printer(enabled: bool = True) -> Callable[[str], None] | None:
-    """A progress callback writing dim '  … line' to stderr, or None when it would not show.
+    """A progress callback writing dim '  … line' to stderr, or None with --json.
 
-    Progress is for people: off with --json (enabled=False) and when stderr is not a terminal.
+    Progress is for people at a terminal. Off a terminal (CI logs) only waits are shown
+    (a busy heavy slot, memory admission, the workspace lock): a job that sits silent
+    for minutes looks hung.
     """
-    if not enabled or not sys.stderr.isatty():
+    if not enabled:
         return None
+    if not sys.stderr.isatty():
+        return _waits_only
     lock = threading.Lock()  # gates run in threads; keep their lines whole
 
     def show(line: str) -> None:
@@ -47,6 +51,11 @@ def progress_printer(enabled: bool = True) -> Callable[[str], None] | None:
             click.secho(f"  … {line}", err=True, dim=True)
 
     return show
+
+
+def _waits_only(line: str) -> None:
+    if line.startswith("waiting for"):
+        click.echo(f"govkit: {line}", err=True)
 
 
 def emit_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
