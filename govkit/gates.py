@@ -43,6 +43,13 @@ def add_gate(ws: Workspace, gate: GateDef) -> GateDef:
     if gate.perf is not None:
         from govkit.perf import MIN_ROUNDS
 
+        # Directions first, as when the CLI checked them: a typo is named before the rest.
+        for name, direction in gate.perf.metrics.items():
+            if direction not in ("lower", "higher"):
+                raise ValidationError(
+                    f"perf metric {name}={direction}: say lower or higher",
+                    hint="e.g. --perf-metric latency_ms=lower --perf-metric ops_per_s=higher",
+                )
         if gate.perf.rounds < MIN_ROUNDS:
             raise ValidationError(
                 f"a perf comparison needs at least {MIN_ROUNDS} rounds, not {gate.perf.rounds}"

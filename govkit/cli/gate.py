@@ -116,11 +116,6 @@ def _perf_spec(opts: dict[str, Any]) -> Any:
             raise click.UsageError("--perf-metric needs --perf-baseline")
         return None
     metrics = dict(_key_value(m, "--perf-metric") for m in opts["perf_metrics"])
-    for name, direction in metrics.items():
-        if direction not in ("lower", "higher"):
-            raise click.BadParameter(
-                f"{name}={direction}: say lower or higher", param_hint="--perf-metric"
-            )
     return PerfSpec(
         baseline=opts["perf_baseline"],
         threshold=opts["perf_threshold"],
