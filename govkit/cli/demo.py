@@ -7,11 +7,16 @@ import io
 import shlex
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from govkit.errors import GovkitError
+
+if TYPE_CHECKING:
+    from govkit.demo.script import Step
 
 
 @click.command()
@@ -43,11 +48,11 @@ def demo(directory: Path, force: bool, quiet: bool) -> None:
     click.echo(tour(layout, time.monotonic() - started))
 
 
-def _run_step(step: object, workspace: Path, root: Path, say: object, quiet: bool) -> None:
+def _run_step(
+    step: Step, workspace: Path, root: Path, say: Callable[..., None], quiet: bool
+) -> None:
     from govkit.cli import cli
-    from govkit.demo.script import Step
 
-    assert isinstance(step, Step) and callable(say)
     argv = (["-C", str(workspace)] if step.in_workspace else []) + list(step.argv)
     shown = " ".join(shlex.quote(a) for a in step.argv).replace(str(root), "$DEMO")
     say(click.style(f"$ govkit {shown}", fg="cyan"))
@@ -62,7 +67,7 @@ def _run_step(step: object, workspace: Path, root: Path, say: object, quiet: boo
         except SystemExit as exc:
             code = exc.code
     code = 0 if code is None else code
-    if step.expect >= 0 and code != step.expect:
+    if code != step.expect:
         raise GovkitError(
             f"demo step `govkit {shown}` exited {code}, expected {step.expect}",
             hint=buffer.getvalue().strip()[-2000:] or None,
