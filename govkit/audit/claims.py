@@ -238,7 +238,7 @@ def _check_anchor(
         out.append(
             AuditFinding("GK203", rel, line, f"{label}: run {run} is not claim-grade ({why})")
         )
-    if not record.passed and not _reports_failure(link.text, numbers, record):
+    if not record.passed and not _reports_failure(link.text, numbers):
         out.append(
             AuditFinding(
                 "GK204", rel, line, f"{label}: run {run} outcome is {record.outcome.value}"
@@ -275,9 +275,7 @@ _FAILURE_WORDS = re.compile(
 )
 
 
-def _reports_failure(
-    text: str, numbers: list[tuple[int, str, str]], record: EvidenceRecord
-) -> bool:
+def _reports_failure(text: str, numbers: list[tuple[int, str, str]]) -> bool:
     """Does the claim say the run did not pass? Then it is a report, not a success claim.
 
     "[VG-CORE-001: 4 failed, 14 passed](…)" citing a failing run is honest (its counts are
@@ -285,7 +283,8 @@ def _reports_failure(
     """
     if any(fld in ("failed", "errors") and n > 0 for n, fld, _ in numbers):
         return True
-    return bool(_FAILURE_WORDS.search(text)) or record.outcome.value in text.lower().split()
+    # Every non-pass outcome's name (fail, timeout, oom, error, refused, interrupted) matches.
+    return bool(_FAILURE_WORDS.search(text))
 
 
 def _staleness(
