@@ -355,3 +355,24 @@ def test_tuple_pin_with_a_repo_given_twice(
     # Before: the last one won silently.
     assert_user_error(res, "core is given twice")
     assert "canonical" not in ws.config.tuples
+
+
+def test_a_lock_wait_is_told_off_a_terminal_too(ws: Workspace) -> None:
+    # A real govkit process with stderr on a pipe (as in CI) waits for a held lock.
+    import fcntl
+    import os
+    import threading
+
+    from tests.helpers import run_govkit
+
+    path = ws.state_dir / "lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    threading.Timer(2.5, lambda: fcntl.flock(fd, fcntl.LOCK_UN)).start()
+    try:
+        res = run_govkit("milestone", "add", "M1", "--title", "t", cwd=ws.root)
+    finally:
+        os.close(fd)
+    assert res.returncode == 0, res.stderr
+    assert "govkit: waiting for the workspace lock" in res.stderr

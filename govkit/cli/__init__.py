@@ -169,10 +169,11 @@ def cli(ctx: click.Context, workspace_dir: Path | None) -> None:
     safe-run exits like GNU timeout (see `govkit safe-run --help`).
     """
     ctx.obj = AppContext(workspace_dir)
-    if sys.stderr.isatty():
-        from govkit import lock
+    # Waits are told on stderr on a terminal and off it alike (a CI log must not look
+    # hung), like the heavy-slot and memory waits of cli.output.progress_printer.
+    from govkit import lock
 
-        lock.on_wait = lambda message: click.echo(f"govkit: {message}…", err=True)
+    lock.on_wait = lambda message: click.echo(f"govkit: {message}…", err=True)
 
 
 def main() -> None:
