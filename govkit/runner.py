@@ -20,8 +20,8 @@ from govkit.clone import TupleCheckout, clone_tuple
 from govkit.config import GateDef
 from govkit.errors import GovkitError
 from govkit.evidence.record import EvidenceRecord, FileDigest, Outcome
-from govkit.evidence.store import check_ledger_tail, claim_run_dir, store_record
 from govkit.evidence.signing import preflight as preflight_signing
+from govkit.evidence.store import check_ledger_tail, claim_run_dir, store_record
 from govkit.gates import get_gate
 from govkit.timeutil import parse_rfc3339, rfc3339
 from govkit.tuples import get_tuple

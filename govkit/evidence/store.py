@@ -289,6 +289,7 @@ class ChainProblem:
 
     line: int
     message: str
+    code: str = "GK101"  # the audit code of the problem (govkit/audit/findings.py)
 
 
 def entry_hash_ok(entry: LedgerEntry) -> bool:
