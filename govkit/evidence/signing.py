@@ -394,3 +394,12 @@ def preflight(ws: Workspace) -> Signer | None:
     """The signer runs will be signed as (None when no key is configured); errors name the fix."""
     setup = signing_setup(ws)
     return signer_identity(setup) if setup.key is not None else None
+
+
+def run_signature(ws: Workspace, run_dir: Path) -> SignatureCheck | None:
+    """A run's signature check for display; None when signing is not set up and the run
+    has no signature (the workspace does not use signing)."""
+    setup = signing_setup(ws)
+    if not setup.verifies and not (run_dir / RECORD_SIG).is_file():
+        return None
+    return verify_run_signature(setup, run_dir)
