@@ -50,6 +50,7 @@ def _repo_of(ws: Workspace) -> tuple[Path, str]:
 
 def resolve_since(ws: Workspace, ref: str) -> SinceRef:
     """REF as a commit, or a NotFound naming it."""
+    _repo_of(ws)
     proc = run_git(
         [
             "-C",
@@ -76,6 +77,7 @@ def merge_base(ws: Workspace, base: str | None = None) -> SinceRef | None:
     None when HEAD has no commit yet (nothing is committed, so nothing can have
     changed). With no base branch at all, HEAD itself.
     """
+    _repo_of(ws)
     if run_git(
         ["-C", str(ws.root), "rev-parse", "--verify", "--quiet", "HEAD"], check=False
     ).returncode:
