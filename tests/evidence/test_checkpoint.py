@@ -32,9 +32,9 @@ def test_checkpoint_is_signed_and_the_grown_ledger_extends_it(
     cp_path = ws.root / info["path"]
     assert cp_path.is_file() and (ws.root / info["signature"]).is_file()
     # Stock ssh-keygen verifies the checkpoint too.
+    verify = ["ssh-keygen", "-Y", "verify", "-f", "allowed_signers", "-I", "alice@example.org"]
     proc = subprocess.run(
-        ["ssh-keygen", "-Y", "verify", "-f", "allowed_signers", "-I", "alice@example.org"]
-        + ["-n", "govkit", "-s", info["signature"]],
+        [*verify, "-n", "govkit", "-s", info["signature"]],
         stdin=cp_path.open("rb"),
         cwd=ws.root,
         capture_output=True,
