@@ -155,10 +155,10 @@ def signed_record(ws: Workspace, record: EvidenceRecord) -> tuple[EvidenceRecord
     Signed when signing.key is configured; a run that cannot be signed is still
     recorded, unsigned and not claim-grade, saying why.
     """
-    setup = signing_setup(ws)
-    if setup.key is None:
-        return record, None
     try:
+        setup = signing_setup(ws)
+        if setup.key is None:
+            return record, None
         signed = replace(record, signer=signer_identity(setup).as_record())
         return signed, sign_bytes(setup, signed.to_json().encode("utf-8"))
     except GovkitError as exc:

@@ -6,6 +6,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -242,3 +243,28 @@ def test_config_errors_name_the_field(ws: Workspace) -> None:
     with pytest.raises(ValidationError) as err:
         _ = ws.config
     assert "did you mean 'key'" in str(err.value)
+
+
+def test_a_public_key_signs_through_ssh_agent(
+    ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """signing.key naming a .pub file signs with the private key held by a real ssh-agent."""
+    key = make_key(tmp_path / "keys" / "agent")
+    sock = tmp_path / "agent.sock"
+    agent = subprocess.Popen(["ssh-agent", "-D", "-a", str(sock)], stdout=subprocess.DEVNULL)
+    try:
+        for _ in range(200):
+            if sock.exists():
+                break
+            time.sleep(0.02)
+        monkeypatch.setenv("SSH_AUTH_SOCK", str(sock))
+        subprocess.run(["ssh-add", "-q", str(key.path)], check=True, capture_output=True)
+        key.path.unlink()  # only the agent holds the private key now
+        allow(ws, ("agent@example.org", key))
+        configure_signing(ws, key.path.with_name("agent.pub"))
+        rec = make_run(ws)
+        check = verify_run_signature(ws, record_file(ws, rec).parent)
+        assert check.ok and check.principal == "agent@example.org"
+    finally:
+        agent.terminate()
+        agent.wait(timeout=10)
