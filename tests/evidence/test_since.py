@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -91,3 +92,21 @@ def test_since_outside_git_or_unknown_ref_is_a_clear_error(
     _repo(ws, runs=1)
     code, out = invoke(runner, ws, "audit", "--since", "v9.9")
     assert code == 2 and "'v9.9' is not a commit" in out
+
+
+def test_a_workspace_in_a_subfolder_of_the_repo(tmp_path: Path, runner: CliRunner) -> None:
+    from govkit.workspace import init_workspace
+
+    repo = tmp_path / "monorepo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    ws = init_workspace(repo / "governance", name="sub")
+    make_run(ws)
+    make_run(ws, started_at="2026-11-20T12:00:00.000Z")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "evidence")
+    code, out = invoke(runner, ws, "audit", "--since", "HEAD")
+    assert code == 0, out
+    forged = rewrite_record_and_rechain(ws, line=1)
+    code, out = invoke(runner, ws, "audit", "--since", "HEAD", "--json")
+    assert ("GK112", forged) in _findings(out)
