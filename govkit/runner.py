@@ -447,7 +447,8 @@ def summary_line(ws: Workspace, run: GateRun) -> str:
     pin = rec.working_pin
     where = pin.label() if pin else "-"
     grade = "" if rec.claim_grade else "  (not claim-grade)"
-    return f"{rec.gate_id}  {rec.outcome.value}  {counts}  {where}  {rec.started_at}  {ws.rel(run.path)}{grade}"
+    signed = f"  signed by {rec.signer.get('principal')}" if rec.signer else ""
+    return f"{rec.gate_id}  {rec.outcome.value}  {counts}  {where}  {rec.started_at}  {ws.rel(run.path)}{grade}{signed}"
 
 
 def _metrics_summary(metrics: dict[str, Any] | None) -> str:

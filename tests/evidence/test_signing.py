@@ -166,8 +166,9 @@ def test_gate_run_is_signed_and_says_by_whom(
     gate_ws: Workspace, tmp_path: Path, runner: CliRunner
 ) -> None:
     signing_workspace(gate_ws, tmp_path)
-    code, out = invoke(runner, gate_ws, "gate", "run", "VG-CORE-1", "--json")
+    code, out = invoke(runner, gate_ws, "gate", "run", "VG-CORE-1")
     assert code == 0, out
+    assert "signed by alice@example.org" in out
     (path,) = gate_ws.runs_dir.rglob("record.json")
     assert verify_run_signature(gate_ws, path.parent).ok
     assert json.loads(path.read_text())["claim_grade"] is True
