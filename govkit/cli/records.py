@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -90,9 +89,22 @@ def show_record(ws: Any, record: Record) -> None:
             click.echo(f"    {step.at}  {move}{extra}{note}")
 
 
-@functools.cache
+_GROUPS: dict[str, click.Group] = {}
+
+
+def forget_group(kind: str) -> None:
+    """Drop the built group of a kind (after unregistering a throwaway kind)."""
+    _GROUPS.pop(kind, None)
+
+
 def make_group(kind: str) -> click.Group:
     """The add/set/show/list/remove group of one record kind (built once, on first use)."""
+    if kind not in _GROUPS:
+        _GROUPS[kind] = _build_group(kind)
+    return _GROUPS[kind]
+
+
+def _build_group(kind: str) -> click.Group:
     statuses = KINDS[kind].lifecycle.statuses
 
     @click.group(name=kind, help=f"{kind.capitalize()} records (statuses: {', '.join(statuses)}).")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import ClassVar
@@ -14,22 +16,15 @@ from click.testing import CliRunner
 from govkit.audit.integrity import RunIndex
 from govkit.audit.record_checks import check_records
 from govkit.cli import COMMANDS, cli
-from govkit.cli.records import FLAGS, make_group
+from govkit.cli.records import FLAGS, forget_group
 from govkit.decisions import LIFECYCLE as DECISIONS
 from govkit.errors import TransitionError, ValidationError
 from govkit.lifecycle import Lifecycle
 from govkit.records import store
-from govkit.records.model import (
-    KINDS,
-    Kind,
-    Record,
-    id_list,
-    register_kind,
-    text,
-    unregister_kind,
-)
+from govkit.records.kinds import KINDS, Kind, register_kind, unregister_kind
+from govkit.records.model import Record, id_list, text
 from govkit.workspace import Workspace
-from tests.helpers import invoke
+from tests.helpers import REPO_ROOT, invoke
 from tests.render.mdcheck import table_after
 
 
@@ -45,6 +40,7 @@ class Widget(Record):
 
 
 WIDGET = Kind(
+    "widget",
     Widget,
     Lifecycle(
         ("draft", "built", "scrapped"),
@@ -65,7 +61,7 @@ def widget() -> Iterator[Kind]:
     register_kind(WIDGET)
     yield WIDGET
     unregister_kind("widget")
-    make_group.cache_clear()
+    forget_group("widget")
 
 
 def test_a_registered_kind_gets_add_set_list_show_check_render(
@@ -146,6 +142,7 @@ def test_the_audit_wants_evidence_for_a_registered_kinds_done_state(
 
 def test_a_row_that_contradicts_itself_is_refused() -> None:
     broken = Kind(
+        "widget",
         Widget,
         Lifecycle(("draft",), {"draft": ("gone",)}, "new"),
         None,
@@ -162,6 +159,30 @@ def test_a_row_that_contradicts_itself_is_refused() -> None:
     assert "widget" not in KINDS
     with pytest.raises(ValidationError, match="registered already"):
         register_kind(KINDS["task"])
+
+
+def test_the_built_in_rows_are_consistent() -> None:
+    assert {name: kind.problems(KINDS) for name, kind in KINDS.items()} == {
+        name: [] for name in KINDS
+    }
+
+
+def test_help_loads_no_record_class() -> None:
+    # The table is read by `govkit --help`; the record classes (and dataclasses) load on use.
+    code = (
+        "import sys\n"
+        "from govkit.cli import cli\n"
+        "try:\n"
+        "    cli.main(['--help'], prog_name='govkit')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('LOADED=' + ','.join(m for m in ('govkit.records.model', 'dataclasses') "
+        "if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_ROOT, check=True
+    ).stdout
+    assert "LOADED=\n" in out, out
 
 
 def test_records_and_decisions_share_one_transition_check() -> None:
