@@ -89,85 +89,83 @@ class Kind(NamedTuple):
 
 # The record kinds, in the order commands, counts and STATUS.md show them.
 # tests/records/test_kinds.py checks these rows as register_kind checks a new one.
-KINDS: dict[str, Kind] = {
-    k.name: k
-    for k in (
-        Kind(
-            "milestone",
-            "Milestone",
-            Lifecycle.of(
-                {
-                    "planned": ("active",),
-                    "active": ("complete", "planned"),
-                    "complete": ("active",),
-                },
-                "planned",
-            ),
-            re.compile(r"^M\d+$"),
-            "M1",
-            "Milestones: M1, M2 … planned → active → complete.",
-            columns=("title",),
-            done="complete",
+_BUILT_IN = (
+    Kind(
+        "milestone",
+        "Milestone",
+        Lifecycle.of(
+            {
+                "planned": ("active",),
+                "active": ("complete", "planned"),
+                "complete": ("active",),
+            },
+            "planned",
         ),
-        Kind(
-            "task",
-            "Task",
-            Lifecycle.of(
-                {
-                    "todo": ("in-progress", "blocked", "done"),
-                    "in-progress": ("done", "blocked", "todo"),
-                    "blocked": ("in-progress", "todo"),
-                    "done": ("in-progress",),
-                },
-                "todo",
-            ),
-            re.compile(r"^M\d+-T\d+$|^[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*$"),
-            "M1-T03",
-            "Tasks: M1-T03 … todo → in-progress → done, or blocked.",
-            columns=("milestone", "title"),
-            done="done",
+        id_pattern=re.compile(r"^M\d+$"),
+        id_example="M1",
+        summary="Milestones: M1, M2 … planned → active → complete.",
+        columns=("title",),
+        done="complete",
+    ),
+    Kind(
+        "task",
+        "Task",
+        Lifecycle.of(
+            {
+                "todo": ("in-progress", "blocked", "done"),
+                "in-progress": ("done", "blocked", "todo"),
+                "blocked": ("in-progress", "todo"),
+                "done": ("in-progress",),
+            },
+            "todo",
         ),
-        Kind(
-            "finding",
-            "Finding",
-            Lifecycle.of({"open": ("resolved",), "resolved": ("open",)}, "open"),
-            re.compile(r"^F\d+$"),
-            "F7",
-            "Findings: F7 … open → resolved (by a task).",
-            columns=("milestone", "title"),
-            done="resolved",
-        ),
-        Kind(
-            "blocker",
-            "Blocker",
-            Lifecycle.of({"active": ("resolved",), "resolved": ("active",)}, "active"),
-            re.compile(r"^B\d+$"),
-            "B5",
-            "Blockers: B5 … impact, exit condition; active → resolved.",
-            columns=("title",),
-            done="resolved",
-        ),
-        Kind(
-            "resolution",
-            "Resolution",
-            Lifecycle.of({"recorded": ()}, "recorded"),
-            re.compile(r"^R\d+$"),
-            "R12",
-            "Resolutions: R12 … what got resolved, with evidence.",
-            columns=("resolves", "summary"),
-            done="recorded",
-        ),
-        Kind(
-            "consumer",
-            "Consumer",
-            Lifecycle.of({"tracked": ("retired",), "retired": ("tracked",)}, "tracked"),
-            None,
-            "loop-agent",
-            "Consumers: downstream repos, coupling and readiness.",
-            columns=("readiness", "coupling"),
-        ),
-    )
-}
+        id_pattern=re.compile(r"^M\d+-T\d+$|^[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*$"),
+        id_example="M1-T03",
+        summary="Tasks: M1-T03 … todo → in-progress → done, or blocked.",
+        columns=("milestone", "title"),
+        done="done",
+    ),
+    Kind(
+        "finding",
+        "Finding",
+        Lifecycle.of({"open": ("resolved",), "resolved": ("open",)}, "open"),
+        id_pattern=re.compile(r"^F\d+$"),
+        id_example="F7",
+        summary="Findings: F7 … open → resolved (by a task).",
+        columns=("milestone", "title"),
+        done="resolved",
+    ),
+    Kind(
+        "blocker",
+        "Blocker",
+        Lifecycle.of({"active": ("resolved",), "resolved": ("active",)}, "active"),
+        id_pattern=re.compile(r"^B\d+$"),
+        id_example="B5",
+        summary="Blockers: B5 … impact, exit condition; active → resolved.",
+        columns=("title",),
+        done="resolved",
+    ),
+    Kind(
+        "resolution",
+        "Resolution",
+        Lifecycle.of({"recorded": ()}, "recorded"),
+        id_pattern=re.compile(r"^R\d+$"),
+        id_example="R12",
+        summary="Resolutions: R12 … what got resolved, with evidence.",
+        columns=("resolves", "summary"),
+        done="recorded",
+    ),
+    Kind(
+        "consumer",
+        "Consumer",
+        Lifecycle.of({"tracked": ("retired",), "retired": ("tracked",)}, "tracked"),
+        id_pattern=None,
+        id_example="loop-agent",
+        summary="Consumers: downstream repos, coupling and readiness.",
+        columns=("readiness", "coupling"),
+    ),
+)
+KINDS: dict[str, Kind] = {k.name: k for k in _BUILT_IN}
 
 
 def register_kind(kind: Kind) -> Kind:
