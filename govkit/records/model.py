@@ -35,7 +35,7 @@ class FieldSpec:
     flag: str = ""  # default: --field-name
     choices: tuple[str, ...] = ()  # allowed values (case-insensitive, stored lower-case)
     refers_to: str | None = None  # a kind, or ANY_RECORD; None: not a reference
-    free_form: bool = False  # list entries are paths or run ids, not record ids
+    evidence: bool = False  # entries are evidence refs (run ids, record paths, gates), not ids
 
 
 def text(
@@ -48,10 +48,10 @@ def text(
 
 
 def id_list(
-    help: str, *, flag: str = "", refers_to: str | None = None, free_form: bool = False
+    help: str, *, flag: str = "", refers_to: str | None = None, evidence: bool = False
 ) -> Any:
     """A list field (repeated flags and/or comma lists) with its flag metadata."""
-    return field(default=(), metadata={_SPEC: FieldSpec(help, flag, (), refers_to, free_form)})
+    return field(default=(), metadata={_SPEC: FieldSpec(help, flag, (), refers_to, evidence)})
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ class Task(Record):
     title: str = text("What the task does.")
     # run ids, gate ids or evidence paths
     evidence: tuple[str, ...] = id_list(
-        "Evidence refs: run ids or paths (repeat, or a,b).", free_form=True
+        "Evidence refs: run ids or paths (repeat, or a,b).", evidence=True
     )
     notes: str = text("Free notes.")
 
@@ -145,7 +145,7 @@ class Resolution(Record):
         "Ids of the records it resolves (repeat, or a,b).", refers_to=ANY_RECORD
     )
     evidence: tuple[str, ...] = id_list(
-        "Evidence refs: run ids or paths (repeat, or a,b).", free_form=True
+        "Evidence refs: run ids or paths (repeat, or a,b).", evidence=True
     )
 
 

@@ -37,6 +37,7 @@ class Widget(Record):
     part_of: str = text("The milestone it belongs to.", refers_to="milestone")
     grade: str = text("How good: rough or fine.", choices=("rough", "fine"), default="rough")
     parts: tuple[str, ...] = id_list("Task ids it needs (repeat, or a,b).", refers_to="task")
+    evidence: tuple[str, ...] = id_list("Run ids or record paths.", evidence=True)
 
 
 WIDGET = Kind(
@@ -72,7 +73,7 @@ def test_a_registered_kind_gets_add_set_list_show_check_render(
     assert "Widgets: W1 … draft → built → scrapped." in runner.invoke(cli, ["--help"]).output
     help_text = runner.invoke(cli, ["widget", "add", "--help"]).output
     assert "--part-of" in help_text and "How good: rough or fine." in help_text
-    assert [f for _, f, _ in FLAGS["widget"]] == ["title", "part_of", "grade", "parts"]
+    assert [f for _, f, _ in FLAGS["widget"]] == ["title", "part_of", "grade", "parts", "evidence"]
 
     assert gk(runner, ws, "milestone", "add", "M1")[0] == 0
     code, out = gk(runner, ws, "widget", "add", "W1", "--title", "Gear", "--part-of", "M1")
@@ -134,9 +135,11 @@ def test_the_audit_wants_evidence_for_a_registered_kinds_done_state(
     ops.add_record(ws, "milestone", "M1")
     ops.add_record(ws, "widget", "W1", {"part_of": "M1"}, status="built")
     ops.add_record(ws, "widget", "W2", {"part_of": "M1"})
+    ops.add_record(ws, "widget", "W3", {"evidence": "evidence/runs/x/record.json"}, status="built")
     findings = check_records(ws, store.load_all(ws), RunIndex())
     assert [(f.code, f.path) for f in findings if "widget" in f.message] == [
-        ("GK501", "records/widgets/W1.yaml")
+        ("GK501", "records/widgets/W1.yaml"),
+        ("GK502", "records/widgets/W3.yaml"),
     ]
 
 
