@@ -18,7 +18,7 @@ import click
 
 from govkit import __version__
 from govkit.errors import EXIT_BUG, EXIT_INTERRUPTED, EXIT_USER, GovkitError
-from govkit.records.model import KINDS
+from govkit.records.kinds import KINDS
 
 # name -> (module in govkit.cli, attribute, one-line help shown by `govkit --help`).
 # Record kinds are not listed: each row of records.model.KINDS is a command (see COMMANDS).
