@@ -8,7 +8,6 @@ from govkit import decisions as core
 from govkit.cli import AppContext
 from govkit.cli.output import emit_json, emit_table, json_option
 from govkit.errors import EXIT_OK
-from govkit.records.ops import split_list
 
 
 def _done(obj: AppContext, verb: str, d: core.Decision) -> None:
@@ -45,6 +44,8 @@ def new(
     slug: str | None,
 ) -> int:
     """Propose a decision: decisions/proposed-<slug>.md, numbered when accepted."""
+    from govkit.records.ops import split_list  # not at the top: list/show do without it
+
     d = core.new_decision(
         obj.workspace(),
         title,
