@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
 from govkit.cli import AppContext
 from govkit.cli.output import emit_json, progress_printer
+from govkit.errors import EXIT_FINDINGS, EXIT_OK
 
 
 @click.command()
@@ -52,7 +52,7 @@ def audit(
     as_json: bool,
     since_ref: str | None,
     base: str | None,
-) -> None:
+) -> int:
     """Check that every claim is backed by real, intact, current evidence.
 
     Checks the ledger chain and every record, log and artifact hash; every
@@ -81,4 +81,5 @@ def audit(
     else:
         click.echo(to_text(report), nl=False)
     if report.failed:
-        sys.exit(1)
+        return EXIT_FINDINGS
+    return EXIT_OK

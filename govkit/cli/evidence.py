@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,6 +9,7 @@ import click
 
 from govkit.cli import AppContext
 from govkit.cli.output import emit_json, emit_table, json_option
+from govkit.errors import EXIT_FINDINGS, EXIT_OK
 
 if TYPE_CHECKING:
     from govkit.evidence.checkpoint import CheckpointVerdict
@@ -36,7 +36,7 @@ def evidence() -> None:
 @click.pass_obj
 def list_(
     obj: AppContext, gate_id: str | None, outcome: str | None, limit: int, as_json: bool
-) -> None:
+) -> int:
     """List runs from the ledger, newest first."""
     from dataclasses import asdict
 
@@ -55,7 +55,7 @@ def list_(
         )
     if as_json:
         emit_json([asdict(e) for e in entries])
-        return
+        return EXIT_OK
     rows = [
         (
             e.run_id,
@@ -69,13 +69,14 @@ def list_(
         for e in entries
     ]
     emit_table(["run", "gate", "outcome", "counts", "commit", "tuple", "claim-grade"], rows)
+    return EXIT_OK
 
 
 @evidence.command("show")
 @click.argument("run")
 @json_option
 @click.pass_obj
-def show(obj: AppContext, run: str, as_json: bool) -> None:
+def show(obj: AppContext, run: str, as_json: bool) -> int:
     """Show one run's record (RUN: run id, unique prefix, or path)."""
     import json
     from dataclasses import asdict
@@ -92,11 +93,12 @@ def show(obj: AppContext, run: str, as_json: bool) -> None:
     if as_json:
         signature = None if check is None else {"status": check.status.value, **asdict(check)}
         emit_json({**json.loads(rec.to_json()), "path": ws.rel(path), "signature": signature})
-        return
+        return EXIT_OK
     for key, value in rec.describe(record=ws.rel(path)):
         click.echo(f"{key + ':':13} {value}")
     if check is not None:
         click.echo(f"{'signature:':13} {check.describe()}")
+    return EXIT_OK
 
 
 @evidence.command("verify")
@@ -109,7 +111,7 @@ def show(obj: AppContext, run: str, as_json: bool) -> None:
 )
 @json_option
 @click.pass_obj
-def verify(obj: AppContext, checkpoint: Path | None, as_json: bool) -> None:
+def verify(obj: AppContext, checkpoint: Path | None, as_json: bool) -> int:
     """Check the ledger chain, every record's hash and signature; exit 1 on any problem.
 
     Signatures are checked when signing.allowed_signers is set: a bad signature
@@ -149,8 +151,7 @@ def verify(obj: AppContext, checkpoint: Path | None, as_json: bool) -> None:
                 )
         if not problems:
             click.echo("evidence ok: ledger chain, record hashes and signatures verified")
-    if failed:
-        sys.exit(1)
+    return EXIT_FINDINGS if failed else EXIT_OK
 
 
 def _verdict_json(verdict: CheckpointVerdict) -> dict[str, object]:
@@ -176,7 +177,7 @@ def _verdict_json(verdict: CheckpointVerdict) -> dict[str, object]:
 )
 @json_option
 @click.pass_obj
-def checkpoint_(obj: AppContext, out: Path | None, as_json: bool) -> None:
+def checkpoint_(obj: AppContext, out: Path | None, as_json: bool) -> int:
     """Write a checkpoint of the ledger: its length, head hash, UTC time and signer.
 
     Signed (FILE.sig, ssh-keygen -Y sign) when signing.key is configured.
@@ -203,6 +204,7 @@ def checkpoint_(obj: AppContext, out: Path | None, as_json: bool) -> None:
                 "signer": cp.signer,
             }
         )
-        return
+        return EXIT_OK
     who = f"signed by {cp.signer['principal']} ({sig})" if cp.signer else "unsigned"
     click.echo(f"checkpoint {ws.rel(done.path)}: {cp.length} entries, head {cp.head[:16]}, {who}")
+    return EXIT_OK

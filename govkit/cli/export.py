@@ -8,6 +8,7 @@ import click
 
 from govkit.cli import AppContext
 from govkit.cli.output import emit_json, json_option
+from govkit.errors import EXIT_OK
 
 
 @click.group()
@@ -36,7 +37,7 @@ def export() -> None:
 @click.pass_obj
 def intoto(
     obj: AppContext, runs: tuple[str, ...], all_runs: bool, out: Path, sign: bool, as_json: bool
-) -> None:
+) -> int:
     """Write in-toto Statement v1 lines for RUNS (ids or prefixes) or --all.
 
     Per run: a test-result v0.1 statement (result, gate configuration, and a
@@ -65,3 +66,4 @@ def intoto(
             f"wrote {result.statements} {'signed ' if sign else ''}statements for "
             f"{result.runs} run(s) to {result.path}"
         )
+    return EXIT_OK

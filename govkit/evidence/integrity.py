@@ -21,7 +21,8 @@ from govkit.evidence.signing import (
     signing_setup,
     verify_signature,
 )
-from govkit.evidence.store import ChainProblem, LedgerEntry, scan_ledger
+from govkit.evidence.store import LedgerEntry, scan_ledger
+from govkit.problems import Problem
 from govkit.workspace import Workspace
 
 # Stable codes, shared with audit (govkit/audit/findings.py, D-014/D-020).
@@ -117,11 +118,16 @@ def reportable(setup: SigningSetup, check: SignatureCheck) -> bool:
     return check.status is not SignatureStatus.UNSIGNED or setup.required
 
 
-def signature_problems(setup: SigningSetup, checks: Sequence[RunSignature]) -> list[ChainProblem]:
-    """The signature checks worth reporting, as problems with their codes."""
+def signature_problems(
+    ws: Workspace, setup: SigningSetup, checks: Sequence[RunSignature]
+) -> list[Problem]:
+    """The signature checks worth reporting, as ledger problems with their codes."""
     return [
-        ChainProblem(
-            s.line, f"run {s.entry.run_id}: {s.check.describe()}", SIGNATURE_CODES[s.check.status]
+        Problem(
+            SIGNATURE_CODES[s.check.status],
+            ws.rel(ws.ledger_path),
+            s.line,
+            f"run {s.entry.run_id}: {s.check.describe()}",
         )
         for s in checks
         if reportable(setup, s.check)
@@ -130,29 +136,36 @@ def signature_problems(setup: SigningSetup, checks: Sequence[RunSignature]) -> l
 
 def verify_evidence(
     ws: Workspace, *, on_progress: Callable[[int, int], None] | None = None
-) -> list[ChainProblem]:
+) -> list[Problem]:
     """Chain problems, every entry whose record.json is missing or re-hashed, and, when
-    signing.allowed_signers is configured, every run whose signature does not check out."""
-    entries, problems = scan_ledger(ws)
-    if problems:
-        return problems  # a broken chain makes the entries themselves untrustworthy
+    signing.allowed_signers is configured, every run whose signature does not check out.
+
+    Chain problems have code "ledger" (audit's GK101); the others carry their audit
+    codes (GK102, GK104, GK108-GK110).
+    """
+    entries, chain = scan_ledger(ws)
+    if chain:
+        return chain  # a broken chain makes the entries themselves untrustworthy
+    ledger = ws.rel(ws.ledger_path)
+    problems: list[Problem] = []
     for n, (line, entry) in enumerate(entries, start=1):
         found = rehash(str(ws.evidence_dir / entry.record))
         if found is None:
             problems.append(
-                ChainProblem(line, f"run {entry.run_id}: {entry.record} is missing", "GK104")
+                Problem("GK104", ledger, line, f"run {entry.run_id}: {entry.record} is missing")
             )
         elif found.sha256 != entry.record_sha256:
             problems.append(
-                ChainProblem(
+                Problem(
+                    "GK102",
+                    ledger,
                     line,
                     f"run {entry.run_id}: {entry.record} changed since it was recorded",
-                    "GK102",
                 )
             )
         if on_progress is not None and n % 500 == 0:
             on_progress(n, len(entries))
     setup = signing_setup(ws)
     if setup.verifies:
-        problems += signature_problems(setup, check_run_signatures(ws, entries, setup=setup))
-    return sorted(problems, key=lambda p: p.line)
+        problems += signature_problems(ws, setup, check_run_signatures(ws, entries, setup=setup))
+    return sorted(problems, key=lambda p: p.line or 0)

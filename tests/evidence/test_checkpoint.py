@@ -6,6 +6,7 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from govkit.evidence.checkpoint import verify_checkpoint, write_checkpoint
@@ -13,6 +14,9 @@ from govkit.workspace import Workspace
 from tests.audit.evidence import make_run
 from tests.evidence.keys import signing_workspace
 from tests.helpers import invoke
+
+# Real ssh-keygen / git subprocesses per test.
+pytestmark = pytest.mark.slow
 
 
 def _runs(ws: Workspace, n: int, start: int = 0) -> None:

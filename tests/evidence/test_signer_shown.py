@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from govkit.config import GateDef
@@ -12,6 +13,9 @@ from govkit.workspace import Workspace
 from tests.audit.evidence import make_run
 from tests.evidence.keys import signing_workspace
 from tests.helpers import invoke
+
+# Real ssh-keygen / git subprocesses per test.
+pytestmark = pytest.mark.slow
 
 
 def _gate(ws: Workspace, gate_id: str) -> None:

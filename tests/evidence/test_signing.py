@@ -27,6 +27,9 @@ from tests.audit.evidence import make_run, record_file
 from tests.evidence.keys import allow, configure_signing, make_key, signing_workspace
 from tests.helpers import REPO_ROOT, invoke, make_repo
 
+# Real ssh-keygen / git subprocesses per test.
+pytestmark = pytest.mark.slow
+
 
 def _documented_verify_command() -> str:
     """The one ssh-keygen command docs/signing.md tells a third party to run."""

@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from govkit.workspace import Workspace
 from tests.audit.evidence import make_run, record_file
 from tests.evidence.forgery import rewrite_record_and_rechain
 from tests.helpers import git, invoke
+
+# Real ssh-keygen / git subprocesses per test.
+pytestmark = pytest.mark.slow
 
 
 def _commit_all(ws: Workspace, message: str) -> str:

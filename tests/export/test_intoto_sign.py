@@ -20,6 +20,9 @@ from tests.audit.evidence import make_run
 from tests.evidence.keys import make_key, signing_workspace
 from tests.helpers import invoke
 
+# Real ssh-keygen / git subprocesses per test.
+pytestmark = pytest.mark.slow
+
 
 def _sslib_key(pub: Path) -> SSlibKey:
     return SSlibKey.from_crypto(load_ssh_public_key(pub.read_bytes()))
