@@ -40,8 +40,9 @@ from govkit.errors import EXIT_FINDINGS, EXIT_OK
     is_flag=False,
     flag_value="",
     default=None,
-    help="Like --since, against the merge base of HEAD and BRANCH (alone: origin/HEAD, "
-    "origin/main, main or master, whichever exists first; the pre-commit hook uses this).",
+    help="Like --since, against the merge base of HEAD and BRANCH, given as "
+    "--since-merge-base=BRANCH (alone: origin/HEAD, origin/main, main or master, whichever "
+    "exists first; HEAD when none does). The pre-commit hook uses this.",
 )
 @click.pass_obj
 def audit(
