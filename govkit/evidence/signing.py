@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 import stat
 import subprocess
@@ -278,10 +279,7 @@ def _find_principals(allowed: Path, signature: str) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="govkit-sig-") as tmp:
         sig_path = Path(tmp) / "probe.sig"
         sig_path.write_text(signature, encoding="utf-8")
-        proc = _ssh_keygen(["-Y", "find-principals", "-s", str(sig_path), "-f", str(allowed)])
-    if proc.returncode != 0:
-        return []
-    return [p for p in proc.stdout.decode(errors="replace").splitlines() if p.strip()]
+        return _principals_of(allowed, sig_path)[0]
 
 
 def _principals_of(allowed: Path, sig_path: Path) -> tuple[list[str], bool]:
@@ -364,8 +362,6 @@ def verify_signature(
 
 def claimed_signer(record_bytes: bytes) -> str | None:
     """The principal a record.json names in its `signer` field (None if none or unreadable)."""
-    import json
-
     try:
         data = json.loads(record_bytes)
     except ValueError:
