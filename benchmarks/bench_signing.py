@@ -7,6 +7,10 @@ signing.key and signing.allowed_signers set (a fresh ed25519 key, ssh-keygen). E
 whole `govkit gate run` process (clean clone, safe-run, record, ledger, and for the signed
 one the pre-run key check and `ssh-keygen -Y sign`); rounds are interleaved so machine load
 hits both alike; the figures are medians.
+
+Then the cost of checking signatures: `govkit audit` over --audit-runs signed records, with
+signing.allowed_signers set (one ssh-keygen -Y verify per run) and with the signing section
+removed (same files, no signature checks).
 """
 
 from __future__ import annotations
@@ -72,6 +76,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--sleep", type=float, default=1.0)
+    parser.add_argument("--audit-runs", type=int, default=200)
     args = parser.parse_args()
     if shutil.which("ssh-keygen") is None:
         raise SystemExit("ssh-keygen is not on PATH (Debian: apt-get install openssh-client)")
@@ -103,6 +108,52 @@ def main() -> None:
         print(f"signed run:   {signed_s * 1000:8.1f} ms")
         print(f"overhead:     {(signed_s - unsigned_s) * 1000:8.1f} ms per run")
         print(f"ratio signed/unsigned: {ratio:.3f}x (target <= 1.10x)")
+        if args.audit_runs:
+            audit_figures(signed, args.audit_runs, govkit, env)
+
+
+def audit_figures(ws: Workspace, runs: int, govkit: list[str], env: dict[str, str]) -> None:
+    """Wall time of audit over `runs` signed records, checking signatures and not."""
+    import dataclasses
+
+    from govkit.evidence.record import EvidenceRecord
+    from govkit.evidence.store import iter_records, run_dir, write_record
+
+    template = next(iter_records(ws))
+    for n in range(runs):
+        stamp = f"2026-01-01T00:{n // 60:02d}:{n % 60:02d}.000Z"
+        run_id = f"20260101T00{n // 60:02d}{n % 60:02d}.000Z-VG-BENCH-001-{n:012x}"
+        rec: EvidenceRecord = dataclasses.replace(
+            template, run_id=run_id, started_at=stamp, logs={}, signer=None
+        )
+        run_dir(ws, run_id, stamp[:10]).mkdir(parents=True)
+        write_record(ws, rec)
+    argv = [*govkit, "-C", str(ws.root), "audit", "--format", "json"]
+    config = ws.config_path.read_text()
+    checked, unchecked = [], []
+    for _ in range(3):
+        ws.config_path.write_text(config)
+        checked.append(wall_seconds_any(argv, env))
+        ws.config_path.write_text(config.split("signing:")[0])
+        unchecked.append(wall_seconds_any(argv, env))
+    ws.config_path.write_text(config)
+    total = len(list(ws.runs_dir.rglob("record.json.sig")))
+    with_sigs, without = statistics.median(checked), statistics.median(unchecked)
+    print(
+        f"audit over {total} signed runs: {with_sigs:.2f} s checking signatures, "
+        f"{without:.2f} s without ({(with_sigs - without) / total * 1000:.1f} ms per run)"
+    )
+
+
+def wall_seconds_any(argv: list[str], env: dict[str, str]) -> float:
+    """Wall time of one audit (exit 0 or 1: findings are fine here, a crash is not)."""
+    import time
+
+    start = time.perf_counter()
+    proc = subprocess.run(argv, env=env, capture_output=True)
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(argv)} failed: {proc.stderr.decode()[-2000:]}")
+    return time.perf_counter() - start
 
 
 if __name__ == "__main__":
