@@ -153,6 +153,7 @@ class AuditFinding:
     message: str
     hint: str = ""
     level: str = ""  # filled from RULES unless given
+    column: int | None = None  # 1-based, where the claim itself starts (Markdown findings)
 
     @property
     def rule(self) -> Rule:
@@ -164,10 +165,16 @@ class AuditFinding:
         if strict:
             level = "error"
         return AuditFinding(
-            self.code, self.path, self.line, self.message, self.hint or self.rule.hint, level
+            self.code,
+            self.path,
+            self.line,
+            self.message,
+            self.hint or self.rule.hint,
+            level,
+            self.column,
         )
 
 
-def sort_key(f: AuditFinding) -> tuple[str, int, str]:
-    """Order findings by file, line, code."""
-    return (f.path, f.line or 0, f.code)
+def sort_key(f: AuditFinding) -> tuple[str, int, int, str]:
+    """Order findings by file, line, column, code."""
+    return (f.path, f.line or 0, f.column or 0, f.code)
