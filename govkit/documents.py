@@ -106,6 +106,13 @@ class _Aligner:
             if j >= 0:
                 self.cursor = j + len(markup)
 
+    def mark(self, plain_at: int, markup: str) -> None:
+        """Step over markup that stands for one character of the text (a code span's backticks)."""
+        j = self.raw.find(markup, self.cursor) if markup else -1
+        if j >= 0:
+            self.origin.append((plain_at, j, 1))
+            self.cursor = j + len(markup)
+
     def close_link(self) -> None:
         """Step over '](target)', '][ref]' or an autolink's '>'."""
         raw, j = self.raw, self.raw.find("]", self.cursor)
@@ -160,10 +167,10 @@ def _flatten(inline: Any) -> _Flat:
             # Blanked in `text` (same width plus the two backticks); the code is kept in
             # `codes` for audit to judge whether it reads as a result (D-015).
             piece = " " * (len(child.content) + 2)
-            align.skip(child.markup)
+            align.mark(size, child.markup)
             codes.append((size, size + len(piece), child.content))
             align.place(size + 1, child.content)
-            align.skip(child.markup)
+            align.mark(size + len(piece) - 1, child.markup)
         elif kind in ("softbreak", "hardbreak"):
             piece = " "
             breaks.append(size + 1)

@@ -156,6 +156,11 @@ _CONDITION = re.compile(
     re.IGNORECASE,
 )
 _RULE_PREFIX = re.compile(r"\b(?:after|before|of\s+at\s+least|at\s+least)\s+$", re.IGNORECASE)
+_REQUIRED_AFTER = re.compile(
+    r"\s*(?:(?:are|is|will\s+be|must\s+be|were)\s+)?(?:required|needed|necessary|must|should"
+    r"|before\s+(?:promotion|promoting|we\s+promote)|to\s+promote)\b",
+    re.IGNORECASE,
+)
 _CLAUSE_END = re.compile(r"[.;:!?()\[\],]|—|\s-\s")
 
 # A phrase in double quotes is mentioned, not claimed: 'statements like “tests pass”'.
@@ -238,8 +243,10 @@ def number(word: str) -> int:
     return int(word) if word.isdigit() else _WORD_NUMBERS[word.lower()]
 
 
-def is_condition(text: str, start: int) -> bool:
+def is_condition(text: str, start: int, end: int | None = None) -> bool:
     """Is the claim at `start` a condition or a requirement rather than a result?"""
+    if end is not None and _REQUIRED_AFTER.match(text, end):
+        return True
     head = text[max(0, start - 120) : start]
     cut = 0
     for m in _CLAUSE_END.finditer(head):
@@ -280,7 +287,7 @@ def find_claims(text: str) -> list[Claim]:
     kept.sort(key=lambda k: k[0])
     claims: list[Claim] = []
     for start, end, kind, m in kept:
-        if is_condition(text, start):
+        if is_condition(text, start, end):
             continue
         said = " ".join(m.group(0).split())
         if kind == COUNT:
