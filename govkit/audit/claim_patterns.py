@@ -35,9 +35,19 @@ _OUTCOME_NOUN = (
     r"(?:suites?|gates?|tests?|checks?|builds?|runs?|reruns?|snapshots?|jobs?|pipelines?"
     r"|matrix|artifacts?|CI)"
 )
+# What "passing …"/"failing …" must end in to be a result ("passing efficacy suite", not
+# "passing run": a run is what evidence is, the phrase describes it).
+_ADJ_NOUN = r"(?:suites?|gates?|checks?|builds?|snapshots?|matrix|pipelines?|artifacts?|CI)"
 _NEG = (
     r"(?:not|no\s+longer|never|isn[’']t|aren[’']t|wasn[’']t|doesn[’']t|don[’']t|didn[’']t"
     r"|does\s+not|do\s+not|did\s+not|is\s+not|are\s+not|was\s+not|cannot|can[’']t)"
+)
+
+_SUBJECT = rf"tests?|suites?|gates?|checks?|builds?|CI|matrix|pipelines?|{GATE}"
+# An adjective phrase after an article describes a kind of thing, not a result:
+# "cite a passing run", "a developer's failing check".
+_GENERIC_BEFORE = re.compile(
+    r"\b(?:a|an|any|each|every|some|another|per|whichever)\s+(?:[\w'’-]+\s+)?$", re.IGNORECASE
 )
 
 # (kind, pattern) — case-insensitive, matched on plain text with quoted phrases blanked.
@@ -65,12 +75,14 @@ _PATTERNS: list[tuple[str, str]] = [
     # Negations and failure states: reports, but still claims that need an anchor.
     (
         FAIL,
-        rf"\b{_NEG}\s+(?:yet\s+|all\s+|fully\s+|a\s+|quite\s+|entirely\s+)?"
-        r"(?:(?:checks?|gates?|tests?|suites?)\s+)?(?:pass(?:es|ed|ing)?|green|full\s+pass)\b",
+        rf"\b(?:{_SUBJECT})\s+(?:(?:is|are|was|were)\s+)?{_NEG}\s+(?:yet\s+|fully\s+|all\s+)?"
+        r"(?:pass(?:es|ed|ing)?|green)\b",
     ),
+    (FAIL, r"\bno\s+longer\s+(?:pass(?:es|ing)?|green)\b"),
+    (FAIL, r"\bnot\s+(?:a\s+)?full(?:-|\s+)pass\b|\bnot\s+all\s+(?:\w+\s+){0,2}?green\b"),
     (FAIL, rf"\b{_NEG}\s+(?:within|under)\s+(?:the\s+)?(?:\w+\s+)?budgets?\b"),
     (FAIL, r"\b(?:now|still|again)\s+(?:fail(?:s|ing)?|red|broken)\b"),
-    (FAIL, rf"\bfailing\s+(?:[\w+/.-]+\s+){{0,3}}?{_OUTCOME_NOUN}\b"),
+    (FAIL, rf"\bfailing\s+(?:[\w+/.-]+\s+){{0,3}}?{_ADJ_NOUN}\b"),
     (
         FAIL,
         r"\b(?:tests?|suites?|gates?|checks?|builds?|CI)\s+(?:is\s+|are\s+|was\s+|were\s+)?"
@@ -100,7 +112,7 @@ _PATTERNS: list[tuple[str, str]] = [
     ),
     (PASS, r"\bnow\s+pass(?:es|ing)?\b"),
     (PASS, r"\bfull(?:-|\s+)pass(?:es)?\b"),
-    (PASS, rf"\b(?:passing|green)\s+(?:[\w+/.-]+\s+){{0,3}}?{_OUTCOME_NOUN}\b"),
+    (PASS, rf"\b(?:passing|green)\s+(?:[\w+/.-]+\s+){{0,3}}?{_ADJ_NOUN}\b"),
     (PASS, r"\bpassed\s+(?:[\w+/.-]+\s+){0,3}?(?:gates?|suites?|checks?)\b"),
     (PASS, r"\b(?:gates?|suites?|checks?|builds?)\s+(?:all\s+|now\s+)?pass(?:es|ed|ing)?\b"),
     (PASS, r"\bCI\s+(?:is\s+)?(?:passing|passes|passed)\b"),
@@ -288,6 +300,8 @@ def find_claims(text: str) -> list[Claim]:
     claims: list[Claim] = []
     for start, end, kind, m in kept:
         if is_condition(text, start, end):
+            continue
+        if kind in (PASS, FAIL) and _GENERIC_BEFORE.search(text, max(0, start - 40), start):
             continue
         said = " ".join(m.group(0).split())
         if kind == COUNT:

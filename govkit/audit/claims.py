@@ -44,6 +44,7 @@ from govkit.workspace import Workspace
 
 __all__ = ["CLAIM_RE", "COUNT_RE", "ClaimContext", "check_document", "claimed_counts", "segments"]
 
+_BETWEEN_CODES = re.compile(r"[\s(:,=→–—-]*")
 # Sentence ends: punctuation, space, then something that starts a sentence.
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\[(\"'*_])")
 
@@ -251,8 +252,17 @@ def _claims_in(piece: _Piece) -> list[Claim]:
         Claim(c.kind, c.start + start, c.end + start, c.said, c.numbers, c.streak)
         for c in find_claims(scan)
     ]
-    for s, _, code in codes:
-        if any(a <= s - start < b for a, b in quoted):
+    prev_end, prev_code = -1, ""
+    for s, e, code in codes:
+        # "`pytest -q` (`5 passed`)": output shown next to the command that prints it.
+        follows_command = (
+            prev_end >= 0
+            and not is_gate_code(prev_code)
+            and code_claim(prev_code, "", 0) is None
+            and _BETWEEN_CODES.fullmatch(unit.text, prev_end, s) is not None
+        )
+        prev_end, prev_code = e, code
+        if follows_command or any(a <= s - start < b for a, b in quoted):
             continue
         sentence_start = max(unit.text.rfind(". ", start, s), start)
         c = code_claim(code, unit.text[sentence_start:s].rstrip() + " ", s)

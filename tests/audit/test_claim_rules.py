@@ -101,6 +101,8 @@ def test_result_shaped_code_is_a_claim(ws: Workspace, code: str) -> None:
         "- the log lives in `evidence/runs/2026-11-20/x/stdout.log`",
         "- the gate `VG-CORE-001` has not run yet",
         "- `all tests pass` is a phrase, not a result",
+        "- pytest's summary, any form: `-q` (`936 passed, 2 skipped in 12.34s`)",
+        "- cite a passing claim-grade run, never a failing check",
     ],
 )
 def test_commands_names_and_quoted_output_in_code_are_not_claims(ws: Workspace, line: str) -> None:
@@ -125,7 +127,7 @@ def test_result_code_anchored_is_checked(ws: Workspace) -> None:
         "3 consecutive green snapshots",
         "Three Consecutive Green Runs",
         "the check matrix now passes",
-        "closed with a passing efficacy suite",
+        "closed with passing efficacy suite",
         "full pass on required gates",
         "All checks green",
         "no >10% regression observed",
