@@ -113,7 +113,7 @@ _PATTERNS: list[tuple[str, str]] = [
     (PASS, r"\bnow\s+pass(?:es|ing)?\b"),
     (PASS, r"\bfull(?:-|\s+)pass(?:es)?\b"),
     (PASS, rf"\b(?:passing|green)\s+(?:[\w+/.-]+\s+){{0,3}}?{_ADJ_NOUN}\b"),
-    (PASS, r"\bpassed\s+(?:[\w+/.-]+\s+){0,3}?(?:gates?|suites?|checks?)\b"),
+    (PASS, r"\bpassed\s+(?:[\w+/.-]+\s+){0,4}?(?:gates?|suites?|checks?)\b"),
     (PASS, r"\b(?:gates?|suites?|checks?|builds?)\s+(?:all\s+|now\s+)?pass(?:es|ed|ing)?\b"),
     (PASS, r"\bCI\s+(?:is\s+)?(?:passing|passes|passed)\b"),
     (PASS, r"\bfully\s+(?:validated|verified|tested)\b"),
@@ -163,7 +163,9 @@ _COUNT_JOIN = re.compile(r"\s*(?:,|;|&|\band\b|\bwith\b)?\s*", re.IGNORECASE)
 # consecutive green runs", "the gate needs 900 passed". Looked for in the claim's clause.
 _CONDITION = re.compile(
     r"\b(?:if|when|whenever|once|until|unless|whether|must|should|would|could|will|shall"
-    r"|requires?|required|requiring|needs?|needed|expects?|expected|aims?\s+for|target)\b"
+    r"|requires?|required|requiring|needs?|needed|expects?|expected|aims?\s+for|target"
+    r"|check\s+that|checks\s+that|verify|verifies|ensure|ensures|make\s+sure|confirm\s+that"
+    r"|to\s+see\s+(?:if|whether))\b"
     r"(?:\W+\w+){0,5}\W*$",
     re.IGNORECASE,
 )
