@@ -222,7 +222,9 @@ def parse_units(text: str) -> list[Unit]:
     from govkit.render.markdown import source_tokens
 
     tokens = source_tokens(text)
-    lines = text.splitlines()
+    # Lines as markdown-it counts them (\n, \r\n, \r), not str.splitlines (which also splits
+    # on \x1c, \u2028, …): token.map line numbers index into this list.
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     units: list[Unit] = []
     cell_floor = 0  # where the next cell of a row may start in its source line
     section = ""

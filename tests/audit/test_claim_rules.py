@@ -224,3 +224,23 @@ def test_column_reaches_text_json_and_sarif(ws: Workspace) -> None:
     assert to_json(report)["findings"][0]["column"] == 12
     region = to_sarif(report)["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
     assert region["region"] == {"startLine": 3, "startColumn": 12}
+
+
+def test_a_run_id_written_out_anchors_like_a_link(ws: Workspace) -> None:
+    run = make_run(ws, counts=Counts(passed=12), outcome=Outcome.FAIL)
+    row = f"| F3 | VG-CORE-001 fails on the candidate (run {run.run_id}) | M2 |"
+    assert _audit(ws, f"| ID | Finding | Milestone |\n|---|---|---|\n{row}\n") == []
+    found = _audit(ws, f"- VG-CORE-001 is green again (run {run.run_id})\n")
+    assert [f.code for f in found] == ["GK204"]
+    # An id the ledger does not know anchors nothing.
+    found = _audit(ws, "- VG-CORE-001 is green again (run 20990101T000000Z-VG-CORE-001-abcd)\n")
+    assert [f.code for f in found] == ["GK301"]
+
+
+def test_condition_columns_are_not_claims(ws: Workspace) -> None:
+    text = (
+        "| ID | Blocker | Exit Condition |\n|---|---|---|\n"
+        "| B5 | memory risk | VG-CORE-001 passes under the wrapper |\n"
+        "| B6 | drift | all checks green, and tests pass |\n"
+    )
+    assert _audit(ws, text) == []
