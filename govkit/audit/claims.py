@@ -234,6 +234,10 @@ def _links(ctx: ClaimContext, piece: _Piece) -> list[Link]:
             lk.start <= m.start() < lk.end for lk in unit.links
         ):
             out.append(Link(m.group(0), f"run:{m.group(0)}", m.start(), m.end()))
+    for s, e, code in unit.codes:
+        run_id = code.strip()
+        if piece.start <= s < piece.end and RUN_ID.fullmatch(run_id) and run_id in ctx.index.by_id:
+            out.append(Link(run_id, f"run:{run_id}", s + 1, e - 1))
     return out
 
 

@@ -232,6 +232,9 @@ def test_a_run_id_written_out_anchors_like_a_link(ws: Workspace) -> None:
     assert _audit(ws, f"| ID | Finding | Milestone |\n|---|---|---|\n{row}\n") == []
     found = _audit(ws, f"- VG-CORE-001 is green again (run {run.run_id})\n")
     assert [f.code for f in found] == ["GK204"]
+    assert [f.code for f in _audit(ws, f"- VG-CORE-001 is green (run `{run.run_id}`)\n")] == [
+        "GK204"
+    ]
     # An id the ledger does not know anchors nothing.
     found = _audit(ws, "- VG-CORE-001 is green again (run 20990101T000000Z-VG-CORE-001-abcd)\n")
     assert [f.code for f in found] == ["GK301"]
