@@ -31,6 +31,7 @@ from govkit.records.model import (
 from govkit.workspace import Workspace
 
 _PLACEHOLDER = re.compile(r"^proposed-[a-z0-9]+(?:-[a-z0-9]+)*$")
+_DECISION_MENTION = re.compile(r"(?<![\w/-])D-(\d{1,6})(?![\w-])")
 
 
 @dataclass(frozen=True)
@@ -401,6 +402,38 @@ class _Checker:
                         hint=f"create {target}, or fix the reference",
                     )
 
+    def decision_mentions(self) -> None:
+        """Every D-NNN cited in a record or STATUS.md names an existing decision.
+
+        Decision bodies are prose that may use an id as an example ("numbers (D-017) taken
+        at creation collide"): a missing one there is a note, not a problem.
+        """
+        from govkit.decisions import decision_number
+
+        numbers = {decision_number(d) for d in self.decision_ids} - {None}
+        files = [r.path for records in self.records.values() for r in records if r.path]
+        status = self.ws.root / "STATUS.md"
+        if status.is_file():
+            files.append(status)
+        for path in files:
+            for n, column, ref in _decision_mentions(path, numbers):
+                self.add(
+                    "dangling-ref",
+                    path,
+                    n,
+                    f"{ref} is cited here but no such decision exists",
+                    hint="import or write the decision (govkit import adr, or govkit decision "
+                    f"new + accept --id {ref}), or fix the reference",
+                    column=column,
+                )
+        if self.ws.decisions_dir.is_dir():
+            for path in sorted(self.ws.decisions_dir.glob("*.md")):
+                seen = {(n, ref) for n, _, ref in _decision_mentions(path, numbers)}
+                self.report.notes += [
+                    f"{self.ws.rel(path)}:{n}: mentions {ref}, which does not exist"
+                    for n, ref in sorted(seen)
+                ]
+
     def queue(self) -> None:
         path = self.ws.records_dir / store.QUEUE_FILE
         if not path.is_file():
@@ -441,6 +474,22 @@ class _Checker:
         self.report.counts["queue"] = len(data)
 
 
+def _decision_mentions(path: Path, numbers: set[int | None]) -> list[tuple[int, int, str]]:
+    """(line, column, 'D-017') of each decision id in a file whose number is not in numbers."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return []
+    if "D-" not in text:
+        return []
+    return [
+        (n, m.start() + 1, m.group(0))
+        for n, line in enumerate(text.splitlines(), 1)
+        for m in _DECISION_MENTION.finditer(line)
+        if int(m.group(1)) not in numbers
+    ]
+
+
 def _front_matter_line(meta: Any) -> Callable[[str], int]:
     """File line of a front-matter key (the front matter starts on line 2)."""
 
@@ -458,6 +507,7 @@ def check_workspace(ws: Workspace) -> CheckReport:
     checker.records_files()
     checker.decisions()
     checker.references()
+    checker.decision_mentions()
     checker.queue()
     report = checker.report
     report.problems.sort(key=lambda p: (p.file, p.line or 0, p.code, p.message))

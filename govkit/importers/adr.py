@@ -221,7 +221,11 @@ def parse_adr(path: Path) -> AdrFile:
         targets = [t for _, t in _LINK.findall(line)] or [tx for tx, _ in _LINK.findall(line)]
         if not targets:
             plain_ref = re.search(r"(?:ADR[-_ ]?)?0*(\d+)\b", line.split(":", 1)[-1])
-            targets = [plain_ref.group(0)] if plain_ref and _SUPERSEDES.search(line) else []
+            targets = (
+                [plain_ref.group(0)]
+                if plain_ref and (_SUPERSEDES.search(line) or _SUPERSEDED_BY.search(line))
+                else []
+            )
         if _SUPERSEDED_BY.search(line):
             adr.superseded_by += [t for t in targets if t not in adr.superseded_by]
         elif _SUPERSEDES.search(line):
@@ -406,6 +410,8 @@ def _decision(adr: AdrFile, by_file: dict[str, int], warnings: list[str]) -> Dec
     supersedes = [_resolve(r, by_file) for r in adr.supersedes]
     superseded_by = [_resolve(r, by_file) for r in adr.superseded_by]
     status = map_status(adr.raw_status)
+    if _PARTLY.match(adr.raw_status):
+        superseded_by = []  # still in force: the raw status says what replaced a part
     if superseded_by and status != "superseded" and _SUPERSEDED_BY.search(adr.raw_status):
         status = "superseded"
     extra = dict(adr.extra)

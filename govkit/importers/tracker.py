@@ -48,7 +48,7 @@ EVIDENCE_RE = re.compile(r"(?<![\w/.-])evidence/[^\s`'\")|,;\]]+")
 GATE_RE = re.compile(r"(?<![\w./-])VG(?:-[A-Z][A-Z0-9]*)+-\d+(?![\w/-]|\.\w)")
 DATE_RE = re.compile(r"(?<!\d)(20\d\d-[01]\d-[0-3]\d)(?!\d)")
 DOC_DATE_RE = re.compile(
-    r"^\W*(?:last[\s-]+updated|updated|last[\s-]+update|as\s+of|date|stand|mis à jour)\b"
+    r"^[\W_]*(?:last[\s-]+updated|updated|last[\s-]+update|as\s+of|date|stand|mis à jour)\b"
     r"[^0-9\n]{0,12}(20\d\d-[01]\d-[0-3]\d)",
     re.I | re.M,
 )
@@ -70,7 +70,7 @@ LEAD_IDS: tuple[tuple[str, re.Pattern[str]], ...] = (
 ROLES: dict[str, tuple[str, ...]] = {
     "id": ("id", "ids", "key", "ref", "no", "nr", "number"),
     "priority": ("priority", "pri", "prio", "p"),
-    "task": ("task", "taskid", "tasks", "item", "workitem"),
+    "task": ("task", "taskid", "tasks", "item", "workitem", "aufgabe", "tache"),
     "status": ("status", "state", "progress", "stage", "statut", "estado"),
     "proof": ("proof", "evidence", "evidencesummary", "verification", "artifact", "artifacts"),
     "impact": ("impact", "effect", "consequence", "consequences"),
@@ -79,9 +79,9 @@ ROLES: dict[str, tuple[str, ...]] = {
     "coupling": ("coupling", "couplingtype", "integration", "dependency", "dependencytype"),
     "risk": ("risk", "principalrisk", "mainrisk", "risks", "keyrisk"),
     "consumer": ("consumer", "downstream", "repo", "repository", "project", "dependent"),
-    "milestone": ("milestone", "phase", "epic"),
+    "milestone": ("milestone", "phase", "epic", "meilenstein", "jalon"),
     "resolution": ("resolution", "fix", "resolved", "outcome", "whatchanged"),
-    "notes": ("notes", "note", "comments", "comment", "remarks", "details"),
+    "notes": ("notes", "note", "comments", "comment", "remarks", "details", "notizen"),
     "title": (
         "title",
         "what",
@@ -247,6 +247,7 @@ class _Stub:
     line: int
     status: str
     raw: str
+    explicit: bool = False  # from a decision index's status column: mentions do not override
 
 
 @dataclass
@@ -308,12 +309,17 @@ class Plan:
             else:
                 status = "proposed"
             raw = clause
+            explicit = False
         else:
-            raw = text
+            raw, explicit = text, True
         old = self.decisions.get(did)
         rank = {"proposed": 0, "rejected": 1, "accepted": 2}
-        if old is None or rank.get(status, 0) > rank.get(old.status, 0):
-            self.decisions[did] = _Stub(text, line, status, raw)
+        if (
+            old is None
+            or (explicit and not old.explicit)
+            or (explicit == old.explicit and rank.get(status, 0) > rank.get(old.status, 0))
+        ):
+            self.decisions[did] = _Stub(text, line, status, raw, explicit)
 
 
 def _clause_about(text: str, did: str) -> str:
@@ -494,12 +500,11 @@ def _milestone_row(
     if status is None:
         status = "complete" if RESOLVED_SECTION_RE.search(sec.title) else "planned"
     notes = plain(_cell(row, roles.get("notes", roles.get("proof"))))
-    notes = IMPORTED_STATUS_RE.sub("", notes).strip()
     if plan.rendered:
         notes = GENERATED_NOTE_RE.sub("", notes).strip()
     kept = _kept_status(status, raw, found)
-    if kept:
-        notes = f"{notes} (imported status: {kept})".strip()
+    if kept:  # one raw status, the latest (a note may carry one from an earlier import)
+        notes = f"{IMPORTED_STATUS_RE.sub('', notes).strip()} (imported status: {kept})".strip()
     title = _title_after_id(_id_cell(row, mid), mid) or plain(_cell(row, roles.get("title")))
     plan.mention(notes, line)
     return plan.add(
@@ -760,8 +765,8 @@ def read_tracker(text: str, *, source: str) -> Plan:
     doc = read_blocks(text)
     plan = Plan(source, rendered=RENDERED_MARK in text)
     m = DOC_DATE_RE.search(text)
-    if m:
-        plan.doc_date = m.group(1)
+    # No "Last updated" line: the document speaks as of the latest date it names.
+    plan.doc_date = m.group(1) if m else max(DATE_RE.findall(text), default="")
     yielded: dict[int, int] = {}  # section line -> things it yielded
     looked: dict[int, bool] = {}  # section line -> it held something record-like
 
@@ -921,7 +926,10 @@ def _write_record(ws: Workspace, plan: Plan, planned: Planned) -> ImportItem:
             return ImportItem(planned.kind, planned.id, "skipped", "already imported", rel, where)
         why = "changed since import" if existing.imported else f"exists (a {other}, not imported)"
         return ImportItem(planned.kind, planned.id, "skipped", f"{why}; left alone", rel, where)
-    values = {k: v for k, v in planned.values.items() if v not in ("", [], None)}
+    # An empty milestone is said outright: add_record would otherwise imply one from the id.
+    values = {
+        k: v for k, v in planned.values.items() if v not in ("", [], None) or k == "milestone"
+    }
     if planned.kind == "consumer":
         values.setdefault("readiness", "low")
     try:
