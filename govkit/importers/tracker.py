@@ -31,7 +31,6 @@ from govkit import yamlio
 from govkit.config import SafeMode
 from govkit.decisions import Decision, load_decisions, save_decision
 from govkit.errors import GovkitError, NotFound, ValidationError
-from govkit.ids import ID_PATTERNS
 from govkit.importers import BlockNote, ImportItem, ImportReport
 from govkit.importers.blocks import ListBlock, Section, Table, plain, read_blocks
 from govkit.records import ops, store
@@ -631,7 +630,7 @@ def _queue_row(plan: Plan, row: tuple[str, ...], roles: dict[str, int], line: in
     pri = plain(_cell(row, roles.get("priority", 0)))
     id_col = roles.get("task", roles.get("id"))
     qid = plain(_cell(row, id_col)) if id_col is not None else ""
-    if not qid or not ID_PATTERNS["task"].match(qid):
+    if not qid or not _TASK_LIKE.fullmatch(qid):
         found = _queue_id(" ".join(plain(c) for c in row if plain(c) != pri))
         qid = found or ""
     if not qid:
@@ -644,6 +643,7 @@ def _queue_row(plan: Plan, row: tuple[str, ...], roles: dict[str, int], line: in
     return 1
 
 
+_TASK_LIKE = re.compile(r"M\d+-T\d+|[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*")
 _QUEUE_ID = re.compile(r"(?<![\w-])(M\d+-T\d+|[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+)(?![\w-])")
 
 
