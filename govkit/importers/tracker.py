@@ -298,7 +298,10 @@ class Plan:
         for did in decision_ids(text):
             self.mention_decision(did, text, line)
 
-    def mention_decision(self, did: str, text: str, line: int, status: str | None = None) -> None:
+    def mention_decision(
+        self, did: str, text: str, line: int, status: str | None = None, raw: str = ""
+    ) -> None:
+        """Note a decision id; `status` (from a decision index) wins over what prose implies."""
         if status is None:
             clause = _clause_about(plain(text), did)
             if REJECTED_RE.search(clause):
@@ -310,7 +313,7 @@ class Plan:
             raw = clause
             explicit = False
         else:
-            raw, explicit = text, True
+            raw, explicit = raw or text, True
         old = self.decisions.get(did)
         rank = {"proposed": 0, "rejected": 1, "accepted": 2}
         if (
@@ -440,7 +443,7 @@ def _read_table(plan: Plan, table: Table, kind: str) -> int:
                 if mapped in ("accepted", "rejected", "proposed")
                 else None
             )
-            plan.mention_decision(record_id, plain(status_cell) or text, line, stub)
+            plan.mention_decision(record_id, plain(text), line, stub, plain(status_cell))
             if not status_cell:
                 plan.mention_decision(record_id, text, line)
             title = plain(_cell(row, roles.get("title")))

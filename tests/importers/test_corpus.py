@@ -328,3 +328,15 @@ def test_real_adr_tools_folder(ws: Workspace, tmp_path: Path) -> None:
     assert all(len(x.date) == 10 for x in d.values())
     assert check_workspace(ws).ok
     assert import_adr(ws, repo / "doc" / "adr").created == []
+
+
+def test_broken_adr_front_matter_names_the_line(ws: Workspace, tmp_path: Path) -> None:
+    folder = tmp_path / "adr"
+    shutil.copytree(CORPUS / "adr" / "madr3", folder)
+    (folder / "0004-broken.md").write_text("---\nstatus: [accepted\n---\n# Broken\n")
+    report = import_adr(ws, folder)
+    assert report.refused and load_decisions(ws) == []
+    (problem,) = report.problems
+    assert problem.startswith("0004-broken.md:") and "expected a Markdown ADR" in problem
+    partial = import_adr(ws, folder, allow_partial=True)
+    assert {i.id for i in partial.created} == {"D-001", "D-002", "D-003"}
