@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
 from govkit.cli import AppContext
 from govkit.cli.output import emit_json, json_option
+from govkit.errors import EXIT_FINDINGS, EXIT_OK
+
+if TYPE_CHECKING:
+    from govkit.importers import ImportReport
 
 
-def _show(report: Any, as_json: bool) -> None:
+def _show(report: ImportReport, as_json: bool) -> int:
+    """Print the report; exit 1 when it was refused (nothing written: all or nothing)."""
     if as_json:
         emit_json(report.to_json())
     else:
         _show_text(report)
-    if report.refused:
-        # Nothing was written: an import is all or nothing unless --allow-partial.
-        raise SystemExit(1)
+    return EXIT_FINDINGS if report.refused else EXIT_OK
 
 
-def _show_text(report: Any) -> None:
+def _show_text(report: ImportReport) -> None:
     verb = "would create" if report.dry_run else "created"
     for block in report.blocks:
         click.echo(f"{report.source}:{block.line}: {block.what}: {block.became}")
@@ -60,7 +63,7 @@ def import_() -> None:
 )
 @json_option
 @click.pass_obj
-def tracker(obj: AppContext, file: Path, dry_run: bool, allow_partial: bool, as_json: bool) -> None:
+def tracker(obj: AppContext, file: Path, dry_run: bool, allow_partial: bool, as_json: bool) -> int:
     """Turn a hand-written status tracker (Markdown tables and lists) into records.
 
     Tables and lists are classified by content: the ids their rows start with
@@ -74,7 +77,7 @@ def tracker(obj: AppContext, file: Path, dry_run: bool, allow_partial: bool, as_
     from govkit.importers.tracker import import_tracker
 
     report = import_tracker(obj.workspace(), file, dry_run=dry_run, allow_partial=allow_partial)
-    _show(report, as_json)
+    return _show(report, as_json)
 
 
 @import_.command()
@@ -85,9 +88,7 @@ def tracker(obj: AppContext, file: Path, dry_run: bool, allow_partial: bool, as_
 )
 @json_option
 @click.pass_obj
-def adr(
-    obj: AppContext, directory: Path, dry_run: bool, allow_partial: bool, as_json: bool
-) -> None:
+def adr(obj: AppContext, directory: Path, dry_run: bool, allow_partial: bool, as_json: bool) -> int:
     """Import an ADR folder: Nygard/adr-tools, MADR 2 bullets, MADR 3/4 front matter.
 
     Each decision gets the id D-NNN from its file name's number (a heading
@@ -100,4 +101,4 @@ def adr(
     from govkit.importers.adr import import_adr
 
     report = import_adr(obj.workspace(), directory, dry_run=dry_run, allow_partial=allow_partial)
-    _show(report, as_json)
+    return _show(report, as_json)
