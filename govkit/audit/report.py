@@ -20,9 +20,10 @@ def to_text(report: AuditReport) -> str:
             where += f":{f.column}"
         lines.append(f"{where}: {f.level} {f.code} {f.rule.name}: {f.message}")
         lines.append(f"    fix: {f.hint}")
+    since = f"; append-only since {report.since}" if report.since else ""
     lines.append(
         f"audit: {report.errors} error(s), {report.warnings} warning(s); "
-        f"{report.runs} run(s), {len(report.documents)} document(s) checked"
+        f"{report.runs} run(s), {len(report.documents)} document(s) checked{since}"
     )
     return "\n".join(lines) + "\n"
 
@@ -48,6 +49,7 @@ def to_json(report: AuditReport) -> dict[str, Any]:
         "runs": report.runs,
         "documents": list(report.documents),
         "strict": report.strict,
+        "since": report.since,
     }
 
 
