@@ -198,6 +198,6 @@ class AuditFinding(Problem):
         return dataclasses.replace(self, hint=self.hint or self.rule.hint, level=level)
 
 
-def sort_key(f: AuditFinding) -> tuple[str, int, str]:
-    """Order findings by file, line, code."""
-    return (f.path, f.line or 0, f.code)
+def sort_key(f: AuditFinding) -> tuple[str, int, int, str]:
+    """Order findings by file, line, column, code."""
+    return (f.path, f.line or 0, f.column or 0, f.code)
