@@ -32,6 +32,7 @@ def test_recall_and_precision_meet_the_targets(tmp_path: Path) -> None:
     assert result.precision >= PRECISION_TARGET, detail
 
 
+@pytest.mark.slow
 def test_the_scorer_notices_a_wrong_label(tmp_path: Path) -> None:
     # A scorer that always agreed would prove nothing: flip one mark and the score drops.
     corpus = tmp_path / "corpus"
