@@ -80,6 +80,7 @@ def test_adr_parser_takes_any_bytes(tmp_path_factory: object, data: bytes, statu
         parse_adr(path)
 
 
+@pytest.mark.slow
 @settings(max_examples=120, deadline=None)
 @given(DOCS)
 def test_claim_findings_always_point_inside_the_document(
