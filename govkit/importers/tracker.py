@@ -808,6 +808,8 @@ def read_tracker(text: str, *, source: str) -> Plan:
             note(block.line, "list", why, block.section, 0, False)
     for para in doc.paragraphs:
         plan.mention(para.text, para.line)
+    for sec, line, what in doc.other:
+        note(line, what, "ignored: not read as records", sec, 0, False)
     _stubs(plan)
     for sec in doc.sections[1:]:
         if yielded.get(sec.line):
