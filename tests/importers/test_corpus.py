@@ -26,6 +26,9 @@ from govkit.records.model import PLURALS
 from govkit.records.store import load_all
 from govkit.workspace import Workspace
 
+# Real imports of whole documents (fsynced writes, a scratch run each): out of the fast loop.
+pytestmark = pytest.mark.slow
+
 CORPUS = Path(__file__).parent / "corpus"
 EXPECTED: dict[str, Any] = yamlio.load_plain(CORPUS / "expected.yaml")
 TRACKERS = sorted(EXPECTED["trackers"])

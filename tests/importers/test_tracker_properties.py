@@ -81,3 +81,16 @@ def test_ids_through_markup() -> None:
     assert lead_id("__M1-T04__ wire it") == ("task", "M1-T04")
     assert lead_id("Milestone M1") is None
     assert plain("`llm_query_batched` and _emphasis_") == "llm_query_batched and emphasis"
+
+
+def test_code_and_html_blocks_are_named_not_read() -> None:
+    text = (
+        "Last updated: 2026-01-01\n\n## Milestones\n\n| Milestone | Status |\n|---|---|\n"
+        "| M1 A | Done |\n\n```\n| M9 | x |\n```\n\n<div>raw</div>\n"
+    )
+    plan = read_tracker(text, source="c.md")
+    assert set(plan.records) == {"M1"}
+    assert [(b.line, b.what) for b in plan.blocks if b.became.startswith("ignored")] == [
+        (9, "code block"),
+        (13, "HTML block"),
+    ]
