@@ -98,6 +98,7 @@ def test_missing_pin_and_missing_commit(ws: Workspace, pinned: dict[str, str]) -
     assert list((ws.state_dir / "clones").iterdir()) == []
 
 
+@pytest.mark.slow
 def test_submodules_are_checked_out(ws: Workspace, tmp_path: Path) -> None:
     sub = tmp_path / "sub"
     make_repo(sub, {"lib.txt": "from the submodule\n"})

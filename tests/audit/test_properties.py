@@ -57,6 +57,7 @@ def test_units_map_every_offset_to_a_source_line(text: str) -> None:
     tables(parse_units(text))
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(DOCS)
 def test_claim_scanning_and_ids_never_crash(text: str) -> None:

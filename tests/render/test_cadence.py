@@ -37,6 +37,7 @@ def test_week_bounds() -> None:
             week_bounds(bad)
 
 
+@pytest.mark.slow
 def test_no_run_packet_from_the_weeks_runs(harbor: Workspace) -> None:
     code, out = run(harbor, "run", "--week", "2026-W47", "--no-run")
     assert code == 0
@@ -188,6 +189,7 @@ def test_run_for_another_week_needs_no_run(harbor: Workspace) -> None:
     assert code == 2 and "--no-run" in out
 
 
+@pytest.mark.slow
 def test_show_prints_a_packet_or_says_there_is_none(harbor: Workspace) -> None:
     code, out = run(harbor, "show")
     assert code == 2 and "no cadence packet yet" in out

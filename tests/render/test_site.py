@@ -127,6 +127,7 @@ def test_large_history_is_limited_and_says_so(
     assert len(re.findall(r"<tr><td><a href=\"../runs/", core)) == 2
 
 
+@pytest.mark.slow
 def test_rebuild_is_identical_and_removes_stale_pages(harbor: Workspace, tmp_path: Path) -> None:
     out = tmp_path / "site"
     build(harbor, out)

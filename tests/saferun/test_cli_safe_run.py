@@ -227,6 +227,7 @@ def test_safe_run_does_not_import_heavy_libraries(tmp_path: Path) -> None:
     assert record.exists()
 
 
+@pytest.mark.slow
 def test_temp_logs_removed_on_pass_kept_on_failure(tmp_path: Path) -> None:
     tmp = tmp_path / "tmp"
     tmp.mkdir()
@@ -303,6 +304,7 @@ def test_stdin_is_passed_through(tmp_path: Path) -> None:
     assert (proc.returncode, proc.stdout) == (0, "from stdin\n")
 
 
+@pytest.mark.slow
 def test_sigkill_of_govkit_leaves_no_record_and_the_slot_held(tmp_path: Path) -> None:
     """govkit killed outright: no half-written record; the orphaned command keeps the slot."""
     env = govkit_env({"GOVKIT_SLOT_DIR": str(tmp_path / "locks")})
