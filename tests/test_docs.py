@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import click
+import pytest
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
@@ -198,6 +199,21 @@ def test_the_link_check_finds_broken_links(tmp_path: Path) -> None:
         "docs/bad.md:7: ../../outside.md: outside the repository",
         "docs/bad.md:7: img.png: no such file",
     ]
+
+
+@pytest.mark.slow
+def test_pre_commit_accepts_the_config_and_the_hooks_manifest() -> None:
+    for command, name in (
+        ("validate-config", ".pre-commit-config.yaml"),
+        ("validate-manifest", ".pre-commit-hooks.yaml"),
+    ):
+        result = subprocess.run(
+            [sys.executable, "-m", "pre_commit", command, name],
+            capture_output=True,
+            text=True,
+            cwd=REPO_ROOT,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_repo_pre_commit_config_runs_the_same_checks_as_scripts_check() -> None:
