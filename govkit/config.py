@@ -24,7 +24,7 @@ from govkit.units import exact_duration, parse_duration, parse_size, yaml_kind
 # docs/configuration.md is generated from them (`python -m govkit.cli.reference --write
 # docs/configuration.md`; tests/test_docs.py fails when it is stale). A new key is one field.
 
-KINDS = {
+KEY_KINDS = {
     "string": "string",
     "strings": "list of strings",
     "bool": "true / false",
@@ -45,7 +45,7 @@ KINDS = {
 class Key:
     """How one govkit.yaml key is read, checked and documented."""
 
-    kind: str  # a name in KINDS
+    kind: str  # a name in KEY_KINDS
     doc: str
     yaml: str | None = None  # the key in govkit.yaml when it differs from the field name
     minimum: int = 0  # for "int"
@@ -64,7 +64,8 @@ def key(
     **spec: Any,
 ) -> Any:
     """A dataclass field that is a govkit.yaml key (see Key)."""
-    assert kind in KINDS, kind
+    if kind not in KEY_KINDS:  # a mistake in a declaration, found at import
+        raise ValueError(f"unknown key kind {kind!r}; one of {', '.join(KEY_KINDS)}")
     meta = {"govkit": Key(kind, doc, **spec)}
     if factory is not MISSING:
         return field(default_factory=factory, metadata=meta)
@@ -517,7 +518,7 @@ def _kind_text(spec: Key) -> str:
         return "one of " + ", ".join(f"`{c}`" for c in spec.choices)
     if spec.kind == "int" and spec.minimum:
         return f"whole number ≥ {spec.minimum}"
-    return KINDS[spec.kind]
+    return KEY_KINDS[spec.kind]
 
 
 def reference_markdown() -> str:
