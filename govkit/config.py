@@ -224,6 +224,26 @@ class AuditPolicy:
 
 
 @dataclass(frozen=True)
+class SigningPolicy:
+    """Who signs evidence and whose signatures count (`signing`; docs/signing.md, D-020)."""
+
+    allowed_signers: str | None = key(
+        "ssh-keygen ALLOWED SIGNERS file, relative to the workspace", default=None
+    )
+    namespace: str = key("the ssh-keygen -n namespace of every govkit signature", default="govkit")
+    required: bool = key(
+        "audit reports unsigned runs (GK108) only when true", "bool", default=False
+    )
+    dsse_key: str | None = key(
+        "unencrypted ed25519 key for `export intoto --sign`", default=None, shown_default="`key`"
+    )
+    # Declared last: once `key` names this field, the class body can no longer call key().
+    key: str | None = key(
+        "SSH key for `ssh-keygen -Y sign` (a .pub file signs through ssh-agent)", default=None
+    )
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole govkit.yaml."""
 
@@ -253,6 +273,9 @@ class Config:
     )
     audit: AuditPolicy = key(
         "what audit checks", "section", factory=AuditPolicy, section=AuditPolicy
+    )
+    signing: SigningPolicy = key(
+        "evidence signatures", "section", factory=SigningPolicy, section=SigningPolicy
     )
 
 
@@ -456,7 +479,28 @@ def parse_config(data: Any, path: Path) -> Config:
         gates[str(gid)] = _parse_gate(r, str(gid), spec)
 
     top = read_section(r, Config, data, "", skip=("repos", "tuples", "gates"))
+    _check_signing(r, r.mapping(data, "signing", "signing"), top["signing"])
     return Config(repos=repos, tuples=tuples, gates=gates, **top)
+
+
+def _check_signing(r: _Reader, sg: Any, policy: SigningPolicy) -> None:
+    # Rules across keys; each key's type and default come from SigningPolicy's declarations.
+    if policy.key and not policy.allowed_signers:
+        raise r.fail(
+            sg,
+            "key",
+            "signing.key is set but signing.allowed_signers is not",
+            hint="name the allowed-signers file that lists your key (docs/signing.md)",
+        )
+    if policy.required and not policy.allowed_signers:
+        raise r.fail(
+            sg,
+            "required",
+            "signing.required needs signing.allowed_signers to check signatures against",
+            hint="name the allowed-signers file (docs/signing.md)",
+        )
+    if not policy.namespace or any(c.isspace() for c in policy.namespace):
+        raise r.fail(sg, "namespace", "signing.namespace must be one word, e.g. govkit")
 
 
 def _checked(r: _Reader, parent: Any, key: Any, check: Any) -> None:
