@@ -234,6 +234,7 @@ def test_charts_render_in_headless_chromium(harbor: Workspace, tmp_path: Path) -
     assert bytes.fromhex("2e7d32") in colours  # the pass marks' green was painted
 
 
+@pytest.mark.slow
 def test_golden_site_pages(
     harbor: Workspace, tmp_path: Path, harbor_runs: dict[str, EvidenceRecord]
 ) -> None:
