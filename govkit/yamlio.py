@@ -110,6 +110,14 @@ def key_line(mapping: Any, key: str) -> int | None:
     return None
 
 
+def mapping_line(mapping: Any) -> int | None:
+    """1-based line where a round-trip mapping starts, when known (for a key it lacks)."""
+    if isinstance(mapping, CommentedMap):
+        line = getattr(mapping.lc, "line", None)
+        return int(line) + 1 if line is not None else None
+    return None
+
+
 def to_plain(data: Any) -> Any:
     """Deep-convert round-trip containers to dict/list."""
     if isinstance(data, dict):
