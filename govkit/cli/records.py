@@ -1,32 +1,22 @@
-"""govkit milestone|task|finding|…: one command group per row of records.model.KINDS."""
+"""govkit milestone|task|finding|…: one command group per row of records.kinds.KINDS."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import click
 
 from govkit.cli.output import emit_json, emit_json_list, emit_table, json_option
 from govkit.records import ops
+from govkit.records.kinds import KindView
 from govkit.records.model import KINDS, Record, kind_fields
 
-
-class _Flags(Mapping[str, tuple[tuple[str, str, str], ...]]):
-    """kind -> its flags: (flag, field, help), from the field metadata in records.model."""
-
-    def __getitem__(self, kind: str) -> tuple[tuple[str, str, str], ...]:
-        return tuple((f.flag, f.name, f.spec.help) for f in KINDS[kind].fields)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(KINDS)
-
-    def __len__(self) -> int:
-        return len(KINDS)
-
-
+# kind -> its flags: (flag, field, help), from the field metadata in records.model.
 # List fields take repeated flags and/or comma lists.
-FLAGS: Mapping[str, tuple[tuple[str, str, str], ...]] = _Flags()
+FLAGS: Mapping[str, tuple[tuple[str, str, str], ...]] = KindView(
+    lambda kind: tuple((f.flag, f.name, f.spec.help) for f in kind.fields)
+)
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
