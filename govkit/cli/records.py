@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from govkit.cli import AppContext
 from govkit.cli.output import emit_json, emit_json_list, emit_table, json_option
+from govkit.errors import EXIT_OK
 from govkit.records import ops
 from govkit.records.kinds import KindView
 from govkit.records.model import KINDS, Record, kind_fields
+
+if TYPE_CHECKING:
+    from govkit.workspace import Workspace
 
 # kind -> its flags: (flag, field, help), from the field metadata in records.model.
 # List fields take repeated flags and/or comma lists.
@@ -76,7 +81,7 @@ def _text(value: object) -> str:
     return str(value).replace("\n", "\n    ")
 
 
-def show_record(ws: Any, record: Record) -> None:
+def show_record(ws: Workspace, record: Record) -> None:
     """Human-readable view of one record."""
     click.echo(f"{record.kind} {record.id}  [{record.status}]")
     for name in kind_fields(record.kind):
@@ -117,13 +122,14 @@ def _build_group(kind: str) -> click.Group:
     def group() -> None:
         pass
 
-    def add(obj: Any, record_id: str, status: str | None, force: bool, **values: Any) -> None:
+    def add(obj: AppContext, record_id: str, status: str | None, force: bool, **values: Any) -> int:
         ws = obj.workspace()
         record = ops.add_record(
             ws, kind, record_id, _changes(kind, values), status=status, force=force
         )
         assert record.path is not None
         click.echo(f"added {kind} {record.id} [{record.status}] ({ws.rel(record.path)})")
+        return EXIT_OK
 
     group.command("add", help=f"Add a {kind} with id ID.")(
         _edit_command(
@@ -134,12 +140,15 @@ def _build_group(kind: str) -> click.Group:
         )
     )
 
-    def set_(obj: Any, record_id: str, status: str | None, force: bool, **values: Any) -> None:
+    def set_(
+        obj: AppContext, record_id: str, status: str | None, force: bool, **values: Any
+    ) -> int:
         ws = obj.workspace()
         record = ops.update_record(
             ws, kind, record_id, _changes(kind, values), status=status, force=force
         )
         click.echo(f"updated {kind} {record.id} [{record.status}]")
+        return EXIT_OK
 
     group.command("set", help=f"Change fields of a {kind} and/or move its status.")(
         _edit_command(
@@ -154,7 +163,7 @@ def _build_group(kind: str) -> click.Group:
     @click.argument("record_id", metavar="ID")
     @json_option
     @click.pass_obj
-    def show(obj: Any, record_id: str, as_json: bool) -> None:
+    def show(obj: AppContext, record_id: str, as_json: bool) -> int:
         """Show one record."""
         ws = obj.workspace()
         record = ops.get_record(ws, kind, record_id)
@@ -162,30 +171,33 @@ def _build_group(kind: str) -> click.Group:
             emit_json(ops.record_data(ws, record))
         else:
             show_record(ws, record)
+        return EXIT_OK
 
     @group.command("list")
     @_status_option(kind, "Only records with this status.")
     @json_option
     @click.pass_obj
-    def list_(obj: Any, status: str | None, as_json: bool) -> None:
+    def list_(obj: AppContext, status: str | None, as_json: bool) -> int:
         """List records, by id."""
         ws = obj.workspace()
         records = ops.list_records(ws, kind, status=status)
         if as_json:
             emit_json_list([ops.record_data(ws, r) for r in records])
-            return
+            return EXIT_OK
         columns = KINDS[kind].columns
         rows = [[r.id, r.status, *(_text(getattr(r, c)) for c in columns)] for r in records]
         emit_table(["id", "status", *columns], [[c.split("\n")[0] for c in row] for row in rows])
+        return EXIT_OK
 
     @group.command("remove")
     @click.argument("record_id", metavar="ID")
     @click.pass_obj
-    def remove(obj: Any, record_id: str) -> None:
+    def remove(obj: AppContext, record_id: str) -> int:
         """Delete a record (refused while other records reference it)."""
         ws = obj.workspace()
         path = ops.remove_record(ws, kind, record_id)
         click.echo(f"removed {kind} {record_id} ({ws.rel(path)})")
+        return EXIT_OK
 
     return group
 
@@ -199,17 +211,19 @@ blocker = make_group("blocker")
 @click.argument("record_id", metavar="ID")
 @click.option("--by", "by", multiple=True, required=True, help="Task id(s) that resolved it.")
 @click.pass_obj
-def resolve_finding(obj: Any, record_id: str, by: tuple[str, ...]) -> None:
+def resolve_finding(obj: AppContext, record_id: str, by: tuple[str, ...]) -> int:
     """Mark a finding resolved by tasks: govkit finding resolve F1 --by M1-T01."""
     record = ops.resolve_finding(obj.workspace(), record_id, by)
     click.echo(f"resolved finding {record.id} (by {', '.join(record.references()['resolved_by'])})")
+    return EXIT_OK
 
 
 @blocker.command("resolve")
 @click.argument("record_id", metavar="ID")
 @click.option("--resolution", required=True, help="How it was resolved.")
 @click.pass_obj
-def resolve_blocker(obj: Any, record_id: str, resolution: str) -> None:
+def resolve_blocker(obj: AppContext, record_id: str, resolution: str) -> int:
     """Mark a blocker resolved: govkit blocker resolve B5 --resolution TEXT."""
     record = ops.resolve_blocker(obj.workspace(), record_id, resolution)
     click.echo(f"resolved blocker {record.id}")
+    return EXIT_OK
