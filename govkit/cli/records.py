@@ -27,13 +27,16 @@ Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 
 def _field_options(kind: str) -> list[Decorator]:
-    lists = kind_fields(kind)
+    """One option per editable field: repeatable for lists, a choice for allowed values."""
     options: list[Decorator] = []
-    for flag, field_name, help_text in FLAGS[kind]:
-        if lists[field_name]:
-            options.append(click.option(flag, field_name, multiple=True, help=help_text))
+    for f in KINDS[kind].fields:
+        if f.is_list:
+            options.append(click.option(f.flag, f.name, multiple=True, help=f.spec.help))
+        elif f.spec.choices:
+            choice = click.Choice(f.spec.choices, case_sensitive=False)
+            options.append(click.option(f.flag, f.name, type=choice, help=f.spec.help))
         else:
-            options.append(click.option(flag, field_name, default=None, help=help_text))
+            options.append(click.option(f.flag, f.name, default=None, help=f.spec.help))
     return options
 
 

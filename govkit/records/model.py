@@ -154,7 +154,7 @@ class Resolution(Record):
 class Consumer(Record):
     kind: ClassVar[str] = "consumer"
     coupling: str = text("Coupling type, e.g. 'hard runtime + vendoring'.")
-    readiness: str = text("Readiness: low, medium or high.", choices=READINESS, default="low")
+    readiness: str = text("How ready the consumer is.", choices=READINESS, default="low")
     risk: str = text("Principal risk.")
 
 
