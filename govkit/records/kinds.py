@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from govkit.records.model import KindField, Record
 
 T = TypeVar("T")
+_CLASSES: dict[str, type[Record]] = {}  # class name -> class, once loaded (a hot path)
 ANY_RECORD = "*"  # FieldSpec.refers_to: any record or decision of the workspace
 
 
@@ -45,11 +46,13 @@ class Kind(NamedTuple):
     @property
     def cls(self) -> type[Record]:
         """The record class."""
-        if isinstance(self.record_class, str):
+        if not isinstance(self.record_class, str):
+            return self.record_class
+        found = _CLASSES.get(self.record_class)
+        if found is None:  # first use: load the record classes
             model = importlib.import_module("govkit.records.model")
-            cls: type[Record] = getattr(model, self.record_class)
-            return cls
-        return self.record_class
+            found = _CLASSES[self.record_class] = getattr(model, self.record_class)
+        return found
 
     @property
     def directory(self) -> str:
