@@ -65,7 +65,6 @@ def widget() -> Iterator[Kind]:
     forget_group("widget")
 
 
-@pytest.mark.slow  # some twenty CLI runs and a render
 def test_a_registered_kind_gets_add_set_list_show_check_render(
     widget: Kind, runner: CliRunner, ws: Workspace
 ) -> None:
