@@ -307,6 +307,13 @@ def main() -> None:
         **os.environ,
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
     }
+    # Compiled bytecode, as an installed package has (pip writes .pyc files at install),
+    # even under PYTHONDONTWRITEBYTECODE; kept beside the data, not in the source tree.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(base_dir / "pycache")
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(ROOT / "govkit")], env=env, check=True
+    )
     govkit = [sys.executable, "-m", "govkit"]
     base = median_of([sys.executable, "-c", "pass"], ws, env, args.rounds)
     print(
