@@ -20,7 +20,7 @@ import click
 
 from govkit import __version__
 from govkit.errors import EXIT_BUG, EXIT_INTERRUPTED, EXIT_OK, EXIT_USER, GovkitError
-from govkit.records.model import KINDS
+from govkit.records.kinds import KINDS
 
 if TYPE_CHECKING:  # typing only: importing the workspace at startup would cost --help time
     from govkit.workspace import Workspace

@@ -12,6 +12,7 @@ import click
 from govkit.cli import AppContext
 from govkit.cli.output import emit_json, emit_table, json_option, progress_printer
 from govkit.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK
+from govkit.parsers import PARSERS
 
 if TYPE_CHECKING:
     from govkit.config import PerfSpec
@@ -33,7 +34,7 @@ def gate() -> None:
 )
 @click.option(
     "--parser",
-    type=click.Choice(["pytest", "junit", "cargo", "go-json", "exit-code", "metrics-json"]),
+    type=click.Choice(PARSERS),
     default="exit-code",
     show_default=True,
     help="How to read the result (the exit code always decides pass/fail).",

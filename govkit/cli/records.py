@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -70,6 +69,22 @@ def _status_option(kind: str, help_text: str) -> Decorator:
     return click.option("--status", type=click.Choice(statuses), help=help_text)
 
 
+def _edit_command(
+    func: Callable[..., Any], kind: str, status_help: str, force_help: str
+) -> Callable[..., Any]:
+    """`add` or `set`: ID, --status, --force and one flag per field of the kind."""
+    return _apply(
+        func,
+        [
+            click.pass_obj,
+            click.argument("record_id", metavar="ID"),
+            _status_option(kind, status_help),
+            click.option("--force", is_flag=True, help=force_help),
+            *_field_options(kind),
+        ],
+    )
+
+
 def _text(value: object) -> str:
     if isinstance(value, tuple | list):
         return ", ".join(map(str, value))
@@ -95,9 +110,22 @@ def show_record(ws: Workspace, record: Record) -> None:
             click.echo(f"    {step.at}  {move}{extra}{note}")
 
 
-@functools.cache
+_GROUPS: dict[str, click.Group] = {}
+
+
+def forget_group(kind: str) -> None:
+    """Drop the built group of a kind (after unregistering a throwaway kind)."""
+    _GROUPS.pop(kind, None)
+
+
 def make_group(kind: str) -> click.Group:
     """The add/set/show/list/remove group of one record kind (built once, on first use)."""
+    if kind not in _GROUPS:
+        _GROUPS[kind] = _build_group(kind)
+    return _GROUPS[kind]
+
+
+def _build_group(kind: str) -> click.Group:
     statuses = KINDS[kind].lifecycle.statuses
 
     @click.group(name=kind, help=f"{kind.capitalize()} records (statuses: {', '.join(statuses)}).")
@@ -114,17 +142,11 @@ def make_group(kind: str) -> click.Group:
         return EXIT_OK
 
     group.command("add", help=f"Add a {kind} with id ID.")(
-        _apply(
+        _edit_command(
             add,
-            [
-                click.pass_obj,
-                click.argument("record_id", metavar="ID"),
-                _status_option(
-                    kind, f"Start in this status (default: {KINDS[kind].lifecycle.initial})."
-                ),
-                click.option("--force", is_flag=True, help="Complete a milestone with open tasks."),
-                *_field_options(kind),
-            ],
+            kind,
+            f"Start in this status (default: {KINDS[kind].lifecycle.initial}).",
+            "Complete a milestone with open tasks.",
         )
     )
 
@@ -139,19 +161,11 @@ def make_group(kind: str) -> click.Group:
         return EXIT_OK
 
     group.command("set", help=f"Change fields of a {kind} and/or move its status.")(
-        _apply(
+        _edit_command(
             set_,
-            [
-                click.pass_obj,
-                click.argument("record_id", metavar="ID"),
-                _status_option(kind, "Move to this status (along the lifecycle)."),
-                click.option(
-                    "--force",
-                    is_flag=True,
-                    help="Complete a milestone whose tasks are not all done (recorded).",
-                ),
-                *_field_options(kind),
-            ],
+            kind,
+            "Move to this status (along the lifecycle).",
+            "Complete a milestone whose tasks are not all done (recorded).",
         )
     )
 
