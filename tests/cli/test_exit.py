@@ -23,7 +23,7 @@ from govkit.errors import (
     NotFound,
 )
 
-CLI_DIR = Path(__file__).resolve().parent.parent / "govkit" / "cli"
+CLI_DIR = Path(__file__).resolve().parents[2] / "govkit" / "cli"
 
 
 def test_every_command_is_declared_to_return_an_exit_code() -> None:
