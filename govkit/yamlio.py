@@ -8,6 +8,8 @@ write back; everything else gets plain dicts and lists.
 from __future__ import annotations
 
 import io
+import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +86,122 @@ def loads_plain(text: str, *, path: Path | None = None) -> Any:
         return _safe().load(text)
     except YAMLError as exc:
         raise _error(exc, path) from None
+
+
+# A line that starts a document marker or a directive: such a text cannot be one document
+# of a joined stream. YAML line breaks, and those ruamel also treats as breaks.
+_STREAM_MARK = re.compile(r"(?:\A|[\r\n\x85\u2028\u2029])(?:---|\.\.\.|%)")
+
+
+def loads_plain_each(texts: Sequence[str]) -> list[Any] | None:
+    """Plain data of each text, as loads_plain gives it; None when that cannot be done fast.
+
+    Record files in the layout govkit writes are read by `_loads_simple`; the rest are
+    joined into one stream of documents, because setting up a parse costs ruamel several
+    times what a small file costs. None when a text could change the document boundaries
+    (a marker, a directive, a BOM) or the stream does not parse: the caller then parses
+    each text on its own, for its own error.
+    """
+    docs: list[Any] = [_loads_simple(text) for text in texts]
+    rest = [i for i, doc in enumerate(docs) if doc is None]
+    parts = []
+    for i in rest:
+        text = texts[i]
+        if text.startswith("\ufeff") or _STREAM_MARK.search(text):
+            return None
+        parts.append("--- \n" + text + ("" if text.endswith(("\n", "\r")) else "\n"))
+    if not parts:
+        return docs
+    try:
+        parsed = list(_safe().load_all("".join(parts)))
+    except YAMLError:
+        return None
+    if len(parsed) != len(rest):
+        return None
+    for i, doc in zip(rest, parsed, strict=True):
+        docs[i] = doc
+    return docs
+
+
+# The layout yamlio.dumps writes for a record: `key: scalar` lines, `key:` followed by a
+# block sequence of scalars or of one-level mappings, `[]`. Anything else (comments,
+# flow collections, block scalars, deeper nesting, a scalar YAML could read as anything
+# but a string) makes _loads_simple give up, and ruamel reads the file.
+_KEY_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*):(?: (.*))?\Z")
+_NOT_STRINGS = frozenset({"null", "true", "false", "yes", "no", "on", "off", "y", "n"})
+_GIVE_UP = object()
+
+
+def _simple_scalar(text: str) -> Any:
+    """The string a one-line scalar stands for, or _GIVE_UP when it might be anything else."""
+    if text == "[]":
+        return []
+    if not text.isprintable() or text != text.strip():
+        return _GIVE_UP
+    if len(text) >= 2 and text[0] == text[-1] == "'":
+        inner = text[1:-1]
+        return inner.replace("''", "'") if "'" not in inner.replace("''", "") else _GIVE_UP
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        inner = text[1:-1]
+        return inner if '"' not in inner and "\\" not in inner else _GIVE_UP
+    first = text[:1]
+    if not ("a" <= first <= "z" or "A" <= first <= "Z") or ":" in text or "#" in text:
+        return _GIVE_UP
+    return _GIVE_UP if text.lower() in _NOT_STRINGS else text
+
+
+def _loads_simple(text: str) -> dict[str, Any] | None:
+    """A record file in the layout govkit writes, read without ruamel; None otherwise."""
+    if not text or "\r" in text or "\t" in text:
+        return None
+    lines = [line for line in text.split("\n") if line]
+    out: dict[str, Any] = {}
+    i = 0
+    while i < len(lines):
+        m = _KEY_LINE.match(lines[i])
+        if m is None or m.group(1) in out or m.group(1).lower() in _NOT_STRINGS:
+            return None
+        key, raw = m.group(1), m.group(2)
+        i += 1
+        if raw is not None:
+            value = _simple_scalar(raw)
+            if value is _GIVE_UP:
+                return None
+            out[key] = value
+            continue
+        items: list[Any] = []
+        while i < len(lines) and lines[i].startswith("  - "):
+            item, i = _simple_item(lines, i)
+            if item is _GIVE_UP:
+                return None
+            items.append(item)
+        if i < len(lines) and lines[i].startswith(" "):
+            return None  # indented, but not as a sequence item
+        out[key] = items if items else None
+    return out or None
+
+
+def _simple_item(lines: list[str], i: int) -> tuple[Any, int]:
+    """One `  - ` item at lines[i]: a scalar or a one-level mapping; (value, next line)."""
+    head = lines[i][4:]
+    m = _KEY_LINE.match(head)
+    if m is None:
+        return _simple_scalar(head), i + 1
+    item: dict[str, Any] = {}
+    while True:
+        key, raw = m.group(1), m.group(2)
+        if key in item or key.lower() in _NOT_STRINGS:
+            return _GIVE_UP, i
+        value = None if raw is None else _simple_scalar(raw)
+        if value is _GIVE_UP:
+            return _GIVE_UP, i
+        item[key] = value
+        i += 1
+        if i >= len(lines) or not lines[i].startswith("    ") or lines[i][4:5] == " ":
+            return item, i
+        m = _KEY_LINE.match(lines[i][4:])
+        if m is None:
+            return _GIVE_UP, i
 
 
 def dumps(data: Any) -> str:

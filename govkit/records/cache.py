@@ -16,12 +16,13 @@ import contextlib
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from govkit import yamlio
 from govkit.atomic import atomic_write_text
+from govkit.errors import ValidationError
 
 CACHE_VERSION = 1
 # Files whose mtime/ctime is this close to "now" are parsed but not cached.
@@ -35,6 +36,9 @@ def _signature(st: os.stat_result) -> list[int]:
 
 def _jsonable(value: Any) -> bool:
     """True when JSON gives `value` back unchanged (no dates, no non-string keys)."""
+    kind = type(value)
+    if kind is str or kind is bool or kind is int or value is None:
+        return True  # the common leaves first: this runs for every value of a fresh parse
     if value is None or isinstance(value, str | bool | int):
         return True
     if isinstance(value, float):
@@ -83,14 +87,55 @@ class ParseCache:
         if entry is not None and entry[0] == signature:
             return entry[1]
         data = parse(path)
+        self._store(path, st, data)
+        return data
+
+    def load_each(self, paths: Sequence[Path]) -> Iterator[Any]:
+        """Plain data of each YAML file in turn, like `load`, parsing the uncached ones at
+        once (yamlio.loads_plain_each); errors are raised by the file they belong to."""
+        if not paths:
+            return
+        stats: list[os.stat_result | None] = []
+        missing: list[int] = []
+        for i, path in enumerate(paths):
+            try:
+                st: os.stat_result | None = os.stat(path)
+            except OSError:
+                st = None
+            stats.append(st)
+            entry = self._entries.get(str(path)) if self.enabled and st is not None else None
+            if entry is None or st is None or entry[0] != _signature(st):
+                missing.append(i)
+        parsed: dict[int, Any] = {}
+        if len(missing) > 1:
+            try:
+                texts = [yamlio.read_text(paths[i]) for i in missing]
+            except ValidationError:
+                texts = []  # one unreadable file: each is loaded (and reported) on its own
+            docs = yamlio.loads_plain_each(texts) if texts else None
+            if docs is not None:
+                parsed = dict(zip(missing, docs, strict=True))
+        for i, path in enumerate(paths):
+            st = stats[i]
+            if i not in parsed or st is None:
+                yield self.load(path)
+                continue
+            self._store(path, st, parsed[i])
+            yield parsed[i]
+
+    def _store(self, path: Path, st: os.stat_result, data: Any) -> None:
+        """Keep (or drop) a freshly parsed file's data, as `load` does."""
+        if not self.enabled:
+            return
+        key = str(path)
+        self._seen.add(key)
         racy = time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) < RACY_WINDOW_NS
         if not racy and _jsonable(data):
-            self._entries[key] = [signature, data]
+            self._entries[key] = [_signature(st), data]
             self._dirty = True
-        elif entry is not None:
+        elif key in self._entries:
             del self._entries[key]
             self._dirty = True
-        return data
 
     def save(self, *, prune: bool = False) -> None:
         """Write the cache if it changed; `prune` drops files not read this time."""

@@ -280,7 +280,10 @@ def parse_cache(ws: Workspace, kind: str) -> ParseCache:
 def load_kind(ws: Workspace, kind: str) -> list[Record]:
     """All records of one kind, sorted by id."""
     cache = parse_cache(ws, kind)
-    records = [record_from_mapping(kind, cache.load(p), p) for p in iter_record_files(ws, kind)]
+    paths = list(iter_record_files(ws, kind))
+    records = [
+        record_from_mapping(kind, d, p) for p, d in zip(paths, cache.load_each(paths), strict=True)
+    ]
     cache.save(prune=True)
     return records
 
