@@ -103,6 +103,23 @@ class AuditPolicy:
     claim_files: tuple[str, ...] = ("STATUS.md",)
 
 
+PUBLISH_MODES = ("pull-request", "commit", "none")
+
+
+@dataclass(frozen=True)
+class CiSettings:
+    """How `govkit ci github` lays out the CI workflow (D-021)."""
+
+    runner: tuple[str, ...] = ("ubuntu-latest",)  # runs-on labels of the gate and collect jobs
+    heavy_runner: tuple[str, ...] = ()  # runs-on labels of heavy gates (default: runner)
+    heavy_max_parallel: int = 1  # heavy gate jobs at once
+    max_parallel: int | None = None  # other gate jobs at once (None: as many as CI gives)
+    python: str = "3.11"
+    install: str | None = None  # shell line installing govkit (default: pip, this version)
+    publish: str = "pull-request"  # what the collect job does: pull-request, commit or none
+    schedule: str = "0 5 * * 1"  # cron of a --weekly workflow (UTC)
+
+
 @dataclass(frozen=True)
 class Config:
     """The whole govkit.yaml."""
@@ -114,6 +131,7 @@ class Config:
     safe_mode: SafeMode = field(default_factory=SafeMode)
     cadence: CadenceSettings = field(default_factory=CadenceSettings)
     audit: AuditPolicy = field(default_factory=AuditPolicy)
+    ci: CiSettings = field(default_factory=CiSettings)
 
 
 class _Reader:
@@ -201,7 +219,11 @@ class _Reader:
             raise self.fail(m, key, exc.message, exc.hint) from None
 
 
-_TOP_KEYS = ("program", "repos", "tuples", "gates", "safe_mode", "cadence", "audit")
+_TOP_KEYS = ("program", "repos", "tuples", "gates", "safe_mode", "cadence", "audit", "ci")
+_CI_KEYS = (
+    "runner", "heavy_runner", "heavy_max_parallel", "max_parallel", "python", "install",
+    "publish", "schedule",
+)  # fmt: skip
 _GATE_KEYS = (
     "title", "repo", "also", "tuple", "argv", "shell", "cwd", "env", "timeout", "heavy", "mem",
     "parser", "min_tests", "max_failures", "artifacts", "weekly", "perf",
@@ -286,7 +308,30 @@ def parse_config(data: Any, path: Path) -> Config:
         evidence_ttl=r.duration(au, "evidence_ttl", "audit.evidence_ttl", 14 * 86400.0),
         claim_files=r.strings(au, "claim_files", "audit.claim_files") or ("STATUS.md",),
     )
-    return Config(program, repos, tuples, gates, safe_mode, cadence, audit)
+    return Config(program, repos, tuples, gates, safe_mode, cadence, audit, _parse_ci(r, data))
+
+
+def _parse_ci(r: _Reader, data: Any) -> CiSettings:
+    ci = r.mapping(data, "ci", "ci")
+    r.known(ci, _CI_KEYS, "ci")
+    publish = r.string(ci, "publish", "ci.publish", CiSettings.publish)
+    if publish not in PUBLISH_MODES:
+        raise r.fail(
+            ci,
+            "publish",
+            f"ci.publish {publish!r} is unknown",
+            f"one of {', '.join(PUBLISH_MODES)}",
+        )
+    return CiSettings(
+        runner=r.strings(ci, "runner", "ci.runner") or CiSettings.runner,
+        heavy_runner=r.strings(ci, "heavy_runner", "ci.heavy_runner"),
+        heavy_max_parallel=r.integer(ci, "heavy_max_parallel", "ci.heavy_max_parallel", 1, 1) or 1,
+        max_parallel=r.integer(ci, "max_parallel", "ci.max_parallel", None, 1),
+        python=r.string(ci, "python", "ci.python", CiSettings.python),
+        install=r.string(ci, "install", "ci.install") if ci.get("install") is not None else None,
+        publish=publish,
+        schedule=r.string(ci, "schedule", "ci.schedule", CiSettings.schedule),
+    )
 
 
 def _checked(r: _Reader, parent: Any, key: Any, check: Any) -> None:

@@ -90,12 +90,22 @@ def write_record(ws: Workspace, record: EvidenceRecord) -> Path:
 
     Logs and artifacts must already be in the run dir (their digests are in the record).
     """
-    directory = run_dir(ws, record.run_id, record.date)
+    path = write_record_file(run_dir(ws, record.run_id, record.date), record)
+    append_ledger(ws, record, path)
+    return path
+
+
+def run_dir_in(runs_root: Path, record: EvidenceRecord) -> Path:
+    """<runs_root>/<date>/<run-id>/: a run's directory under any runs root."""
+    return runs_root / record.date / record.run_id
+
+
+def write_record_file(directory: Path, record: EvidenceRecord) -> Path:
+    """Write record.json atomically into `directory` (no ledger); return its path."""
     path = directory / "record.json"
     if path.exists():
         raise ValidationError("evidence records are immutable; this run id exists", path=path)
     atomic_write_text(path, record.to_json())
-    append_ledger(ws, record, path)
     return path
 
 
