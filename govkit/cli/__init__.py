@@ -50,6 +50,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "import": ("importers", "import_", "Import a hand-written tracker or ADR folder."),
     "export": ("export", "export", "Export evidence as in-toto attestations."),
     "demo": ("demo", "demo", "Build a realistic demo program and run the whole job."),
+    "ci": ("ci", "ci", "CI workflows: gates on CI runners, bundles ingested back."),
 }
 
 
