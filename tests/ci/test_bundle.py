@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import shutil
+import subprocess
 import tarfile
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from govkit.promotion import check_promotion
 from govkit.runner import run_gate_at
 from govkit.tuples import pin_tuple
 from govkit.workspace import Workspace, init_workspace
-from tests.helpers import commit, invoke
+from tests.helpers import commit, invoke, run_govkit, spawn_govkit
 
 
 def _bundle(ws: Workspace, out: Path, gate: str = "VG-CORE-1", fmt: str = "tar") -> Path:
@@ -232,3 +233,25 @@ def test_bundle_needs_a_tuple_not_a_worktree(
         runner, gated, "gate", "run", "VG-CORE-1", "--worktree", str(tmp_path), "--bundle", "b"
     )
     assert code == 2 and "cannot use --worktree" in output
+
+
+def test_two_ingests_at_once_land_each_run_once(gated: Workspace, tmp_path: Path) -> None:
+    out = tmp_path / "bundles"
+    run_into_bundles(gated, ["VG-CORE-1", "VG-CORE-2"], out, tuple_name="candidate")
+    run_into_bundles(gated, ["VG-CORE-1"], out, tuple_name="candidate", fmt="dir")
+    procs = [
+        spawn_govkit(
+            "evidence", "ingest", str(out), "--json", cwd=gated.root, stdout=subprocess.PIPE
+        )
+        for _ in range(2)
+    ]
+    statuses = []
+    for proc in procs:
+        stdout, _ = proc.communicate(timeout=120)
+        assert proc.returncode == 0
+        statuses.append(sorted(r["status"] for r in json.loads(stdout)))
+    # Whichever got the lock first ingested all three; the other found them in the ledger.
+    assert sorted(statuses) == [["already"] * 3, ["ingested"] * 3]
+    entries = read_ledger(gated)
+    assert len(entries) == len({e.run_id for e in entries}) == 3
+    assert run_govkit("evidence", "verify", cwd=gated.root).returncode == 0

@@ -210,3 +210,36 @@ def test_a_refused_bundle_fails_the_collect_job_after_the_good_ones_land(
     git(tmp_path, "clone", "-q", str(origin), str(landed))
     lines = (landed / "gov" / "evidence" / "ledger.jsonl").read_text().splitlines()
     assert [json.loads(line)["gate_id"] for line in lines] == [entry["gate"]]
+
+
+def test_pull_request_mode_pushes_a_branch_and_asks_gh_for_the_pull_request(
+    program: tuple[Path, Path, dict[str, str]], tmp_path: Path
+) -> None:
+    origin, author, env = program
+    config = author / "gov" / "govkit.yaml"
+    config.write_text(config.read_text().replace("publish: commit", "publish: pull-request"))
+    assert run_govkit("ci", "github", cwd=author / "gov").returncode == 0
+    git(author, "commit", "-q", "-am", "evidence by pull request")
+    git(author, "push", "-q", "origin", "main")
+    main_before = git(author, "rev-parse", "HEAD")
+    # `gh` talks to GitHub, which cannot exist here: a stand-in records what it was asked.
+    fake_bin = tmp_path / "fake-gh"
+    fake_bin.mkdir()
+    asked = tmp_path / "gh-args"
+    gh = fake_bin / "gh"
+    gh.write_text(f'#!/bin/sh\nprintf "%s\\n" "$GH_TOKEN" "$@" > {asked}\n')
+    gh.chmod(0o755)
+    env = {**env, "PATH": f"{fake_bin}{os.pathsep}{env['PATH']}"}
+    workflow = yamlio.load_plain(author / ".github" / "workflows" / "govkit.yml")
+    actions = LocalActions(origin=origin, root=tmp_path / "actions", base_env=env, run_id="3000")
+    entry = matrix_entries(workflow["jobs"]["gates"])[0]
+    assert not actions.run_job(workflow, "gates", entry, "runner-a").failed
+    collect = actions.run_job(workflow, "collect", {}, "runner-collect")
+    assert not collect.failed, [(s.name, s.outcome, s.output) for s in collect.steps]
+    branch = "govkit/evidence-3000-1"
+    args = asked.read_text().splitlines()
+    assert args[0] == actions.token  # the job's token reaches gh through GH_TOKEN
+    assert args[1:7] == ["pr", "create", "--base", "main", "--head", branch]
+    assert git(tmp_path, "--git-dir", str(origin), "rev-parse", "main") == main_before
+    ledger = git(tmp_path, "--git-dir", str(origin), "show", f"{branch}:gov/evidence/ledger.jsonl")
+    assert json.loads(ledger)["gate_id"] == entry["gate"]
