@@ -29,7 +29,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from govkit import __version__
 from govkit.atomic import atomic_rename, atomic_write_bytes, fsync_dir
@@ -38,6 +38,9 @@ from govkit.errors import GovkitError, ValidationError
 from govkit.evidence.record import EvidenceRecord, sha256_file
 from govkit.evidence.store import append_ledger, read_ledger, run_dir
 from govkit.workspace import Workspace
+
+if TYPE_CHECKING:
+    from govkit.runner import GateRun
 
 BUNDLE_SCHEMA = "govkit.bundle/1"
 MANIFEST = "bundle.json"
@@ -173,20 +176,20 @@ def run_into_bundles(
     fmt: str = "tar",
     tuple_name: str | None = None,
     on_event: Event | None = None,
-    on_done: Callable[[Any, Bundle], None] | None = None,
-) -> list[tuple[Any, Bundle]]:
+    on_done: Callable[[GateRun, Bundle], None] | None = None,
+) -> list[tuple[GateRun, Bundle]]:
     """Run gates like `run_gates`, each into a bundle in `out_dir`; the ledger is untouched.
 
     The runs happen in a staging directory inside `out_dir` that is removed afterwards,
     so a bundle is either complete in `out_dir` or absent.
     """
-    from govkit.runner import GateRun, run_gates
+    from govkit.runner import run_gates
 
     if fmt not in FORMATS:
         raise ValidationError(f"bundle format {fmt!r} is unknown", hint="tar or dir")
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".govkit-staging-", dir=out_dir))
-    done: list[tuple[Any, Bundle]] = []
+    done: list[tuple[GateRun, Bundle]] = []
 
     def finish(run: GateRun) -> None:
         gate = ws.config.gates[run.record.gate_id]
@@ -314,12 +317,13 @@ def _extract(path: Path, root: Path) -> None:
                     raise BundleRefused(f"member {member.name!r} is not a regular file")
                 source = tar.extractfile(member)
                 assert source is not None  # a regular file always has data
-                data = source.read()
-                if len(data) != member.size:
-                    raise BundleRefused(f"member {member.name!r} is cut short (truncated tar)")
                 target = root.joinpath(*name.parts)
                 target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(data)
+                with target.open("wb") as sink:  # streamed: artifacts may be large
+                    shutil.copyfileobj(source, sink, 1 << 20)
+                    written = sink.tell()
+                if written != member.size:
+                    raise BundleRefused(f"member {member.name!r} is cut short (truncated tar)")
     except (tarfile.TarError, EOFError) as exc:
         raise BundleRefused(f"not a complete tar archive ({exc}); truncated or damaged") from None
 
@@ -571,11 +575,20 @@ def _place(ws: Workspace, opened: OpenedBundle, target: Path) -> None:
         (tmp / MANIFEST).write_bytes(opened.manifest_raw)
         for path in tmp.rglob("*"):
             if path.is_file():
-                with path.open("rb+") as fh, contextlib.suppress(OSError):
-                    os.fsync(fh.fileno())
+                _fsync_file(path)
         target.parent.mkdir(parents=True, exist_ok=True)
         atomic_rename(tmp, target)
         fsync_dir(target.parent)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _fsync_file(path: Path) -> None:
+    """Make a copied file durable before the rename that publishes it."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)
