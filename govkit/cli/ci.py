@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
 from govkit.cli.output import emit_json, json_option
+from govkit.errors import EXIT_FINDINGS, EXIT_OK
 
 
 @click.group()
@@ -42,7 +42,7 @@ def ci() -> None:
 @click.pass_obj
 def github(
     obj: Any, tuple_name: str | None, weekly: bool, output: Path | None, check: bool, as_json: bool
-) -> None:
+) -> int:
     """Write a GitHub Actions workflow running the gates as a matrix.
 
     Each gate job runs `govkit gate run GATE --bundle` and uploads the bundle; a
@@ -68,5 +68,4 @@ def github(
     elif not check:
         state = "unchanged" if result.current else "wrote"
         click.echo(f"{state} {result.path} ({len(result.gates)} gates: {', '.join(result.gates)})")
-    if check and not result.current:
-        sys.exit(1)
+    return EXIT_FINDINGS if check and not result.current else EXIT_OK

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +9,7 @@ import click
 
 from govkit.cli import AppContext
 from govkit.cli.output import emit_json, emit_table, json_option
+from govkit.errors import EXIT_FINDINGS, EXIT_OK
 
 OUTCOMES = ["pass", "fail", "timeout", "oom", "error", "refused", "interrupted"]
 
@@ -33,7 +33,7 @@ def evidence() -> None:
 @click.pass_obj
 def list_(
     obj: AppContext, gate_id: str | None, outcome: str | None, limit: int, as_json: bool
-) -> None:
+) -> int:
     """List runs from the ledger, newest first."""
     from dataclasses import asdict
 
@@ -52,7 +52,7 @@ def list_(
         )
     if as_json:
         emit_json([asdict(e) for e in entries])
-        return
+        return EXIT_OK
     rows = [
         (
             e.run_id,
@@ -66,13 +66,14 @@ def list_(
         for e in entries
     ]
     emit_table(["run", "gate", "outcome", "counts", "commit", "tuple", "claim-grade"], rows)
+    return EXIT_OK
 
 
 @evidence.command("show")
 @click.argument("run")
 @json_option
 @click.pass_obj
-def show(obj: AppContext, run: str, as_json: bool) -> None:
+def show(obj: AppContext, run: str, as_json: bool) -> int:
     """Show one run's record (RUN: run id, unique prefix, or path)."""
     import json
 
@@ -85,15 +86,16 @@ def show(obj: AppContext, run: str, as_json: bool) -> None:
     rec = EvidenceRecord.load(path)
     if as_json:
         emit_json({**json.loads(rec.to_json()), "path": ws.rel(path)})
-        return
+        return EXIT_OK
     for key, value in rec.describe(record=ws.rel(path)):
         click.echo(f"{key + ':':13} {value}")
+    return EXIT_OK
 
 
 @evidence.command("verify")
 @json_option
 @click.pass_obj
-def verify(obj: AppContext, as_json: bool) -> None:
+def verify(obj: AppContext, as_json: bool) -> int:
     """Check the ledger hash chain and every record's hash; exit 1 on any problem."""
     from govkit.evidence.integrity import verify_evidence
 
@@ -112,7 +114,8 @@ def verify(obj: AppContext, as_json: bool) -> None:
         if not problems:
             click.echo("evidence ok: ledger chain and record hashes verified")
     if problems:
-        sys.exit(1)
+        return EXIT_FINDINGS
+    return EXIT_OK
 
 
 @evidence.command("ingest")
@@ -121,7 +124,7 @@ def verify(obj: AppContext, as_json: bool) -> None:
 )
 @json_option
 @click.pass_obj
-def ingest(obj: AppContext, bundles: tuple[Path, ...], as_json: bool) -> None:
+def ingest(obj: AppContext, bundles: tuple[Path, ...], as_json: bool) -> int:
     """Verify bundles from `gate run --bundle` and append their runs to the ledger.
 
     BUNDLE is a bundle (.tar or folder) or a folder of bundles. Each is checked
@@ -138,8 +141,7 @@ def ingest(obj: AppContext, bundles: tuple[Path, ...], as_json: bool) -> None:
     else:
         for r in results:
             _echo_ingest(r)
-    if any(r.status == "refused" for r in results):
-        sys.exit(1)
+    return EXIT_FINDINGS if any(r.status == "refused" for r in results) else EXIT_OK
 
 
 def _echo_ingest(r: Any) -> None:

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
-import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from govkit.cli import AppContext
 from govkit.cli.output import emit_json, emit_table, json_option, progress_printer
+from govkit.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK
+from govkit.parsers import PARSERS
+
+if TYPE_CHECKING:
+    from govkit.config import PerfSpec
 
 
 @click.group()
@@ -30,7 +34,7 @@ def gate() -> None:
 )
 @click.option(
     "--parser",
-    type=click.Choice(["pytest", "junit", "cargo", "go-json", "exit-code", "metrics-json"]),
+    type=click.Choice(PARSERS),
     default="exit-code",
     show_default=True,
     help="How to read the result (the exit code always decides pass/fail).",
@@ -77,7 +81,7 @@ def gate() -> None:
     help="Perf gate: a metric and which direction is better (repeatable; default all, lower).",
 )
 @click.pass_obj
-def add(obj: AppContext, /, gate_id: str, command: tuple[str, ...], **opts: Any) -> None:
+def add(obj: AppContext, /, gate_id: str, command: tuple[str, ...], **opts: Any) -> int:
     """Define gate ID running CMD (everything after `--`) in a clean clone of --repo."""
     from govkit.config import GateDef
     from govkit.gates import add_gate
@@ -106,9 +110,10 @@ def add(obj: AppContext, /, gate_id: str, command: tuple[str, ...], **opts: Any)
     )
     added = add_gate(obj.workspace(), definition)
     click.echo(f"added gate {added.id}: {added.title} (hash {added.definition_hash()[:12]})")
+    return EXIT_OK
 
 
-def _perf_spec(opts: dict[str, Any]) -> Any:
+def _perf_spec(opts: dict[str, Any]) -> PerfSpec | None:
     from govkit.config import PerfSpec
 
     if opts["perf_baseline"] is None:
@@ -134,7 +139,7 @@ def _key_value(text: str, option: str = "--env") -> tuple[str, str]:
 @gate.command("list")
 @json_option
 @click.pass_obj
-def list_(obj: AppContext, as_json: bool) -> None:
+def list_(obj: AppContext, as_json: bool) -> int:
     """List the gates."""
     from govkit.gates import gate_to_dict
     from govkit.ids import id_sort_key
@@ -142,7 +147,7 @@ def list_(obj: AppContext, as_json: bool) -> None:
     gates = sorted(obj.workspace().config.gates.values(), key=lambda g: id_sort_key(g.id))
     if as_json:
         emit_json([gate_to_dict(g) for g in gates])
-        return
+        return EXIT_OK
     rows = [
         (
             g.id,
@@ -155,26 +160,28 @@ def list_(obj: AppContext, as_json: bool) -> None:
         for g in gates
     ]
     emit_table(["gate", "title", "repos", "parser", "heavy", "weekly"], rows)
+    return EXIT_OK
 
 
 @gate.command("show")
 @click.argument("gate_id", metavar="ID")
 @json_option
 @click.pass_obj
-def show(obj: AppContext, gate_id: str, as_json: bool) -> None:
+def show(obj: AppContext, gate_id: str, as_json: bool) -> int:
     """Show one gate's definition and its hash."""
     from govkit.gates import gate_to_dict, get_gate
 
     data = gate_to_dict(get_gate(obj.workspace(), gate_id))
     if as_json:
         emit_json(data)
-        return
+        return EXIT_OK
     for key, value in data.items():
         if value in (None, (), [], {}, ""):
             continue
         click.echo(
             f"{key}: {json.dumps(value) if isinstance(value, list | dict | tuple) else value}"
         )
+    return EXIT_OK
 
 
 @gate.command("run")
@@ -216,7 +223,7 @@ def run(
     bundle_dir: Path | None,
     bundle_format: str,
     as_json: bool,
-) -> None:
+) -> int:
     """Run gates in clean clones through safe-run and record the evidence.
 
     Prints one line per run: gate, outcome, counts, repo@SHA, UTC start, record.
@@ -234,14 +241,13 @@ def run(
     if bundle_dir is not None:
         if worktree is not None:
             raise click.UsageError("--bundle carries runs of a tuple: it cannot use --worktree")
-        _run_into_bundles(ws, ids, tuple_name, bundle_dir, bundle_format, as_json)
-        return
-    _run_and_record(ws, ids, tuple_name, worktree, as_json)
+        return _run_into_bundles(ws, ids, tuple_name, bundle_dir, bundle_format, as_json)
+    return _run_and_record(ws, ids, tuple_name, worktree, as_json)
 
 
 def _run_and_record(
     ws: Any, ids: list[str], tuple_name: str | None, worktree: Path | None, as_json: bool
-) -> None:
+) -> int:
     from govkit.runner import GateRun, run_gates, summary_line
 
     out = threading.Lock()  # gates finish in threads; keep their lines whole
@@ -264,12 +270,12 @@ def _run_and_record(
     )
     if as_json:
         emit_json([{**json.loads(r.record.to_json()), "path": ws.rel(r.path)} for r in results])
-    _exit_for([r.record for r in results], len(ids))
+    return _exit_for([r.record for r in results], len(ids))
 
 
 def _run_into_bundles(
     ws: Any, ids: list[str], tuple_name: str | None, out: Path, fmt: str, as_json: bool
-) -> None:
+) -> int:
     from govkit.evidence.bundle import run_into_bundles
     from govkit.runner import summary_line
 
@@ -296,15 +302,15 @@ def _run_into_bundles(
                 for r, b in results
             ]
         )
-    _exit_for([r.record for r, _ in results], len(ids))
+    return _exit_for([r.record for r, _ in results], len(ids))
 
 
-def _exit_for(records: list[Any], wanted: int) -> None:
+def _exit_for(records: list[Any], wanted: int) -> int:
     """130 when interrupted; 1 unless every wanted gate ran and passed."""
-    from govkit.errors import EXIT_INTERRUPTED
     from govkit.evidence.record import Outcome
 
     if any(r.outcome is Outcome.INTERRUPTED for r in records):
-        sys.exit(EXIT_INTERRUPTED)
+        return EXIT_INTERRUPTED
     if not all(r.passed for r in records) or len(records) < wanted:
-        sys.exit(1)
+        return EXIT_FINDINGS
+    return EXIT_OK

@@ -64,7 +64,7 @@ def _coerce(kind: str, changes: Mapping[str, FieldValue | None]) -> dict[str, ob
             )
         if f.is_list:
             items = split_list(value)
-            if not f.spec.free_form:  # evidence entries are paths or run ids; the rest are ids
+            if not f.spec.evidence:  # evidence refs are paths or run ids; the rest are ids
                 for item in items:
                     check_safe_id(item, what=f"{name} entry")
             out[name] = items

@@ -22,6 +22,8 @@ from govkit.tuples import pin_tuple
 from govkit.workspace import Workspace, init_workspace
 from tests.helpers import commit, invoke, run_govkit, spawn_govkit
 
+pytestmark = pytest.mark.slow  # every test runs real gates in real clones
+
 
 def _bundle(ws: Workspace, out: Path, gate: str = "VG-CORE-1", fmt: str = "tar") -> Path:
     [(_, bundle)] = run_into_bundles(ws, [gate], out, fmt=fmt, tuple_name="candidate")

@@ -97,7 +97,7 @@ def test_publish_modes(gated: Workspace, runner: CliRunner, publish: str) -> Non
     assert collect["permissions"]["contents"] == ("read" if publish == "none" else "write")
 
 
-@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+@pytest.mark.slow
 def test_generated_workflows_validate_against_githubs_schema(
     gated: Workspace, runner: CliRunner, tmp_path: Path
 ) -> None:

@@ -19,9 +19,9 @@ from govkit.timeutil import iso_week, utc_now
 from govkit.tuples import add_repo, pin_tuple
 from govkit.workspace import Workspace
 from tests.helpers import make_repo
+from tests.render.fixture import make_run
 from tests.render.golden import assert_golden
 from tests.render.mdcheck import assert_relative_links_resolve, table_after, tables
-from tests.render_fixture import make_run
 
 
 def run(ws: Workspace, *args: str) -> tuple[int, str]:

@@ -14,9 +14,9 @@ from govkit.records.store import load_record, save_record
 from govkit.render.sources import load_sources
 from govkit.render.status import milestone_note, render_status
 from govkit.workspace import Workspace
+from tests.render.fixture import OLD_CORE, make_run
 from tests.render.golden import assert_golden
 from tests.render.mdcheck import assert_relative_links_resolve, links, table_after, tables
-from tests.render_fixture import OLD_CORE, make_run
 
 EXPECTED_COLUMNS = {
     "Milestone Board": ["Milestone", "Status", "Notes"],
