@@ -15,7 +15,8 @@ from tests.helpers import commit, make_repo
 
 # Passes while the flag file (outside the repo) exists: a test can flip the outcome.
 CHECK = (
-    "import os, sys\nprint('3 passed')\nsys.exit(0 if os.path.exists(os.environ['FLAG']) else 1)\n"
+    "import os, sys\nprint('3 passed')\nif os.environ.get('REPORT'):\n    open('report.txt', 'w').write('report\\n')\n"
+    "sys.exit(0 if os.path.exists(os.environ['FLAG']) else 1)\n"
 )
 
 
@@ -38,10 +39,11 @@ def gated(ws: Workspace, tmp_path: Path) -> Workspace:
                 title=f"core check {n}",
                 repo="core",
                 argv=(sys.executable, "check.py"),
-                env={"FLAG": str(flag)},
+                env={"FLAG": str(flag), **({"REPORT": "1"} if n == 2 else {})},
                 parser="pytest",
                 weekly=n == 1,
                 heavy=n == 2,
+                artifacts=("report.txt",) if n == 2 else (),
             ),
         )
     return ws

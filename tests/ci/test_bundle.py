@@ -95,6 +95,11 @@ def test_ingest_lands_runs_in_start_order_and_twice_changes_nothing(
     assert code == 0, output
     entries = read_ledger(gated)
     assert [e.gate_id for e in entries] == ["VG-CORE-1", "VG-CORE-2"]  # by start, not by argument
+    assert all(e.claim_grade for e in entries)
+    landed = gated.evidence_dir / entries[1].record
+    record = EvidenceRecord.load(landed)
+    assert [a.path for a in record.artifacts] == ["artifacts/report.txt"]
+    assert (landed.parent / "artifacts" / "report.txt").read_text() == "report\n"
     assert invoke(runner, gated, "evidence", "verify")[0] == 0
     before = _ledger_bytes(gated)
     code, output = invoke(runner, gated, "evidence", "ingest", str(first), str(second), "--json")
