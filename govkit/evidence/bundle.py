@@ -46,6 +46,7 @@ BUNDLE_SCHEMA = "govkit.bundle/1"
 MANIFEST = "bundle.json"
 RUN = "run"
 FORMATS = ("tar", "dir")
+STAGING_PREFIX = ".govkit-staging-"
 # A manifest or record is small; anything larger in those slots is not a govkit bundle.
 _MAX_JSON = 16 << 20
 
@@ -188,7 +189,7 @@ def run_into_bundles(
     if fmt not in FORMATS:
         raise ValidationError(f"bundle format {fmt!r} is unknown", hint="tar or dir")
     out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".govkit-staging-", dir=out_dir))
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out_dir))
     done: list[tuple[GateRun, Bundle]] = []
 
     def finish(run: GateRun) -> None:
@@ -247,11 +248,13 @@ def find_bundles(paths: Sequence[Path]) -> list[tuple[Path, str | None]]:
     found: list[tuple[Path, str | None]] = []
     for path in paths:
         if path.is_dir() and not (path / MANIFEST).is_file():
-            entries = sorted(p for p in path.iterdir() if not p.name.startswith("."))
+            entries = sorted(path.iterdir())
             if not entries:
                 found.append((path, "an empty folder: no bundles in it"))
             for entry in entries:
-                if (entry.is_file() and entry.suffix == ".tar") or (entry / MANIFEST).is_file():
+                if _unfinished(entry.name):
+                    found.append((entry, "left by a gate run that was stopped: no finished run"))
+                elif (entry.is_file() and entry.suffix == ".tar") or (entry / MANIFEST).is_file():
                     found.append((entry, None))
                 else:
                     found.append(
@@ -262,6 +265,11 @@ def find_bundles(paths: Sequence[Path]) -> list[tuple[Path, str | None]]:
         else:
             found.append((path, "no such file or directory"))
     return found
+
+
+def _unfinished(name: str) -> bool:
+    """A staging dir or temp file of `gate run --bundle` (its process was stopped)."""
+    return name.startswith(STAGING_PREFIX) or (name.startswith(".") and name.endswith(".tmp"))
 
 
 def open_bundle(path: Path, scratch: Path) -> OpenedBundle:

@@ -115,10 +115,12 @@ def test_a_folder_of_bundles_and_a_stray_file(gated: Workspace, tmp_path: Path) 
     out = tmp_path / "bundles"
     run_into_bundles(gated, ["VG-CORE-1", "VG-CORE-2"], out, tuple_name="candidate")
     (out / "notes.txt").write_text("not a bundle\n")
+    (out / ".govkit-staging-k2j4").mkdir()  # a gate run stopped mid-way
     results = ingest_bundles(gated, [out])
-    assert sorted(r.status for r in results) == ["ingested", "ingested", "refused"]
-    stray = next(r for r in results if r.status == "refused")
-    assert stray.bundle.endswith("notes.txt") and "not a bundle" in stray.reason
+    assert sorted(r.status for r in results) == ["ingested", "ingested", "refused", "refused"]
+    refused = {Path(r.bundle).name: r.reason for r in results if r.status == "refused"}
+    assert "not a bundle" in refused["notes.txt"]
+    assert "stopped" in refused[".govkit-staging-k2j4"]
     assert len(read_ledger(gated)) == 2
 
 
