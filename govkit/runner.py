@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import glob
 import os
+import secrets
 import shutil
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -20,13 +21,8 @@ from govkit.clone import TupleCheckout, clone_tuple
 from govkit.config import GateDef
 from govkit.errors import GovkitError
 from govkit.evidence.record import EvidenceRecord, FileDigest, Outcome
-from govkit.evidence.store import (
-    check_ledger_tail,
-    new_run_id,
-    run_dir_in,
-    write_record,
-    write_record_file,
-)
+from govkit.evidence.signing import preflight as preflight_signing
+from govkit.evidence.store import check_ledger_tail, claim_run_dir, store_record
 from govkit.gates import get_gate
 from govkit.timeutil import parse_rfc3339, rfc3339
 from govkit.tuples import get_tuple
@@ -85,6 +81,8 @@ def run_gate_at(
         # The run ends by appending to the ledger: a damaged tail would fail that append after
         # the whole run and leave a record no ledger line covers. Say so before running.
         check_ledger_tail(ws)
+    # A key that cannot sign, or a signer not allowed, is told before the run, not after it.
+    preflight_signing(ws)
     if worktree is not None:
         check_worktree_gates([gate])
     tname = tuple_name or gate.tuple_name
@@ -103,10 +101,8 @@ def run_gate_at(
         )
     else:
         record = _run_plain(ws, gate, tname, tuple_pins, worktree, emit, staging)
-    if staging is not None:
-        return GateRun(record, write_record_file(run_dir_in(staging, record), record))
-    path = write_record(ws, record)
-    return GateRun(record, path)
+    stored, path = store_record(ws, record, staging=staging)
+    return GateRun(stored, path)
 
 
 def run_gates(
@@ -188,12 +184,18 @@ class Prepared:
     directory: Path
 
 
-def start_run(ws: Workspace, gate_id: str, *, runs_root: Path | None = None) -> Prepared:
-    """A run id and its run directory (logs stream into it), under `runs_root` if given."""
-    started = rfc3339()
-    run_id = new_run_id(gate_id, started)
-    directory = (runs_root or ws.runs_dir) / started[:10] / run_id
-    directory.mkdir(parents=True, exist_ok=False)
+def start_run(
+    ws: Workspace,
+    gate_id: str,
+    *,
+    clock: Callable[[], str] = rfc3339,
+    token: Callable[[int], str] = secrets.token_hex,
+    runs_root: Path | None = None,
+) -> Prepared:
+    """A run id and its run directory (logs stream into it), under `runs_root` if given;
+    a taken id is retried."""
+    started = clock()
+    run_id, directory = claim_run_dir(ws, gate_id, started, token=token, runs_root=runs_root)
     return Prepared(run_id, started, directory)
 
 
@@ -483,7 +485,8 @@ def summary_line(ws: Workspace, run: GateRun, *, where_kept: str | None = None) 
     pin = rec.working_pin
     where = pin.label() if pin else "-"
     grade = "" if rec.claim_grade else "  (not claim-grade)"
-    return f"{rec.gate_id}  {rec.outcome.value}  {counts}  {where}  {rec.started_at}  {where_kept or ws.rel(run.path)}{grade}"
+    signed = f"  signed by {rec.signer.get('principal')}" if rec.signer else ""
+    return f"{rec.gate_id}  {rec.outcome.value}  {counts}  {where}  {rec.started_at}  {where_kept or ws.rel(run.path)}{grade}{signed}"
 
 
 def _metrics_summary(metrics: dict[str, Any] | None) -> str:

@@ -12,6 +12,7 @@ from govkit.audit.claims import ClaimContext, check_document
 from govkit.audit.findings import AuditFinding, sort_key
 from govkit.audit.integrity import Progress, check_integrity
 from govkit.audit.record_checks import check_records
+from govkit.audit.since import SinceRef, check_since
 from govkit.errors import ValidationError
 from govkit.records.store import load_all
 from govkit.timeutil import utc_now
@@ -26,6 +27,7 @@ class AuditReport:
     documents: tuple[str, ...]
     runs: int
     strict: bool
+    since: str | None = None  # 'main@… (abc123…)' when --since compared against git history
 
     @property
     def errors(self) -> int:
@@ -76,10 +78,18 @@ def run_audit(
     strict: bool = False,
     now: datetime | None = None,
     progress: Progress | None = None,
+    since: SinceRef | None = None,
 ) -> AuditReport:
-    """Integrity, claims in Markdown, and record evidence; findings sorted by place."""
+    """Integrity, claims in Markdown, and record evidence; findings sorted by place.
+
+    With `since`, also that the evidence only grew since that commit (GK111, GK112).
+    """
     docs = markdown_files(ws, paths)
     findings, index = check_integrity(ws, progress=progress)
+    if since is not None:
+        if progress:
+            progress(f"comparing evidence with {since.label}")
+        findings.extend(check_since(ws, since))
     ctx = ClaimContext(
         ws=ws,
         index=index,
@@ -105,4 +115,5 @@ def run_audit(
         findings.extend(check_document(ctx, doc, text))
     findings.extend(check_records(ws, load_all(ws), index))
     final = tuple(sorted((f.with_level(strict) for f in findings), key=sort_key))
-    return AuditReport(final, tuple(ws.rel(d) for d in docs), len(index.by_id), strict)
+    label = f"{since.label} ({since.commit[:12]})" if since else None
+    return AuditReport(final, tuple(ws.rel(d) for d in docs), len(index.by_id), strict, label)

@@ -194,7 +194,8 @@ def run_into_bundles(
 
     def finish(run: GateRun) -> None:
         gate = ws.config.gates[run.record.gate_id]
-        sign_staged_run(ws, run.path.parent)
+        # Signed like a local run when a key is configured (store_record): record.json.sig
+        # is in the run directory, so it travels in the bundle.
         bundle = write_bundle(ws, gate, run.record, run.path.parent, out_dir, fmt=fmt)
         done.append((run, bundle))
         if on_done is not None:
@@ -207,15 +208,6 @@ def run_into_bundles(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return done
-
-
-def sign_staged_run(ws: Workspace, run_directory: Path) -> None:
-    """HOOK for signing (issue 12): sign `run_directory`/record.json when a key is configured.
-
-    Local runs are signed where they are recorded; a bundle's run is recorded here,
-    outside the ledger, so it is signed here. Until govkit.evidence.signing lands
-    this does nothing and bundles travel unsigned.
-    """
 
 
 # --- reading and verifying -----------------------------------------------------
@@ -404,15 +396,29 @@ class SignatureVerdict:
 
 
 def check_run_signature(ws: Workspace, run_directory: Path) -> SignatureVerdict:
-    """HOOK for signing (issue 12): verify `run_directory`/record.json.sig.
+    """The ONE place ingest asks about a run's signature (`signing.verify_run_signature`).
 
-    The ONE place ingest asks about signatures. Until govkit.evidence.signing
-    (verify_run_signature) lands, an unsigned run is accepted as unsigned and a
-    signed one is accepted with a note that its signature was not checked.
+    signed-ok lands; a bad signature or a signer not in the allowed-signers file is
+    refused; an unsigned run is refused only when signing.required is true. A signed
+    run in a workspace with no allowed-signers file cannot be checked, and says so.
     """
-    if (run_directory / "record.json.sig").is_file():
-        return SignatureVerdict(True, "signed, but this govkit cannot check signatures yet")
-    return SignatureVerdict(True, "unsigned")
+    from govkit.evidence.signing import SignatureStatus, signing_setup, verify_run_signature
+
+    setup = signing_setup(ws)
+    if not setup.verifies:
+        signed = (run_directory / "record.json.sig").is_file()
+        return SignatureVerdict(
+            True,
+            "signed, not checked: govkit.yaml names no signing.allowed_signers"
+            if signed
+            else "unsigned",
+        )
+    check = verify_run_signature(setup, run_directory)
+    if check.status is SignatureStatus.UNSIGNED:
+        if setup.required:
+            return SignatureVerdict(False, "unsigned, and signing.required is true")
+        return SignatureVerdict(True, "unsigned")
+    return SignatureVerdict(check.ok, check.describe())
 
 
 @dataclass(frozen=True)

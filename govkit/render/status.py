@@ -133,6 +133,7 @@ class GateRow:
     commit: str
     started: str
     streak: str
+    signer: str = ""  # principal that signed the latest run (docs/signing.md); "" unsigned
 
 
 @dataclass(frozen=True)
@@ -250,9 +251,16 @@ def gate_rows(src: Sources, linker: Linker) -> tuple[GateRow, ...]:
                 short_commit(latest, src.config),
                 utc_minute(latest.started_at),
                 streak_text(src, latest),
+                _signer(src, latest),
             )
         )
     return tuple(rows)
+
+
+def _signer(src: Sources, entry: LedgerEntry) -> str:
+    """The principal the run's record names as signer (audit verifies the signature)."""
+    rec = src.record_or_none(entry)
+    return str(rec.signer.get("principal", "")) if rec is not None and rec.signer else ""
 
 
 def display_status(status: str) -> str:
