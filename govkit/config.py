@@ -117,6 +117,7 @@ class CiSettings:
     install: str | None = None  # shell line installing govkit (default: pip, this version)
     publish: str = "pull-request"  # what the collect job does: pull-request, commit or none
     schedule: str = "0 5 * * 1"  # cron of a --weekly workflow (UTC)
+    signing_secret: str | None = None  # Actions secret holding the runners' SSH signing key
 
 
 @dataclass(frozen=True)
@@ -236,7 +237,7 @@ _TOP_KEYS = (
 _SIGNING_KEYS = ("key", "allowed_signers", "namespace", "required", "dsse_key")
 _CI_KEYS = (
     "runner", "heavy_runner", "heavy_max_parallel", "max_parallel", "python", "install",
-    "publish", "schedule",
+    "publish", "schedule", "signing_secret",
 )  # fmt: skip
 _GATE_KEYS = (
     "title", "repo", "also", "tuple", "argv", "shell", "cwd", "env", "timeout", "heavy", "mem",
@@ -348,7 +349,23 @@ def _parse_ci(r: _Reader, data: Any) -> CiSettings:
         install=r.string(ci, "install", "ci.install") if ci.get("install") is not None else None,
         publish=publish,
         schedule=r.string(ci, "schedule", "ci.schedule", CiSettings.schedule),
+        signing_secret=_secret_name(r, ci),
     )
+
+
+def _secret_name(r: _Reader, ci: Any) -> str | None:
+    if ci.get("signing_secret") is None:
+        return None
+    name = r.string(ci, "signing_secret", "ci.signing_secret")
+    # GitHub secret names: letters, digits and _, not starting with a digit.
+    if not name.replace("_", "a").isalnum() or not name.isascii() or name[0].isdigit():
+        raise r.fail(
+            ci,
+            "signing_secret",
+            f"ci.signing_secret {name!r} is not a GitHub secret name",
+            hint="letters, digits and _, e.g. GOVKIT_SIGNING_KEY",
+        )
+    return name
 
 
 def _parse_signing(r: _Reader, data: Any) -> SigningPolicy:

@@ -178,6 +178,7 @@ def _gate_job(
     if max_parallel is not None:
         strategy["max-parallel"] = max_parallel
     tuple_arg = f" --tuple {shlex.quote(plan.tuple_name)}" if plan.tuple_name else ""
+    signing = [_signing_key_step(ci.signing_secret)] if ci.signing_secret else []
     return {
         "name": "${{ matrix.gate }}",
         "runs-on": _runs_on(labels),
@@ -188,6 +189,7 @@ def _gate_job(
             # Full history: a repo given as a local path (the workspace's own repo) must
             # hold the pinned commits, not only the tip.
             *_setup_steps(ci, checkout={"fetch-depth": 0}),
+            *signing,
             {
                 "name": "Run the gate into a bundle",
                 "run": f'govkit gate run "$GATE"{tuple_arg} --bundle "$GITHUB_WORKSPACE/{BUNDLES}"',
@@ -204,6 +206,24 @@ def _gate_job(
                 },
             },
         ],
+    }
+
+
+def _signing_key_step(secret: str) -> dict[str, Any]:
+    """Put the runners' signing key (an Actions secret) in a private file for govkit."""
+    return {
+        "name": "Set up the signing key",
+        "env": {"SIGNING_KEY": "${{ secrets." + secret + " }}"},
+        # $GOVKIT_SIGNING_KEY overrides signing.key (docs/signing.md); the key never
+        # appears in a command line or in the log.
+        "run": "\n".join(
+            [
+                "umask 077",
+                'printf \'%s\\n\' "$SIGNING_KEY" > "$RUNNER_TEMP/govkit-signing-key"',
+                'echo "GOVKIT_SIGNING_KEY=$RUNNER_TEMP/govkit-signing-key" >> "$GITHUB_ENV"',
+            ]
+        )
+        + "\n",
     }
 
 

@@ -11,6 +11,9 @@ the generated workflows use are EMULATED by copying:
 - actions/upload-artifact   -> copy `path` into an artifact store, under `name`
 - actions/download-artifact -> copy every artifact matching `pattern` into `path`
 
+`secrets.NAME` comes from `LocalActions.secrets`; `$GITHUB_ENV` and `$RUNNER_TEMP` work
+as on GitHub (single-line `KEY=VALUE` entries).
+
 Only the `${{ }}` expressions the generator writes are understood; any other one
 fails the test, so a change in the generator cannot be silently mis-run here.
 """
@@ -63,6 +66,7 @@ class LocalActions:
     run_id: str = "1000"
     ref_name: str = "main"
     token: str = "local-token-not-a-secret"
+    secrets: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def artifacts(self) -> Path:
@@ -74,6 +78,8 @@ class LocalActions:
         def value(expr: str) -> Any:
             if expr.startswith("matrix."):
                 return matrix[expr.removeprefix("matrix.")]
+            if expr.startswith("secrets."):
+                return self.secrets.get(expr.removeprefix("secrets."), "")  # unset: empty
             known: dict[str, Any] = {
                 "github.ref_name": self.ref_name,
                 "github.token": self.token,
@@ -125,6 +131,8 @@ class LocalActions:
             "RUNNER_NAME": runner,
             # Each runner is its own machine: its own heavy slots.
             "GOVKIT_SLOT_DIR": str(self.root / runner / "slots"),
+            "RUNNER_TEMP": str(tmp),
+            "GITHUB_ENV": str(self.root / runner / "github_env"),
             "GIT_CONFIG_NOSYSTEM": "1",
         }
         for key, raw in (job.get("env") or {}).items():
@@ -165,6 +173,7 @@ class LocalActions:
                 )
                 outcome = "success" if proc.returncode == 0 else "failure"
                 output = proc.stdout + proc.stderr
+                env.update(_github_env(Path(env["GITHUB_ENV"])))  # KEY=VALUE lines for later steps
             if "id" in step:
                 outcomes[step["id"]] = outcome
             if outcome == "failure" and step.get("continue-on-error"):
@@ -215,6 +224,14 @@ class LocalActions:
                     shutil.copytree(self.artifacts / name, dest, dirs_exist_ok=True)
             return "success", f"downloaded {names}"
         raise AssertionError(f"the local runner does not emulate {step['uses']}")
+
+
+def _github_env(path: Path) -> dict[str, str]:
+    """What steps wrote to $GITHUB_ENV (single-line KEY=VALUE form only)."""
+    if not path.is_file():
+        return {}
+    pairs = [line.split("=", 1) for line in path.read_text().splitlines() if "=" in line]
+    return {key: value for key, value in pairs}
 
 
 def matrix_entries(job: dict[str, Any]) -> list[dict[str, Any]]:

@@ -106,7 +106,7 @@ def test_generated_workflows_validate_against_githubs_schema(
     for n, (settings, args) in enumerate(
         [
             ({}, ["--tuple", "candidate"]),
-            ({"publish": "commit", "heavy_runner": "big"}, ["--weekly"]),
+            ({"publish": "commit", "heavy_runner": "big", "signing_secret": "KEY"}, ["--weekly"]),
             ({"publish": "none", "max_parallel": 1, "runner": ["self-hosted", "linux"]}, []),
         ]
     ):
@@ -136,6 +136,9 @@ def test_bad_settings_and_inputs(gated: Workspace, runner: CliRunner) -> None:
     gated.config_path.write_text(good + "ci:\n  publish: email\n")
     code, output = invoke(runner, gated, "ci", "github")
     assert code == 2 and "ci.publish 'email' is unknown" in output and "govkit.yaml:" in output
+    gated.config_path.write_text(good + "ci:\n  signing_secret: my-key\n")
+    code, output = invoke(runner, gated, "ci", "github")
+    assert code == 2 and "'my-key' is not a GitHub secret name" in output
     gated.config_path.write_text(good + "ci:\n  runnr: x\n")
     code, output = invoke(runner, gated, "ci", "github")
     assert code == 2 and "unknown key 'runnr' in ci" in output and "'runner'" in output

@@ -23,6 +23,7 @@ import pytest
 from govkit import yamlio
 from govkit.timeutil import iso_week, utc_now
 from tests.ci.actions import JobResult, LocalActions, matrix_entries
+from tests.evidence.keys import make_key
 from tests.helpers import REPO_ROOT, git, make_repo, run_govkit
 
 pytestmark = pytest.mark.slow
@@ -187,9 +188,15 @@ def test_pull_request_mode_with_a_refused_bundle_among_the_good(
 ) -> None:
     origin, author, env = program
     config = author / "gov" / "govkit.yaml"
-    config.write_text(config.read_text().replace("publish: commit", "publish: pull-request"))
+    # The runners sign with a key from an Actions secret; the workspace allows that key.
+    key = make_key(tmp_path / "keys" / "ci")
+    (author / "gov" / "allowed_signers").write_text(f"ci@example.org {key.public}\n")
+    text = config.read_text().replace("publish: commit", "publish: pull-request")
+    text += "  signing_secret: GOVKIT_KEY\nsigning:\n  allowed_signers: allowed_signers\n"
+    config.write_text(text)
     assert run_govkit("ci", "github", cwd=author / "gov").returncode == 0
-    git(author, "commit", "-q", "-am", "evidence by pull request")
+    git(author, "add", "-A")
+    git(author, "commit", "-q", "-m", "evidence by pull request, signed")
     git(author, "push", "-q", "origin", "main")
     main_before = git(author, "rev-parse", "HEAD")
     # `gh` talks to GitHub, which cannot exist here: a stand-in records what it was asked.
@@ -201,7 +208,13 @@ def test_pull_request_mode_with_a_refused_bundle_among_the_good(
     gh.chmod(0o755)
     env = {**env, "PATH": f"{fake_bin}{os.pathsep}{env['PATH']}"}
     workflow = yamlio.load_plain(author / ".github" / "workflows" / "govkit.yml")
-    actions = LocalActions(origin=origin, root=tmp_path / "actions", base_env=env, run_id="3000")
+    actions = LocalActions(
+        origin=origin,
+        root=tmp_path / "actions",
+        base_env=env,
+        run_id="3000",
+        secrets={"GOVKIT_KEY": key.path.read_text()},
+    )
     entry = matrix_entries(workflow["jobs"]["gates"])[0]
     gate_job = actions.run_job(workflow, "gates", entry, "runner-a")
     assert not gate_job.failed, [(s.name, s.output) for s in gate_job.steps]
@@ -219,6 +232,7 @@ def test_pull_request_mode_with_a_refused_bundle_among_the_good(
     ingest = collect.step("Ingest the bundles")
     assert ingest.outcome == "failure" and ingest.tolerated
     assert "tampered.tar: refused" in ingest.output and "ingested" in ingest.output
+    assert "signed-ok: ci@example.org" in ingest.output
     assert collect.step("Open a pull request with the evidence").outcome == "success"
     assert collect.step("Fail if a bundle was refused").outcome == "failure"
     branch = "govkit/evidence-3000-1"
