@@ -139,34 +139,42 @@ def write_bundle(
     target = out_dir / (f"{record.run_id}.tar" if fmt == "tar" else record.run_id)
     if target.exists():
         raise ValidationError("a bundle of this run exists already", path=target)
-    if fmt == "tar":
-        atomic_write_bytes(target, _tar_bytes(text, run_directory, manifest["files"]))
-    else:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{record.run_id}.", suffix=".tmp", dir=out_dir))
-        try:
+    tmp = Path(tempfile.mkdtemp(prefix=f".{record.run_id}.", suffix=".tmp", dir=out_dir))
+    try:
+        if fmt == "tar":
+            _write_tar(tmp / "bundle.tar", text, run_directory, manifest["files"])
+            atomic_rename(tmp / "bundle.tar", target)
+            tmp.rmdir()
+        else:
             shutil.copytree(run_directory, tmp / RUN)
             atomic_write_bytes(tmp / MANIFEST, text)
             atomic_rename(tmp, target)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     return Bundle(target, digest, record.run_id)
 
 
-def _tar_bytes(manifest: bytes, run_directory: Path, files: dict[str, Any]) -> bytes:
-    """A tar with fixed owners, modes and times, members sorted: same run, same bytes."""
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
+def _write_tar(path: Path, manifest: bytes, run_directory: Path, files: dict[str, Any]) -> None:
+    """A tar with fixed owners, modes and times, members sorted: same run, same bytes.
 
-        def add(name: str, data: bytes) -> None:
-            info = tarfile.TarInfo(name)
-            info.size, info.mode, info.mtime = len(data), 0o644, 0
-            tar.addfile(info, io.BytesIO(data))
+    Files are streamed from disk (artifacts may be large) and the tar is fsynced.
+    """
+    with path.open("wb") as fh:
+        with tarfile.open(fileobj=fh, mode="w", format=tarfile.PAX_FORMAT) as tar:
 
-        add(MANIFEST, manifest)
-        for name in sorted(files):
-            add(name, (run_directory / name.removeprefix(f"{RUN}/")).read_bytes())
-    return buf.getvalue()
+            def info(name: str, size: int) -> tarfile.TarInfo:
+                entry = tarfile.TarInfo(name)
+                entry.size, entry.mode, entry.mtime = size, 0o644, 0
+                return entry
+
+            tar.addfile(info(MANIFEST, len(manifest)), io.BytesIO(manifest))
+            for name in sorted(files):
+                source = run_directory / name.removeprefix(f"{RUN}/")
+                with source.open("rb") as data:
+                    tar.addfile(info(name, source.stat().st_size), data)
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 def run_into_bundles(
