@@ -67,5 +67,6 @@ def github(
         click.echo(result.diff, nl=False)
     elif not check:
         state = "unchanged" if result.current else "wrote"
-        click.echo(f"{state} {result.path} ({len(result.gates)} gates: {', '.join(result.gates)})")
+        n = len(result.gates)
+        click.echo(f"{state} {result.path} ({n} gate{'s' * (n != 1)}: {', '.join(result.gates)})")
     return EXIT_FINDINGS if check and not result.current else EXIT_OK
