@@ -223,6 +223,43 @@ class AuditPolicy:
     )
 
 
+PUBLISH_MODES = ("pull-request", "commit", "none")
+
+
+@dataclass(frozen=True)
+class CiSettings:
+    """How `govkit ci github` lays out the CI workflow (`ci`; docs/ci.md, D-021)."""
+
+    runner: tuple[str, ...] = key(
+        "runs-on labels of the gate and collect jobs", "strings", default=("ubuntu-latest",)
+    )
+    heavy_runner: tuple[str, ...] = key(
+        "runs-on labels of heavy gates", "strings", default=(), shown_default="`runner`"
+    )
+    heavy_max_parallel: int = key("heavy gate jobs at once", "int", default=1, minimum=1)
+    max_parallel: int | None = key(
+        "other gate jobs at once",
+        "int",
+        default=None,
+        minimum=1,
+        shown_default="as many as CI gives",
+    )
+    python: str = key("Python version the jobs set up", default="3.11")
+    install: str | None = key(
+        "shell line installing govkit", default=None, shown_default="pip, this govkit version"
+    )
+    publish: str = key(
+        "what the collect job does with STATUS.md and the packet",
+        "choice",
+        default="pull-request",
+        choices=PUBLISH_MODES,
+    )
+    schedule: str = key("cron of a `--weekly` workflow (UTC)", default="0 5 * * 1")
+    signing_secret: str | None = key(
+        "Actions secret holding the runners' SSH signing key", default=None
+    )
+
+
 @dataclass(frozen=True)
 class SigningPolicy:
     """Who signs evidence and whose signatures count (`signing`; docs/signing.md, D-020)."""
@@ -276,6 +313,9 @@ class Config:
     )
     signing: SigningPolicy = key(
         "evidence signatures", "section", factory=SigningPolicy, section=SigningPolicy
+    )
+    ci: CiSettings = key(
+        "the workflow `govkit ci github` writes", "section", factory=CiSettings, section=CiSettings
     )
 
 
@@ -480,7 +520,22 @@ def parse_config(data: Any, path: Path) -> Config:
 
     top = read_section(r, Config, data, "", skip=("repos", "tuples", "gates"))
     _check_signing(r, r.mapping(data, "signing", "signing"), top["signing"])
+    _check_ci(r, r.mapping(data, "ci", "ci"), top["ci"])
     return Config(repos=repos, tuples=tuples, gates=gates, **top)
+
+
+def _check_ci(r: _Reader, ci: Any, settings: CiSettings) -> None:
+    name = settings.signing_secret
+    # GitHub secret names: letters, digits and _, not starting with a digit.
+    if name is not None and (
+        not name.replace("_", "a").isalnum() or not name.isascii() or name[0].isdigit()
+    ):
+        raise r.fail(
+            ci,
+            "signing_secret",
+            f"ci.signing_secret {name!r} is not a GitHub secret name",
+            hint="letters, digits and _, e.g. GOVKIT_SIGNING_KEY",
+        )
 
 
 def _check_signing(r: _Reader, sg: Any, policy: SigningPolicy) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
 from govkit.atomic import atomic_write_text
 from govkit.errors import ValidationError
@@ -256,6 +256,12 @@ def text_scalar(value: str) -> str:
         quoted: str = DoubleQuotedScalarString(value)
         return quoted
     return value
+
+
+def literal(text: str) -> str:
+    """`text` written as a literal block (`|`), for multi-line shell scripts."""
+    block: str = LiteralScalarString(text)
+    return block
 
 
 def new_map(items: dict[str, Any] | None = None) -> CommentedMap:
