@@ -1,6 +1,6 @@
 """Recall and precision of `govkit import` over the import corpus, against its expected marks.
 
-Run: python benchmarks/bench_import.py [--strict-status] [--verbose]
+Run: python benchmarks/bench_import.py [--verbose] [--baseline-rev REV]
 
 Each tracker and ADR folder of tests/importers/corpus/ is imported into a fresh temp
 workspace (with --allow-partial, as a user would after reading the problems). A mark is
@@ -11,11 +11,16 @@ wrong status shows as a drop in the status figures only. Target: 1.00 on both.
 The time per import is printed beside the time to only parse the same documents
 (the baseline, measured in the same run): the write path through records.ops and the
 scratch-copy validation should cost a small multiple of parsing, not orders of magnitude.
+With --baseline-rev REV (e.g. f3a0213, the importer before issue 10), the same corpus is
+also scored with that revision's importer, in the same run, for comparison.
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
+import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -23,10 +28,12 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# GOVKIT_BENCH_SRC: score another revision's importer (set by --baseline-rev).
+sys.path.insert(0, os.environ.get("GOVKIT_BENCH_SRC") or str(ROOT))
 
 from govkit import yamlio  # noqa: E402
 from govkit.decisions import load_decisions  # noqa: E402
+from govkit.errors import GovkitError  # noqa: E402
 from govkit.importers.adr import import_adr, parse_adr  # noqa: E402
 from govkit.importers.tracker import import_tracker, read_tracker  # noqa: E402
 from govkit.records.model import PLURALS  # noqa: E402
@@ -71,7 +78,23 @@ def score(found: set[Any], wanted: set[Any]) -> tuple[float, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--verbose", action="store_true", help="List missed and extra marks.")
+    parser.add_argument("--baseline-rev", help="Also score this git revision's importer.")
     args = parser.parse_args()
+    if args.baseline_rev:
+        with tempfile.TemporaryDirectory(prefix="bench-import-src-") as src:
+            archive = subprocess.run(
+                ["git", "-C", str(ROOT), "archive", args.baseline_rev, "govkit", "templates"],
+                check=True,
+                capture_output=True,
+            ).stdout
+            subprocess.run(["tar", "-x", "-C", src], input=archive, check=True)
+            print(f"== baseline: the importer at {args.baseline_rev}")
+            subprocess.run(
+                [sys.executable, __file__],
+                env={**os.environ, "GOVKIT_BENCH_SRC": src},
+                check=True,
+            )
+        print("== this tree")
     expected = yamlio.load_plain(CORPUS / "expected.yaml")
     all_found: set[tuple[str, Mark]] = set()
     all_wanted: set[tuple[str, Mark]] = set()
@@ -87,14 +110,23 @@ def main() -> int:
             if adr:
                 for p in sorted(source.glob("*.md")):
                     parse_adr(p)
+            elif "now" in inspect.signature(read_tracker).parameters:
+                read_tracker(source.read_text(encoding="utf-8"), source=source.name, now="")
             else:
                 read_tracker(source.read_text(encoding="utf-8"), source=source.name)
             parse_time += time.perf_counter() - start
             start = time.perf_counter()
-            if adr:
-                import_adr(ws, source, allow_partial=True)
-            else:
-                import_tracker(ws, source, allow_partial=True)
+            run = import_adr if adr else import_tracker
+            # An older importer has no allow_partial, and may refuse a whole document.
+            partial = (
+                {"allow_partial": True}
+                if "allow_partial" in inspect.signature(run).parameters
+                else {}
+            )
+            try:
+                run(ws, source, **partial)
+            except GovkitError as exc:
+                print(f"    {name}: refused: {exc.message[:70]}")
             import_time += time.perf_counter() - start
             wanted = expected_marks(expected[group][name], adr=adr)
             found = found_marks(ws)

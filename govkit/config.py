@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -16,51 +16,155 @@ from govkit import yamlio
 from govkit.errors import ValidationError
 from govkit.ids import check_id, check_safe_id
 from govkit.parsers import PARSERS
-from govkit.units import parse_duration, parse_size, yaml_kind
+from govkit.units import exact_duration, parse_duration, parse_size, yaml_kind
+
+# --- the key registry ---------------------------------------------------------------------
+# Every govkit.yaml key is one dataclass field declared with `key(...)`: its YAML name, kind,
+# default and doc text. parse_config reads and validates through these declarations, and
+# docs/configuration.md is generated from them (`python -m govkit.cli.reference --write
+# docs/configuration.md`; tests/test_docs.py fails when it is stale). A new key is one field.
+
+KEY_KINDS = {
+    "string": "string",
+    "strings": "list of strings",
+    "bool": "true / false",
+    "int": "whole number",
+    "number": "number",
+    "duration": "duration (`90s`, `30m`, `1h30m`, `14d`)",
+    "size": "size (`512M`, `4G`)",
+    "env": "mapping: name → value",
+    "argv": "list of strings",
+    "choice": "one of",
+    "directions": "mapping: metric → `lower` / `higher`",
+    "mapping": "mapping",
+    "section": "section",
+}
+
+
+@dataclass(frozen=True)
+class Key:
+    """How one govkit.yaml key is read, checked and documented."""
+
+    kind: str  # a name in KEY_KINDS
+    doc: str
+    yaml: str | None = None  # the key in govkit.yaml when it differs from the field name
+    minimum: int = 0  # for "int"
+    choices: tuple[str, ...] = ()  # for "choice"
+    required: bool = False
+    shown_default: str | None = None  # when the default needs words ("the gate id")
+    section: type | None = None  # for "section" and "mapping": the dataclass of the entries
+
+
+def key(
+    doc: str,
+    kind: str = "string",
+    *,
+    default: Any = MISSING,
+    factory: Any = MISSING,
+    **spec: Any,
+) -> Any:
+    """A dataclass field that is a govkit.yaml key (see Key)."""
+    if kind not in KEY_KINDS:  # a mistake in a declaration, found at import
+        raise ValueError(f"unknown key kind {kind!r}; one of {', '.join(KEY_KINDS)}")
+    meta = {"govkit": Key(kind, doc, **spec)}
+    if factory is not MISSING:
+        return field(default_factory=factory, metadata=meta)
+    return field(metadata=meta) if default is MISSING else field(default=default, metadata=meta)
+
+
+def keys_of(cls: type) -> list[tuple[str, Key, Any]]:
+    """(field name, Key, default) of every govkit.yaml key of a section dataclass, in order."""
+    out = []
+    for f in fields(cls):
+        spec = f.metadata.get("govkit")
+        if spec is None:
+            continue
+        if f.default is not MISSING:
+            default = f.default
+        elif f.default_factory is not MISSING:
+            default = f.default_factory()
+        else:
+            default = None
+        out.append((f.name, spec, default))
+    return out
+
+
+def yaml_keys(cls: type) -> tuple[str, ...]:
+    """The keys a section accepts: anything else is a typo, and an error."""
+    return tuple(spec.yaml or name for name, spec, _ in keys_of(cls))
 
 
 @dataclass(frozen=True)
 class RepoDef:
-    """A code repository the program tracks."""
+    """A code repository the program tracks (`repos.<name>`; or just `name: ../path`)."""
 
     name: str
-    url: str  # local path (relative to the workspace root) or URL
-    ref: str = "main"
+    url: str = key(
+        "local path (relative to govkit.yaml) or URL; a URL is cloned into a cached mirror",
+        required=True,
+    )
+    ref: str = key("branch that new tuple pins start from", default="main")
 
 
 @dataclass(frozen=True)
 class PerfSpec:
-    """How a metrics-json gate is compared against a baseline tuple."""
+    """How a metrics-json gate is compared against a baseline tuple (`gates.<id>.perf`)."""
 
-    baseline: str  # tuple name
-    threshold: float = 0.10  # allowed median ratio regression (0.10 = 10%)
-    rounds: int = 3
-    # metric name -> "lower" (time-like, lower is better) or "higher" (throughput)
-    metrics: dict[str, str] = field(default_factory=dict)
+    baseline: str = key("tuple to compare against, in the same run", required=True)
+    threshold: float = key(
+        "allowed regression of the median paired ratio (0.10 = 10%)", "number", default=0.10
+    )
+    rounds: int = key("interleaved baseline/candidate rounds (at least 3)", "int", default=3)
+    metrics: dict[str, str] = key(
+        "which way is better per metric",
+        "directions",
+        factory=dict,
+        shown_default="every numeric metric, lower is better",
+    )
 
 
 @dataclass(frozen=True)
 class GateDef:
-    """A named validation command (DESIGN.md §5)."""
+    """A named validation command (`gates.<id>`; DESIGN.md §5)."""
 
     id: str
-    title: str
-    repo: str  # working repo: the command runs in its clone
-    also: tuple[str, ...] = ()  # other repos cloned beside it
-    tuple_name: str = "canonical"  # the `tuple:` key: which tuple runs use by default
-    argv: tuple[str, ...] = ()
-    shell: str | None = None  # an explicit shell string instead of argv
-    cwd: str = ""  # subdirectory of the working repo
-    env: dict[str, str] = field(default_factory=dict)
-    timeout: float = 1800.0
-    heavy: bool = False
-    mem: int | None = None  # bytes needed for memory admission
-    parser: str = "exit-code"
-    min_tests: int | None = None
-    max_failures: int = 0
-    artifacts: tuple[str, ...] = ()
-    weekly: bool = False
-    perf: PerfSpec | None = None
+    title: str = key("what the gate proves, in a few words", shown_default="the gate id")
+    repo: str = key("the working repo: the command runs in its clone", required=True)
+    also: tuple[str, ...] = key("other repos cloned beside it", "strings", default=())
+    tuple_name: str = key("the tuple `gate run` uses by default", yaml="tuple", default="canonical")
+    argv: tuple[str, ...] = key(
+        "the command (this or `shell` is required)", "argv", default=(), shown_default="none"
+    )
+    shell: str | None = key("the command as one `sh -c` string, instead of argv", default=None)
+    cwd: str = key(
+        "subdirectory of the working repo to run in", default="", shown_default="its root"
+    )
+    env: dict[str, str] = key("environment for the command", "env", factory=dict)
+    timeout: float = key("kill the command after this long", "duration", default=1800.0)
+    heavy: bool = key("take a heavy slot: one heavy command at a time", "bool", default=False)
+    mem: int | None = key(
+        "memory need for admission",
+        "size",
+        default=None,
+        shown_default="`safe_mode.default_mem` if heavy",
+    )
+    parser: str = key(
+        "how to read counts or metrics (the exit code always decides)",
+        "choice",
+        choices=PARSERS,
+        default="exit-code",
+    )
+    min_tests: int | None = key("fail a run that ran fewer tests", "int", default=None)
+    max_failures: int = key("failures or errors tolerated with exit 0", "int", default=0)
+    artifacts: tuple[str, ...] = key(
+        "globs, relative to the working repo, of files to keep", "strings", default=()
+    )
+    weekly: bool = key(
+        "part of `gate run --all --weekly` and the cadence packet", "bool", default=False
+    )
+    perf: PerfSpec | None = key(
+        "compare against a baseline tuple", "section", default=None, section=PerfSpec
+    )
 
     @property
     def repos(self) -> tuple[str, ...]:
@@ -75,56 +179,144 @@ class GateDef:
 
 @dataclass(frozen=True)
 class SafeMode:
-    """The execution-mode policy shown in the tracker and used by safe-run."""
+    """How heavy commands run; shown in STATUS.md as the execution mode (`safe_mode`)."""
 
-    mode: str = "Safe mode (one heavy command at a time, memory admission checked)"
-    heavy_slots: int = 1
-    lock_dir: str | None = None  # default: $XDG_RUNTIME_DIR/govkit-slots or /tmp/govkit-slots-$UID
-    admission_wait: float = 600.0
-    default_mem: int | None = None
-    control_docs: tuple[str, ...] = ()
-    notes: tuple[str, ...] = ()
+    mode: str = key(
+        "the execution mode, in words, for STATUS.md",
+        default="Safe mode (one heavy command at a time, memory admission checked)",
+    )
+    heavy_slots: int = key("heavy commands at once on this machine", "int", default=1, minimum=1)
+    lock_dir: str | None = key(
+        "where the heavy-slot lock files are",
+        default=None,
+        shown_default="`$GOVKIT_SLOT_DIR` or `/tmp/govkit-slots-<uid>`",
+    )
+    admission_wait: float = key(
+        "how long to wait for free memory before refusing", "duration", default=600.0
+    )
+    default_mem: int | None = key("memory need of heavy gates without `mem`", "size", default=None)
+    control_docs: tuple[str, ...] = key("documents listed in STATUS.md", "strings", default=())
+    notes: tuple[str, ...] = key(
+        "extra lines for the execution-mode section", "strings", default=()
+    )
 
 
 @dataclass(frozen=True)
 class CadenceSettings:
-    """Weekly cadence packet settings."""
+    """Weekly cadence packet settings (`cadence`)."""
 
-    tuple_name: str = "canonical"
-    next_actions: int = 5  # how many queue items the packet lists
+    tuple_name: str = key("the tuple the weekly packet reports", yaml="tuple", default="canonical")
+    next_actions: int = key("queue items listed as next actions", "int", default=5, minimum=1)
 
 
 @dataclass(frozen=True)
 class AuditPolicy:
-    """What audit treats as stale and where it looks for claims."""
+    """What audit treats as stale and where it looks for claims (`audit`)."""
 
-    evidence_ttl: float = 14 * 86400.0
-    claim_files: tuple[str, ...] = ("STATUS.md",)
+    evidence_ttl: float = key(
+        "evidence older than this is stale (GK401)", "duration", default=14 * 86400.0
+    )
+    claim_files: tuple[str, ...] = key(
+        "Markdown files, or directories searched for `*.md`, whose claims audit checks",
+        "strings",
+        default=("STATUS.md",),
+    )
+
+
+PUBLISH_MODES = ("pull-request", "commit", "none")
+
+
+@dataclass(frozen=True)
+class CiSettings:
+    """How `govkit ci github` lays out the CI workflow (`ci`; docs/ci.md, D-021)."""
+
+    runner: tuple[str, ...] = key(
+        "runs-on labels of the gate and collect jobs", "strings", default=("ubuntu-latest",)
+    )
+    heavy_runner: tuple[str, ...] = key(
+        "runs-on labels of heavy gates", "strings", default=(), shown_default="`runner`"
+    )
+    heavy_max_parallel: int = key("heavy gate jobs at once", "int", default=1, minimum=1)
+    max_parallel: int | None = key(
+        "other gate jobs at once",
+        "int",
+        default=None,
+        minimum=1,
+        shown_default="as many as CI gives",
+    )
+    python: str = key("Python version the jobs set up", default="3.11")
+    install: str | None = key(
+        "shell line installing govkit", default=None, shown_default="pip, this govkit version"
+    )
+    publish: str = key(
+        "what the collect job does with STATUS.md and the packet",
+        "choice",
+        default="pull-request",
+        choices=PUBLISH_MODES,
+    )
+    schedule: str = key("cron of a `--weekly` workflow (UTC)", default="0 5 * * 1")
+    signing_secret: str | None = key(
+        "Actions secret holding the runners' SSH signing key", default=None
+    )
 
 
 @dataclass(frozen=True)
 class SigningPolicy:
-    """Who signs evidence and whose signatures count (docs/signing.md, D-020)."""
+    """Who signs evidence and whose signatures count (`signing`; docs/signing.md, D-020)."""
 
-    key: str | None = None  # SSH key for `ssh-keygen -Y sign` (a .pub file signs through ssh-agent)
-    allowed_signers: str | None = None  # ssh-keygen ALLOWED SIGNERS file, relative to the workspace
-    namespace: str = "govkit"  # the ssh-keygen -n namespace of every govkit signature
-    required: bool = False  # audit reports unsigned runs (GK108) only when true
-    dsse_key: str | None = None  # unencrypted ed25519 key for `export intoto --sign` (default: key)
+    allowed_signers: str | None = key(
+        "ssh-keygen ALLOWED SIGNERS file, relative to the workspace", default=None
+    )
+    namespace: str = key("the ssh-keygen -n namespace of every govkit signature", default="govkit")
+    required: bool = key(
+        "audit reports unsigned runs (GK108) only when true", "bool", default=False
+    )
+    dsse_key: str | None = key(
+        "unencrypted ed25519 key for `export intoto --sign`", default=None, shown_default="`key`"
+    )
+    # Declared last: once `key` names this field, the class body can no longer call key().
+    key: str | None = key(
+        "SSH key for `ssh-keygen -Y sign` (a .pub file signs through ssh-agent)", default=None
+    )
 
 
 @dataclass(frozen=True)
 class Config:
     """The whole govkit.yaml."""
 
-    program: str
-    repos: dict[str, RepoDef] = field(default_factory=dict)
-    tuples: dict[str, dict[str, str]] = field(default_factory=dict)
-    gates: dict[str, GateDef] = field(default_factory=dict)
-    safe_mode: SafeMode = field(default_factory=SafeMode)
-    cadence: CadenceSettings = field(default_factory=CadenceSettings)
-    audit: AuditPolicy = field(default_factory=AuditPolicy)
-    signing: SigningPolicy = field(default_factory=SigningPolicy)
+    program: str = key("name shown in rendered documents", default="program")
+    repos: dict[str, RepoDef] = key(
+        "the code repositories the program tracks, by name",
+        "mapping",
+        factory=dict,
+        section=RepoDef,
+    )
+    tuples: dict[str, dict[str, str]] = key(
+        "named tuples: name → {repo: full commit SHA}; written by `govkit tuple pin`",
+        "mapping",
+        factory=dict,
+    )
+    gates: dict[str, GateDef] = key(
+        "validation gates by id; written by `govkit gate add`",
+        "mapping",
+        factory=dict,
+        section=GateDef,
+    )
+    safe_mode: SafeMode = key(
+        "how heavy commands run", "section", factory=SafeMode, section=SafeMode
+    )
+    cadence: CadenceSettings = key(
+        "the weekly cadence packet", "section", factory=CadenceSettings, section=CadenceSettings
+    )
+    audit: AuditPolicy = key(
+        "what audit checks", "section", factory=AuditPolicy, section=AuditPolicy
+    )
+    signing: SigningPolicy = key(
+        "evidence signatures", "section", factory=SigningPolicy, section=SigningPolicy
+    )
+    ci: CiSettings = key(
+        "the workflow `govkit ci github` writes", "section", factory=CiSettings, section=CiSettings
+    )
 
 
 class _Reader:
@@ -137,6 +329,8 @@ class _Reader:
         self, where: Any, key: str | None, message: str, hint: str | None = None
     ) -> ValidationError:
         line = yamlio.key_line(where, key) if key is not None else None
+        if line is None:  # a key the mapping lacks: point at the mapping
+            line = yamlio.mapping_line(where)
         return ValidationError(message, path=self.path, line=line, hint=hint)
 
     def known(self, m: Any, keys: tuple[str, ...], where: str) -> None:
@@ -212,15 +406,68 @@ class _Reader:
             raise self.fail(m, key, exc.message, exc.hint) from None
 
 
-_TOP_KEYS = ("program", "repos", "tuples", "gates", "safe_mode", "cadence", "audit", "signing")
-_SIGNING_KEYS = ("key", "allowed_signers", "namespace", "required", "dsse_key")
-_GATE_KEYS = (
-    "title", "repo", "also", "tuple", "argv", "shell", "cwd", "env", "timeout", "heavy", "mem",
-    "parser", "min_tests", "max_failures", "artifacts", "weekly", "perf",
-)  # fmt: skip
-_SAFE_MODE_KEYS = (
-    "mode", "heavy_slots", "lock_dir", "admission_wait", "default_mem", "control_docs", "notes",
-)  # fmt: skip
+def _read_key(r: _Reader, m: Any, name: str, dotted: str, spec: Key, default: Any) -> Any:
+    """One key's value from mapping `m`, checked against its declaration."""
+    value = m.get(name)
+    if value is None:
+        if spec.required:
+            raise r.fail(m, name, f"{dotted} is required")
+        return default
+    kind = spec.kind
+    if kind == "string":
+        return r.string(m, name, dotted)
+    if kind in ("strings", "argv"):
+        if kind == "argv" and isinstance(value, str):
+            raise r.fail(
+                m, name, f"{dotted} must be a list", hint="use `shell:` for a shell string"
+            )
+        return r.strings(m, name, dotted) or default
+    if kind == "bool":
+        return r.boolean(m, name, dotted)
+    if kind == "int":
+        return r.integer(m, name, dotted, minimum=spec.minimum)
+    if kind == "number":
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            raise r.fail(m, name, f"{dotted} must be a number like {default:.2f}")
+        return float(value)
+    if kind == "duration":
+        return r.duration(m, name, dotted, default)
+    if kind == "size":
+        return r.size(m, name, dotted)
+    if kind == "choice":
+        text = r.string(m, name, dotted)
+        if text not in spec.choices:
+            raise r.fail(
+                m, name, f"{dotted} {text!r} is unknown", hint=f"one of {', '.join(spec.choices)}"
+            )
+        return text
+    if kind == "env":
+        if not isinstance(value, dict) or any(isinstance(v, list | dict) for v in value.values()):
+            raise r.fail(m, name, f"{dotted} must be a mapping of names to values")
+        return {str(k): str(v) for k, v in value.items()}
+    if kind == "directions":
+        if not isinstance(value, dict) or any(v not in ("lower", "higher") for v in value.values()):
+            raise r.fail(m, name, f"{dotted} must map names to lower or higher")
+        return {str(k): str(v) for k, v in value.items()}
+    if kind == "section" and spec.section is not None:
+        if not isinstance(value, dict):
+            raise r.fail(m, name, f"{dotted} must be a mapping")
+        return spec.section(**read_section(r, spec.section, value, dotted))
+    raise AssertionError(f"{dotted}: no reader for kind {kind!r}")  # pragma: no cover
+
+
+def read_section(
+    r: _Reader, cls: type, m: Any, dotted: str, *, skip: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """Field values of section `cls` read from mapping `m`; unknown keys are refused."""
+    r.known(m, yaml_keys(cls), dotted or "govkit.yaml")
+    values = {}
+    for name, spec, default in keys_of(cls):
+        if name not in skip:
+            yaml_name = spec.yaml or name
+            where = f"{dotted}.{yaml_name}" if dotted else yaml_name
+            values[name] = _read_key(r, m, yaml_name, where, spec, default)
+    return values
 
 
 def parse_config(data: Any, path: Path) -> Config:
@@ -230,8 +477,9 @@ def parse_config(data: Any, path: Path) -> Config:
         data = {}
     if not isinstance(data, dict):
         raise ValidationError("govkit.yaml must be a mapping at the top level", path=path, line=1)
-    r.known(data, _TOP_KEYS, "govkit.yaml")
-    program = r.string(data, "program", "program", default="program")
+    r.known(data, yaml_keys(Config), "govkit.yaml")
+    for name in ("repos", "tuples", "gates"):
+        r.mapping(data, name, name)  # each must be a mapping when given
 
     repos: dict[str, RepoDef] = {}
     for name, spec in r.mapping(data, "repos", "repos").items():
@@ -242,12 +490,7 @@ def parse_config(data: Any, path: Path) -> Config:
             continue
         if not isinstance(spec, dict):
             raise r.fail(data.get("repos"), name, f"{dotted} must be a path/URL or a mapping")
-        r.known(spec, ("url", "ref"), dotted)
-        repos[str(name)] = RepoDef(
-            str(name),
-            r.string(spec, "url", f"{dotted}.url"),
-            r.string(spec, "ref", f"{dotted}.ref", "main"),
-        )
+        repos[str(name)] = RepoDef(str(name), **read_section(r, RepoDef, spec, dotted))
 
     tuples: dict[str, dict[str, str]] = {}
     for tname, pins in r.mapping(data, "tuples", "tuples").items():
@@ -275,46 +518,28 @@ def parse_config(data: Any, path: Path) -> Config:
             raise r.fail(data.get("gates"), gid, f"gates.{gid} must be a mapping")
         gates[str(gid)] = _parse_gate(r, str(gid), spec)
 
-    sm = r.mapping(data, "safe_mode", "safe_mode")
-    r.known(sm, _SAFE_MODE_KEYS, "safe_mode")
-    safe_mode = SafeMode(
-        mode=r.string(sm, "mode", "safe_mode.mode", SafeMode.mode),
-        heavy_slots=r.integer(sm, "heavy_slots", "safe_mode.heavy_slots", 1) or 1,
-        lock_dir=str(sm["lock_dir"]) if sm.get("lock_dir") else None,
-        admission_wait=r.duration(sm, "admission_wait", "safe_mode.admission_wait", 600.0),
-        default_mem=r.size(sm, "default_mem", "safe_mode.default_mem"),
-        control_docs=r.strings(sm, "control_docs", "safe_mode.control_docs"),
-        notes=r.strings(sm, "notes", "safe_mode.notes"),
-    )
-    cd = r.mapping(data, "cadence", "cadence")
-    r.known(cd, ("tuple", "next_actions"), "cadence")
-    cadence = CadenceSettings(
-        tuple_name=r.string(cd, "tuple", "cadence.tuple", "canonical"),
-        next_actions=r.integer(cd, "next_actions", "cadence.next_actions", 5) or 5,
-    )
-    au = r.mapping(data, "audit", "audit")
-    r.known(au, ("evidence_ttl", "claim_files"), "audit")
-    audit = AuditPolicy(
-        evidence_ttl=r.duration(au, "evidence_ttl", "audit.evidence_ttl", 14 * 86400.0),
-        claim_files=r.strings(au, "claim_files", "audit.claim_files") or ("STATUS.md",),
-    )
-    return Config(program, repos, tuples, gates, safe_mode, cadence, audit, _parse_signing(r, data))
+    top = read_section(r, Config, data, "", skip=("repos", "tuples", "gates"))
+    _check_signing(r, r.mapping(data, "signing", "signing"), top["signing"])
+    _check_ci(r, r.mapping(data, "ci", "ci"), top["ci"])
+    return Config(repos=repos, tuples=tuples, gates=gates, **top)
 
 
-def _parse_signing(r: _Reader, data: Any) -> SigningPolicy:
-    sg = r.mapping(data, "signing", "signing")
-    r.known(sg, _SIGNING_KEYS, "signing")
+def _check_ci(r: _Reader, ci: Any, settings: CiSettings) -> None:
+    name = settings.signing_secret
+    # GitHub secret names: letters, digits and _, not starting with a digit.
+    if name is not None and (
+        not name.replace("_", "a").isalnum() or not name.isascii() or name[0].isdigit()
+    ):
+        raise r.fail(
+            ci,
+            "signing_secret",
+            f"ci.signing_secret {name!r} is not a GitHub secret name",
+            hint="letters, digits and _, e.g. GOVKIT_SIGNING_KEY",
+        )
 
-    def path(key: str) -> str | None:
-        return r.string(sg, key, f"signing.{key}") if sg.get(key) is not None else None
 
-    policy = SigningPolicy(
-        key=path("key"),
-        allowed_signers=path("allowed_signers"),
-        namespace=r.string(sg, "namespace", "signing.namespace", "govkit"),
-        required=r.boolean(sg, "required", "signing.required"),
-        dsse_key=path("dsse_key"),
-    )
+def _check_signing(r: _Reader, sg: Any, policy: SigningPolicy) -> None:
+    # Rules across keys; each key's type and default come from SigningPolicy's declarations.
     if policy.key and not policy.allowed_signers:
         raise r.fail(
             sg,
@@ -331,7 +556,6 @@ def _parse_signing(r: _Reader, data: Any) -> SigningPolicy:
         )
     if not policy.namespace or any(c.isspace() for c in policy.namespace):
         raise r.fail(sg, "namespace", "signing.namespace must be one word, e.g. govkit")
-    return policy
 
 
 def _checked(r: _Reader, parent: Any, key: Any, check: Any) -> None:
@@ -357,65 +581,72 @@ def _inside_repo(r: _Reader, m: Any, key: str, dotted: str, values: list[str]) -
 
 def _parse_gate(r: _Reader, gid: str, m: Any) -> GateDef:
     d = f"gates.{gid}"
-    r.known(m, _GATE_KEYS, d)
-    argv = r.strings(m, "argv", f"{d}.argv") if isinstance(m.get("argv"), list) else ()
-    if isinstance(m.get("argv"), str):
-        raise r.fail(m, "argv", f"{d}.argv must be a list", hint="use `shell:` for a shell string")
-    shell = r.string(m, "shell", f"{d}.shell") if m.get("shell") is not None else None
-    if not argv and shell is None:
+    values = read_section(r, GateDef, m, d)
+    if not values["argv"] and values["shell"] is None:
         raise r.fail(m, None, f"{d} has neither argv nor shell", hint="give the command to run")
-    parser = r.string(m, "parser", f"{d}.parser", "exit-code")
-    if parser not in PARSERS:
-        raise r.fail(
-            m, "parser", f"{d}.parser {parser!r} is unknown", hint=f"one of {', '.join(PARSERS)}"
-        )
-    env = m.get("env") or {}
-    if not isinstance(env, dict) or any(isinstance(v, list | dict) for v in env.values()):
-        raise r.fail(m, "env", f"{d}.env must be a mapping of names to values")
-    perf = None
-    if m.get("perf") is not None:
-        p = m["perf"]
-        if not isinstance(p, dict):
-            raise r.fail(m, "perf", f"{d}.perf must be a mapping")
-        r.known(p, ("baseline", "threshold", "rounds", "metrics"), f"{d}.perf")
-        threshold = p.get("threshold", 0.10)
-        if not isinstance(threshold, int | float) or isinstance(threshold, bool):
-            raise r.fail(p, "threshold", f"{d}.perf.threshold must be a number like 0.10")
-        metrics = p.get("metrics") or {}
-        if not isinstance(metrics, dict) or any(
-            v not in ("lower", "higher") for v in metrics.values()
-        ):
-            raise r.fail(p, "metrics", f"{d}.perf.metrics must map names to lower or higher")
-        perf = PerfSpec(
-            baseline=r.string(p, "baseline", f"{d}.perf.baseline"),
-            threshold=float(threshold),
-            rounds=r.integer(p, "rounds", f"{d}.perf.rounds", 3) or 3,
-            metrics={str(k): str(v) for k, v in metrics.items()},
-        )
-    cwd = r.string(m, "cwd", f"{d}.cwd", "")
-    _inside_repo(r, m, "cwd", f"{d}.cwd", [cwd])
-    artifacts = r.strings(m, "artifacts", f"{d}.artifacts")
-    _inside_repo(r, m, "artifacts", f"{d}.artifacts", list(artifacts))
-    return GateDef(
-        id=gid,
-        title=r.string(m, "title", f"{d}.title", gid),
-        repo=r.string(m, "repo", f"{d}.repo"),
-        also=r.strings(m, "also", f"{d}.also"),
-        tuple_name=r.string(m, "tuple", f"{d}.tuple", "canonical"),
-        argv=argv,
-        shell=shell,
-        cwd=cwd,
-        env={str(k): str(v) for k, v in env.items()},
-        timeout=r.duration(m, "timeout", f"{d}.timeout", 1800.0),
-        heavy=r.boolean(m, "heavy", f"{d}.heavy"),
-        mem=r.size(m, "mem", f"{d}.mem"),
-        parser=parser,
-        min_tests=r.integer(m, "min_tests", f"{d}.min_tests"),
-        max_failures=r.integer(m, "max_failures", f"{d}.max_failures", 0) or 0,
-        artifacts=artifacts,
-        weekly=r.boolean(m, "weekly", f"{d}.weekly"),
-        perf=perf,
-    )
+    _inside_repo(r, m, "cwd", f"{d}.cwd", [values["cwd"]])
+    _inside_repo(r, m, "artifacts", f"{d}.artifacts", list(values["artifacts"]))
+    return GateDef(id=gid, **{**values, "title": values["title"] or gid})
+
+
+def _shown(spec: Key, default: Any) -> str:
+    if spec.shown_default is not None:
+        return spec.shown_default
+    if spec.required:
+        return "required"
+    if default is None:
+        return "none"
+    if spec.kind == "section":
+        return "the defaults below"
+    if spec.kind == "duration":
+        days = default / 86400
+        return f"`{int(days)}d`" if days == int(days) else f"`{exact_duration(default)}`"
+    if spec.kind == "number":
+        return f"`{default:.2f}`"
+    if spec.kind == "bool":
+        return f"`{str(default).lower()}`"
+    if isinstance(default, tuple | list):
+        return f"`[{', '.join(default)}]`"
+    if isinstance(default, dict):
+        return "`{}`"
+    return f"`{default}`"
+
+
+def _kind_text(spec: Key) -> str:
+    if spec.kind == "choice":
+        return "one of " + ", ".join(f"`{c}`" for c in spec.choices)
+    if spec.kind == "int" and spec.minimum:
+        return f"whole number ≥ {spec.minimum}"
+    return KEY_KINDS[spec.kind]
+
+
+def reference_markdown() -> str:
+    """The govkit.yaml reference (docs/configuration.md), generated from the key declarations."""
+    out: list[str] = []
+
+    def table(title: str, cls: type, intro: str) -> None:
+        out.extend([f"### `{title}`", "", intro, "", "| key | type | default | meaning |"])
+        out.append("|---|---|---|---|")
+        nested = []
+        for name, spec, default in keys_of(cls):
+            yaml_name = spec.yaml or name
+            text = spec.doc.replace("|", "\\|")
+            if spec.section is not None:
+                prefix = f"{title}.{yaml_name}" if title != "govkit.yaml" else yaml_name
+                child = f"{prefix}.<name>" if spec.kind == "mapping" else prefix
+                if spec.section is GateDef:
+                    child = "gates.<id>"
+                anchor = child.replace(".", "").replace("<", "").replace(">", "").lower()
+                text += f"; see [`{child}`](#{anchor})"
+                nested.append((child, spec.section))
+            out.append(f"| `{yaml_name}` | {_kind_text(spec)} | {_shown(spec, default)} | {text} |")
+        out.append("")
+        for child, section in nested:
+            doc = (section.__doc__ or "").split(" (`")[0].strip().rstrip(".")
+            table(child, section, doc + ".")
+
+    table("govkit.yaml", Config, "The top level.")
+    return "\n".join(out).rstrip() + "\n"
 
 
 DEFAULT_CONFIG = """\

@@ -12,6 +12,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from govkit import git
@@ -66,8 +67,12 @@ def run_perf_gate(
     tuple_name: str,
     pins: Mapping[str, str],
     on_event: Event,
+    runs_root: Path | None = None,
 ) -> EvidenceRecord:
-    """Measure `gate` on the baseline and candidate tuples, interleaved; return the record."""
+    """Measure `gate` on the baseline and candidate tuples, interleaved; return the record.
+
+    `runs_root`: where the run directory goes instead of the workspace's (a bundle's run).
+    """
     assert gate.perf is not None
     spec = gate.perf
     if spec.rounds < MIN_ROUNDS:
@@ -77,7 +82,7 @@ def run_perf_gate(
             hint=f"set rounds: {MIN_ROUNDS} or more",
         )
     baseline_pins = get_tuple(ws, spec.baseline)
-    prep = start_run(ws, gate.id)
+    prep = start_run(ws, gate.id, runs_root=runs_root)
     base = base_record(ws, gate, prep, tuple_name, None)
     exclude = (*git.TOOL_CACHES, *gate.artifacts)
     checkouts: list[TupleCheckout] = []

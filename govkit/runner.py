@@ -7,6 +7,7 @@ CLI, `verify` and the demo all go through it. Progress goes to `on_event`.
 from __future__ import annotations
 
 import glob
+import os
 import secrets
 import shutil
 from collections.abc import Callable, Mapping, Sequence
@@ -68,12 +69,18 @@ def run_gate_at(
     worktree: Path | None = None,
     on_event: Event | None = None,
     pins: Mapping[str, str] | None = None,
+    staging: Path | None = None,
 ) -> GateRun:
-    """run_gate(), also returning the record path."""
+    """run_gate(), also returning the record path.
+
+    `staging`: keep the run under this directory and leave the ledger alone (a bundle
+    for `evidence ingest` elsewhere, D-021).
+    """
     gate = get_gate(ws, gate_id)
-    # The run ends by appending to the ledger: a damaged tail would fail that append after
-    # the whole run and leave a record no ledger line covers. Say so before running.
-    check_ledger_tail(ws)
+    if staging is None:
+        # The run ends by appending to the ledger: a damaged tail would fail that append after
+        # the whole run and leave a record no ledger line covers. Say so before running.
+        check_ledger_tail(ws)
     # A key that cannot sign, or a signer not allowed, is told before the run, not after it.
     preflight_signing(ws)
     if worktree is not None:
@@ -89,10 +96,12 @@ def run_gate_at(
     if gate.perf is not None:
         from govkit.perf import run_perf_gate
 
-        record = run_perf_gate(ws, gate, tuple_name=tname, pins=tuple_pins, on_event=emit)
+        record = run_perf_gate(
+            ws, gate, tuple_name=tname, pins=tuple_pins, on_event=emit, runs_root=staging
+        )
     else:
-        record = _run_plain(ws, gate, tname, tuple_pins, worktree, emit)
-    stored, path = store_record(ws, record)
+        record = _run_plain(ws, gate, tname, tuple_pins, worktree, emit, staging)
+    stored, path = store_record(ws, record, staging=staging)
     return GateRun(stored, path)
 
 
@@ -105,8 +114,12 @@ def run_gates(
     on_event: Event | None = None,
     on_done: Callable[[GateRun], None] | None = None,
     jobs: int | None = None,
+    staging: Path | None = None,
 ) -> list[GateRun]:
-    """Run several gates (heavy ones are serialized by safe-run slots in any case)."""
+    """Run several gates (heavy ones are serialized by safe-run slots in any case).
+
+    `staging`: as in run_gate_at, the runs stay out of the ledger.
+    """
     gates = [get_gate(ws, gid) for gid in gate_ids]  # unknown ids fail before anything runs
     if worktree is not None:
         check_worktree_gates(gates)
@@ -115,7 +128,9 @@ def run_gates(
     workers = max(1, min(jobs or 1, len(gate_ids)))
 
     def one(gid: str) -> GateRun:
-        done = run_gate_at(ws, gid, tuple_name=tuple_name, worktree=worktree, on_event=on_event)
+        done = run_gate_at(
+            ws, gid, tuple_name=tuple_name, worktree=worktree, on_event=on_event, staging=staging
+        )
         if on_done is not None:
             on_done(done)
         return done
@@ -175,10 +190,12 @@ def start_run(
     *,
     clock: Callable[[], str] = rfc3339,
     token: Callable[[int], str] = secrets.token_hex,
+    runs_root: Path | None = None,
 ) -> Prepared:
-    """A run id and its run directory (logs stream into it); a taken id is retried."""
+    """A run id and its run directory (logs stream into it), under `runs_root` if given;
+    a taken id is retried."""
     started = clock()
-    run_id, directory = claim_run_dir(ws, gate_id, started, token=token)
+    run_id, directory = claim_run_dir(ws, gate_id, started, token=token, runs_root=runs_root)
     return Prepared(run_id, started, directory)
 
 
@@ -189,8 +206,9 @@ def _run_plain(
     pins: Mapping[str, str],
     worktree: Path | None,
     emit: Event,
+    runs_root: Path | None = None,
 ) -> EvidenceRecord:
-    prep = start_run(ws, gate.id)
+    prep = start_run(ws, gate.id, runs_root=runs_root)
     base = base_record(ws, gate, prep, tuple_name, worktree)
     emit(f"{gate.id}: cloning {', '.join(gate.repos)}")
     try:
@@ -433,22 +451,42 @@ def host_info() -> dict[str, Any]:
     """OS, CPUs, memory and tool versions of this machine."""
     from govkit.saferun.record import host_info as base_host
 
-    return {**base_host(), "git": git.git_version()}
+    info: dict[str, Any] = {**base_host(), "git": git.git_version()}
+    ci = ci_identity()
+    if ci:
+        info["ci"] = ci  # in record.json, so a signature covers which CI job ran it
+    return info
+
+
+# The CI job that ran a gate: GitHub Actions first, GitLab CI's equivalents too.
+CI_IDENTITY_ENV = (
+    "GITHUB_RUN_ID", "GITHUB_RUN_ATTEMPT", "GITHUB_SHA", "GITHUB_REPOSITORY",
+    "GITHUB_WORKFLOW_REF", "GITHUB_JOB", "RUNNER_NAME",
+    "CI_PIPELINE_ID", "CI_JOB_ID", "CI_COMMIT_SHA", "CI_PROJECT_PATH", "CI_RUNNER_DESCRIPTION",
+)  # fmt: skip
+
+
+def ci_identity() -> dict[str, str]:
+    """The CI variables naming the job this process runs in (empty off CI)."""
+    return {name: os.environ[name] for name in CI_IDENTITY_ENV if os.environ.get(name)}
 
 
 def _seconds(start: str, end: str) -> float:
     return round((parse_rfc3339(end) - parse_rfc3339(start)).total_seconds(), 3)
 
 
-def summary_line(ws: Workspace, run: GateRun) -> str:
-    """'VG-LA-002  pass  936 passed  rlm-core@3f9a2c1d4e5f  2026-11-21T04:45:00.123Z  evidence/…'."""
+def summary_line(ws: Workspace, run: GateRun, *, where_kept: str | None = None) -> str:
+    """'VG-LA-002  pass  936 passed  rlm-core@3f9a2c1d4e5f  2026-11-21T04:45:00.123Z  evidence/…'.
+
+    `where_kept` names the record's place instead of run.path (a bundle).
+    """
     rec = run.record
     counts = rec.counts.summary() if rec.counts else _metrics_summary(rec.metrics)
     pin = rec.working_pin
     where = pin.label() if pin else "-"
     grade = "" if rec.claim_grade else "  (not claim-grade)"
     signed = f"  signed by {rec.signer.get('principal')}" if rec.signer else ""
-    return f"{rec.gate_id}  {rec.outcome.value}  {counts}  {where}  {rec.started_at}  {ws.rel(run.path)}{grade}{signed}"
+    return f"{rec.gate_id}  {rec.outcome.value}  {counts}  {where}  {rec.started_at}  {where_kept or ws.rel(run.path)}{grade}{signed}"
 
 
 def _metrics_summary(metrics: dict[str, Any] | None) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
 from govkit.atomic import atomic_write_text
 from govkit.errors import ValidationError
@@ -228,6 +228,14 @@ def key_line(mapping: Any, key: str) -> int | None:
     return None
 
 
+def mapping_line(mapping: Any) -> int | None:
+    """1-based line where a round-trip mapping starts, when known (for a key it lacks)."""
+    if isinstance(mapping, CommentedMap):
+        line = getattr(mapping.lc, "line", None)
+        return int(line) + 1 if line is not None else None
+    return None
+
+
 def to_plain(data: Any) -> Any:
     """Deep-convert round-trip containers to dict/list."""
     if isinstance(data, dict):
@@ -248,6 +256,12 @@ def text_scalar(value: str) -> str:
         quoted: str = DoubleQuotedScalarString(value)
         return quoted
     return value
+
+
+def literal(text: str) -> str:
+    """`text` written as a literal block (`|`), for multi-line shell scripts."""
+    block: str = LiteralScalarString(text)
+    return block
 
 
 def new_map(items: dict[str, Any] | None = None) -> CommentedMap:

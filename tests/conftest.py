@@ -27,9 +27,12 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         _too_slow.append((report.nodeid, report.duration))
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    # Told, not failed: a timed assertion would fail on a loaded machine.
-    if _too_slow:
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    # Told, not failed: a timed assertion would fail on a loaded machine. Only in the fast
+    # loop (-m 'not slow'), where a slow test costs every run.
+    if _too_slow and "not slow" in str(config.getoption("markexpr", "")):
         terminalreporter.section(f"tests over {FAST_LIMIT:.0f} s not marked slow")
         for nodeid, seconds in sorted(_too_slow, key=lambda x: -x[1]):
             terminalreporter.line(f"{seconds:6.2f}s {nodeid}  (mark it @pytest.mark.slow)")

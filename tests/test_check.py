@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from govkit import decisions as dec
@@ -129,6 +130,7 @@ def test_temp_files_are_notes_not_problems(ws: Workspace) -> None:
     assert any(".M1-T01.yaml.x1.tmp" in n for n in report.notes)
 
 
+@pytest.mark.slow
 def test_duplicate_decision_numbers_after_a_real_merge(tmp_path: Path) -> None:
     from govkit.workspace import init_workspace
 

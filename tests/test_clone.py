@@ -27,6 +27,7 @@ def pinned(ws: Workspace) -> dict[str, str]:
     return pin_tuple(ws, "canonical", [f"core={old}", "agent=main"])
 
 
+@pytest.mark.slow
 def test_clone_is_detached_at_the_pins_and_clean(ws: Workspace, pinned: dict[str, str]) -> None:
     with cloned(ws, pinned, ["core", "agent"], tuple_name="canonical") as co:
         assert [r.name for r in co.repos] == ["core", "agent"]
@@ -49,6 +50,7 @@ def test_head_is_detached(ws: Workspace, pinned: dict[str, str]) -> None:
         assert out == ""
 
 
+@pytest.mark.slow
 def test_tracked_change_and_untracked_file_are_reported(
     ws: Workspace, pinned: dict[str, str]
 ) -> None:
@@ -98,6 +100,7 @@ def test_missing_pin_and_missing_commit(ws: Workspace, pinned: dict[str, str]) -
     assert list((ws.state_dir / "clones").iterdir()) == []
 
 
+@pytest.mark.slow
 def test_submodules_are_checked_out(ws: Workspace, tmp_path: Path) -> None:
     sub = tmp_path / "sub"
     make_repo(sub, {"lib.txt": "from the submodule\n"})

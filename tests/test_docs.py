@@ -9,13 +9,31 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import click
+import pytest
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from govkit import yamlio
 from govkit.cli import COMMANDS, cli
-from govkit.cli.reference import generate_reference, iter_commands, missing_help, splice
+from govkit.cli.reference import (
+    generate_reference,
+    iter_commands,
+    missing_help,
+    refresh,
+    splice,
+)
 from govkit.cli.reference import main as reference_main
+from govkit.config import (
+    AuditPolicy,
+    CadenceSettings,
+    Config,
+    GateDef,
+    PerfSpec,
+    RepoDef,
+    SafeMode,
+    keys_of,
+    parse_config,
+)
 from tests.helpers import REPO_ROOT
 
 CLI_DOC = REPO_ROOT / "docs" / "cli.md"
@@ -183,6 +201,21 @@ def test_the_link_check_finds_broken_links(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.slow
+def test_pre_commit_accepts_the_config_and_the_hooks_manifest() -> None:
+    for command, name in (
+        ("validate-config", ".pre-commit-config.yaml"),
+        ("validate-manifest", ".pre-commit-hooks.yaml"),
+    ):
+        result = subprocess.run(
+            [sys.executable, "-m", "pre_commit", command, name],
+            capture_output=True,
+            text=True,
+            cwd=REPO_ROOT,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_repo_pre_commit_config_runs_the_same_checks_as_scripts_check() -> None:
     config = yamlio.load_plain(REPO_ROOT / ".pre-commit-config.yaml")
     entries = [hook["entry"] for repo in config["repos"] for hook in repo["hooks"]]
@@ -190,3 +223,36 @@ def test_repo_pre_commit_config_runs_the_same_checks_as_scripts_check() -> None:
     check = (REPO_ROOT / "scripts" / "check").read_text()
     for entry in entries:
         assert re.search(rf"^{re.escape(entry)}\b", check, re.M), entry
+
+
+# --- the govkit.yaml reference -----------------------------------------------------------
+
+CONFIG_DOC = REPO_ROOT / "docs" / "configuration.md"
+
+
+def test_configuration_reference_is_current() -> None:
+    doc = CONFIG_DOC.read_text(encoding="utf-8")
+    assert refresh(doc) == doc, (
+        "docs/configuration.md is stale: python -m govkit.cli.reference --write "
+        "docs/configuration.md"
+    )
+
+
+def test_every_config_key_is_documented_with_its_default() -> None:
+    doc = CONFIG_DOC.read_text(encoding="utf-8")
+    for section in (Config, RepoDef, GateDef, PerfSpec, SafeMode, CadenceSettings, AuditPolicy):
+        for name, spec, _ in keys_of(section):
+            assert spec.doc, f"{section.__name__}.{name} has no doc text"
+            assert f"| `{spec.yaml or name}` |" in doc, name
+    assert "| `timeout` | duration" in doc and "| `30m` |" in doc
+    assert "| `evidence_ttl` | duration" in doc and "| `14d` |" in doc
+
+
+def test_configuration_example_is_a_valid_govkit_yaml(tmp_path: Path) -> None:
+    doc = CONFIG_DOC.read_text(encoding="utf-8")
+    (example,) = re.findall(r"```yaml\n(.*?)```", doc, re.S)
+    path = tmp_path / "govkit.yaml"
+    path.write_text(example, encoding="utf-8")
+    config = parse_config(yamlio.load_plain(path), path)
+    assert config.gates["VG-LA-002"].timeout == 1800 and config.gates["VG-PERF-1"].perf
+    assert config.repos["docs-site"].ref == "main"

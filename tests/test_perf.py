@@ -67,6 +67,7 @@ def bench(ws: Workspace, tmp_path: Path) -> Path:
     return order
 
 
+@pytest.mark.slow
 def test_slower_candidate_is_a_confirmed_regression(
     ws: Workspace, bench: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -88,6 +89,7 @@ def test_slower_candidate_is_a_confirmed_regression(
     assert any(k.startswith("rounds.01-baseline") for k in rec.logs)
 
 
+@pytest.mark.slow
 def test_same_speed_candidate_is_not_flagged(ws: Workspace, bench: Path) -> None:
     commit(ws.root.parent / "bench", {"README.md": "docs only\n"})
     pin_tuple(ws, "candidate", ["bench=main"])
@@ -106,6 +108,7 @@ def test_same_speed_candidate_is_not_flagged(ws: Workspace, bench: Path) -> None
     assert len(bench.read_text().split()) == 6  # no re-run without a suspected regression
 
 
+@pytest.mark.slow
 def test_unconfirmed_regression_is_not_reported(
     ws: Workspace, bench: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

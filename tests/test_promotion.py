@@ -93,6 +93,7 @@ def test_a_changed_gate_definition_starts_over(ws: Workspace, prog: dict[str, st
     assert after.gates[0].streak.count == 0
 
 
+@pytest.mark.slow
 def test_apply_writes_record_citing_runs_and_moves_tuple(
     ws: Workspace, prog: dict[str, str]
 ) -> None:

@@ -86,6 +86,7 @@ def test_pytest_gate_produces_counts_and_a_claim_grade_record(ws: Workspace, cor
     assert list((ws.state_dir / "clones").iterdir()) == []
 
 
+@pytest.mark.slow
 def test_failing_gate_and_min_tests(ws: Workspace, core: Path) -> None:
     gate(ws, "VG-FAIL-1", PY, "-c", "raise SystemExit(3)")
     rec = run_gate(ws, "VG-FAIL-1")
@@ -102,6 +103,7 @@ def test_tracked_file_rewritten_is_not_claim_grade(ws: Workspace, core: Path) ->
     assert any("modified: test_core.py" in r for r in rec.not_claim_grade_because)
 
 
+@pytest.mark.slow
 def test_untracked_output_is_a_reason_unless_declared_as_artifact(
     ws: Workspace, core: Path
 ) -> None:
@@ -318,6 +320,7 @@ def test_shell_gate_timeout_and_bad_cwd(ws: Workspace, core: Path) -> None:
     assert rec.outcome is Outcome.ERROR and "not a directory inside the clone" in rec.message
 
 
+@pytest.mark.slow
 def test_artifacts_come_only_from_the_clone(ws: Workspace, core: Path, tmp_path: Path) -> None:
     from govkit.errors import ValidationError
 

@@ -156,6 +156,7 @@ def test_lock_excludes_other_process(ws: Workspace) -> None:
         pass
 
 
+@pytest.mark.slow
 def test_sigkill_inside_a_write_keeps_the_old_file(ws: Workspace) -> None:
     """Kill a writer while its data is half on disk: the record is old or new, never torn."""
     path = ws.records_dir / "findings" / "F1.yaml"

@@ -49,6 +49,7 @@ def test_repo_add_rejects_non_repo_and_duplicates(
         add_repo(ws, "../evil", str(ws.root.parent / "core"))
 
 
+@pytest.mark.slow
 def test_pin_resolves_branch_tag_short_and_full_sha(ws: Workspace, repos: dict[str, str]) -> None:
     assert pin_tuple(ws, "t", ["core=main"])["core"] == repos["core2"]
     assert pin_tuple(ws, "t", ["core=v1"])["core"] == repos["core1"]

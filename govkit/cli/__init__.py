@@ -52,6 +52,7 @@ _FIXED: dict[str, tuple[str, str, str]] = {
     "import": ("importers", "import_", "Import a hand-written tracker or ADR folder."),
     "export": ("export", "export", "Export evidence as in-toto attestations."),
     "demo": ("demo", "demo", "Build a realistic demo program and run the whole job."),
+    "ci": ("ci", "ci", "CI workflows: gates on CI runners, bundles ingested back."),
 }
 _RECORDS = ("records", "")  # module of the record-kind groups; the group is made per kind
 

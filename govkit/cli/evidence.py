@@ -1,9 +1,9 @@
-"""govkit evidence: list, show and verify the recorded runs."""
+"""govkit evidence: list, show, verify the recorded runs, and ingest bundles."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -208,3 +208,39 @@ def checkpoint_(obj: AppContext, out: Path | None, as_json: bool) -> int:
     who = f"signed by {cp.signer['principal']} ({sig})" if cp.signer else "unsigned"
     click.echo(f"checkpoint {ws.rel(done.path)}: {cp.length} entries, head {cp.head[:16]}, {who}")
     return EXIT_OK
+
+
+@evidence.command("ingest")
+@click.argument(
+    "bundles", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="BUNDLE…"
+)
+@json_option
+@click.pass_obj
+def ingest(obj: AppContext, bundles: tuple[Path, ...], as_json: bool) -> int:
+    """Verify bundles from `gate run --bundle` and append their runs to the ledger.
+
+    BUNDLE is a bundle (.tar or folder) or a folder of bundles. Each is checked
+    (file hashes, signature, program, gate, tuple pins, not already ingested);
+    good ones land oldest first, a bad one is refused with its reason. Ingesting
+    a bundle again changes nothing. Exits 1 when any bundle was refused.
+    """
+    from govkit.cli.output import progress_printer
+    from govkit.evidence.bundle import ingest_bundles
+
+    results = ingest_bundles(obj.workspace(), list(bundles), on_event=progress_printer(not as_json))
+    if as_json:
+        emit_json([r.to_dict() for r in results])
+    else:
+        for r in results:
+            _echo_ingest(r)
+    return EXIT_FINDINGS if any(r.status == "refused" for r in results) else EXIT_OK
+
+
+def _echo_ingest(r: Any) -> None:
+    if r.status == "refused":
+        click.echo(f"{r.bundle}: refused: {r.reason}", err=True)
+        return
+    where = f" -> {r.record}" if r.record else ""
+    click.echo(f"{r.bundle}: {r.status} {r.gate_id} {r.run_id}{where}")
+    for note in r.notes:
+        click.echo(f"  {note}")

@@ -197,6 +197,20 @@ def show(obj: AppContext, gate_id: str, as_json: bool) -> int:
     default=None,
     help="Use this working tree for the working repo (quick check; never claim-grade).",
 )
+@click.option(
+    "--bundle",
+    "bundle_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write each run as a bundle into DIR for `evidence ingest`; the ledger is not touched.",
+)
+@click.option(
+    "--bundle-format",
+    type=click.Choice(["tar", "dir"]),
+    default="tar",
+    show_default=True,
+    help="A bundle as one tar file (<run-id>.tar) or a directory (<run-id>/).",
+)
 @json_option
 @click.pass_obj
 def run(
@@ -206,15 +220,17 @@ def run(
     weekly: bool,
     tuple_name: str | None,
     worktree: Path | None,
+    bundle_dir: Path | None,
+    bundle_format: str,
     as_json: bool,
 ) -> int:
     """Run gates in clean clones through safe-run and record the evidence.
 
     Prints one line per run: gate, outcome, counts, repo@SHA, UTC start, record.
-    Exits 0 only when every gate passed.
+    With --bundle, each run goes into a bundle in DIR instead of the workspace's
+    evidence (for CI runners; see docs/ci.md). Exits 0 only when every gate passed.
     """
-    from govkit.evidence.record import Outcome
-    from govkit.runner import GateRun, run_gates, selected_gates, summary_line
+    from govkit.runner import selected_gates
 
     ws = obj.workspace()
     if run_all == bool(gate_ids) or (weekly and not run_all):
@@ -222,6 +238,18 @@ def run(
     ids = selected_gates(ws, weekly=weekly) if run_all else list(gate_ids)
     if not ids:
         raise click.UsageError("no gates to run" + (" (none is weekly)" if weekly else ""))
+    if bundle_dir is not None:
+        if worktree is not None:
+            raise click.UsageError("--bundle carries runs of a tuple: it cannot use --worktree")
+        return _run_into_bundles(ws, ids, tuple_name, bundle_dir, bundle_format, as_json)
+    return _run_and_record(ws, ids, tuple_name, worktree, as_json)
+
+
+def _run_and_record(
+    ws: Any, ids: list[str], tuple_name: str | None, worktree: Path | None, as_json: bool
+) -> int:
+    from govkit.runner import GateRun, run_gates, summary_line
+
     out = threading.Lock()  # gates finish in threads; keep their lines whole
 
     def done(result: GateRun) -> None:
@@ -242,8 +270,47 @@ def run(
     )
     if as_json:
         emit_json([{**json.loads(r.record.to_json()), "path": ws.rel(r.path)} for r in results])
-    if any(r.record.outcome is Outcome.INTERRUPTED for r in results):
+    return _exit_for([r.record for r in results], len(ids))
+
+
+def _run_into_bundles(
+    ws: Any, ids: list[str], tuple_name: str | None, out: Path, fmt: str, as_json: bool
+) -> int:
+    from govkit.evidence.bundle import run_into_bundles
+    from govkit.runner import summary_line
+
+    def done(run: Any, bundle: Any) -> None:
+        if not as_json:
+            line = summary_line(ws, run, where_kept=str(bundle.path))
+            click.echo(f"{line}  bundle sha256:{bundle.digest[:16]}")
+            if run.record.message and not run.record.passed:
+                click.echo(f"  {run.record.gate_id}: {run.record.message}", err=True)
+
+    results = run_into_bundles(
+        ws,
+        ids,
+        out,
+        fmt=fmt,
+        tuple_name=tuple_name,
+        on_event=progress_printer(not as_json),
+        on_done=done,
+    )
+    if as_json:
+        emit_json(
+            [
+                {**json.loads(r.record.to_json()), "bundle": str(b.path), "bundle_sha256": b.digest}
+                for r, b in results
+            ]
+        )
+    return _exit_for([r.record for r, _ in results], len(ids))
+
+
+def _exit_for(records: list[Any], wanted: int) -> int:
+    """130 when interrupted; 1 unless every wanted gate ran and passed."""
+    from govkit.evidence.record import Outcome
+
+    if any(r.outcome is Outcome.INTERRUPTED for r in records):
         return EXIT_INTERRUPTED
-    if not all(r.record.passed for r in results) or len(results) < len(ids):
+    if not all(r.passed for r in records) or len(records) < wanted:
         return EXIT_FINDINGS
     return EXIT_OK

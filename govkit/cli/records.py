@@ -1,8 +1,8 @@
-"""govkit milestone|task|finding|…: one command group per row of records.model.KINDS."""
+"""govkit milestone|task|finding|…: one command group per row of records.kinds.KINDS."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -11,39 +11,32 @@ from govkit.cli import AppContext
 from govkit.cli.output import emit_json, emit_json_list, emit_table, json_option
 from govkit.errors import EXIT_OK
 from govkit.records import ops
+from govkit.records.kinds import KindView
 from govkit.records.model import KINDS, Record, kind_fields
 
 if TYPE_CHECKING:
     from govkit.workspace import Workspace
 
-
-class _Flags(Mapping[str, tuple[tuple[str, str, str], ...]]):
-    """kind -> its flags: (flag, field, help), from the field metadata in records.model."""
-
-    def __getitem__(self, kind: str) -> tuple[tuple[str, str, str], ...]:
-        return tuple((f.flag, f.name, f.spec.help) for f in KINDS[kind].fields)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(KINDS)
-
-    def __len__(self) -> int:
-        return len(KINDS)
-
-
+# kind -> its flags: (flag, field, help), from the field metadata in records.model.
 # List fields take repeated flags and/or comma lists.
-FLAGS: Mapping[str, tuple[tuple[str, str, str], ...]] = _Flags()
+FLAGS: Mapping[str, tuple[tuple[str, str, str], ...]] = KindView(
+    lambda kind: tuple((f.flag, f.name, f.spec.help) for f in kind.fields)
+)
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 
 def _field_options(kind: str) -> list[Decorator]:
-    lists = kind_fields(kind)
+    """One option per editable field: repeatable for lists, a choice for allowed values."""
     options: list[Decorator] = []
-    for flag, field_name, help_text in FLAGS[kind]:
-        if lists[field_name]:
-            options.append(click.option(flag, field_name, multiple=True, help=help_text))
+    for f in KINDS[kind].fields:
+        if f.is_list:
+            options.append(click.option(f.flag, f.name, multiple=True, help=f.spec.help))
+        elif f.spec.choices:
+            choice = click.Choice(f.spec.choices, case_sensitive=False)
+            options.append(click.option(f.flag, f.name, type=choice, help=f.spec.help))
         else:
-            options.append(click.option(flag, field_name, default=None, help=help_text))
+            options.append(click.option(f.flag, f.name, default=None, help=f.spec.help))
     return options
 
 

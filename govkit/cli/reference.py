@@ -1,10 +1,12 @@
-"""The CLI reference (docs/cli.md), generated from the commands' own --help.
+"""Generated reference blocks: the CLI reference (docs/cli.md) from the commands' own
+--help, and the govkit.yaml reference (docs/configuration.md) from govkit/config.py's
+key declarations.
 
-    python -m govkit.cli.reference --write [docs/cli.md]   # regenerate
-    python -m govkit.cli.reference --check [docs/cli.md]   # exit 1 when out of date
+    python -m govkit.cli.reference --write [FILE]   # regenerate FILE's blocks (default docs/cli.md)
+    python -m govkit.cli.reference --check [FILE]   # exit 1 when they are out of date
 
-tests/test_docs.py runs the check, so a command without help text or missing
-from the reference fails the suite.
+tests/test_docs.py runs the check, so a command without help text, a command
+missing from the reference, or a config key changed without its doc fails the suite.
 """
 
 from __future__ import annotations
@@ -17,10 +19,13 @@ import click
 
 from govkit.atomic import atomic_write_text
 from govkit.cli import cli
+from govkit.config import reference_markdown
 
 DEFAULT_PATH = Path("docs/cli.md")
 START = "<!-- cli-reference:start -->"
 END = "<!-- cli-reference:end -->"
+CONFIG_START = "<!-- config-reference:start -->"
+CONFIG_END = "<!-- config-reference:end -->"
 
 
 def iter_commands(
@@ -79,13 +84,30 @@ def missing_help() -> list[str]:
     return [" ".join(p) for p, c in iter_commands(cli) if not (c.help or c.short_help)]
 
 
+def generate_config_reference() -> str:
+    """The govkit.yaml reference block, from the key declarations in govkit/config.py."""
+    return "\n".join([CONFIG_START, "", reference_markdown().rstrip(), "", CONFIG_END])
+
+
 def splice(document: str, reference: str) -> str | None:
-    """The document with its reference block replaced; None when it has no block."""
-    if START not in document or END not in document:
+    """The document with the block `reference` opens with replaced; None when it has none."""
+    start = reference.split("\n", 1)[0]
+    end = reference.rsplit("\n", 1)[-1]
+    if start not in document or end not in document:
         return None
-    head, rest = document.split(START, 1)
-    tail = rest.split(END, 1)[1]
+    head, rest = document.split(start, 1)
+    tail = rest.split(end, 1)[1]
     return head + reference + tail
+
+
+def refresh(document: str) -> str | None:
+    """The document with every generated block it holds regenerated; None when it holds none."""
+    found = False
+    for make in (generate_reference, generate_config_reference):
+        spliced = splice(document, make())
+        if spliced is not None:
+            document, found = spliced, True
+    return document if found else None
 
 
 def main(argv: list[str]) -> int:
@@ -99,12 +121,12 @@ def main(argv: list[str]) -> int:
     except OSError as exc:
         print(f"{path}: cannot read: {exc.strerror}; the CLI reference lives in {DEFAULT_PATH}")
         return 2
-    wanted = splice(current, generate_reference())
+    wanted = refresh(current)
     if wanted is None:
         # README.md held the reference until it moved to docs/; never append 1,400 lines to it.
         print(
-            f"{path}: no {START} ... {END} block; the CLI reference lives in {DEFAULT_PATH}: "
-            f"python -m govkit.cli.reference --write {DEFAULT_PATH}"
+            f"{path}: no generated block ({START} or {CONFIG_START}); the CLI reference "
+            f"lives in {DEFAULT_PATH}: python -m govkit.cli.reference --write {DEFAULT_PATH}"
         )
         return 2
     if argv[0] == "--write":
@@ -112,7 +134,8 @@ def main(argv: list[str]) -> int:
         return 0
     if current != wanted:
         print(
-            f"{path}: CLI reference is out of date; run python -m govkit.cli.reference --write {path}"
+            f"{path}: generated reference is out of date; "
+            f"run python -m govkit.cli.reference --write {path}"
         )
         return 1
     return 0

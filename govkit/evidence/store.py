@@ -57,14 +57,16 @@ def claim_run_dir(
     started_at: str,
     *,
     token: Callable[[int], str] = secrets.token_hex,
+    runs_root: Path | None = None,
 ) -> tuple[str, Path]:
     """A fresh run id and its newly created run directory; another id if that one is taken.
 
     mkdir is the claim: it fails for every process but one, on any filesystem.
+    `runs_root`: claim it there instead of the workspace's evidence/runs (a bundle's run).
     """
     for _ in range(RUN_DIR_ATTEMPTS):
         run_id = new_run_id(gate_id, started_at, token=token)
-        directory = run_dir(ws, run_id, started_at[:10])
+        directory = run_dir_in(runs_root or ws.runs_dir, run_id, started_at[:10])
         directory.parent.mkdir(parents=True, exist_ok=True)
         try:
             directory.mkdir()
@@ -133,10 +135,24 @@ def write_record(ws: Workspace, record: EvidenceRecord) -> Path:
     return store_record(ws, record)[1]
 
 
-def store_record(ws: Workspace, record: EvidenceRecord) -> tuple[EvidenceRecord, Path]:
+def run_dir_in(runs_root: Path, run_id: str, date: str) -> Path:
+    """<runs_root>/<date>/<run-id>/: a run's directory under any runs root."""
+    return runs_root / date / run_id
+
+
+def store_record(
+    ws: Workspace, record: EvidenceRecord, *, staging: Path | None = None
+) -> tuple[EvidenceRecord, Path]:
     """write_record(), also returning the record as stored (with its signer, or unsigned and
-    not claim-grade when signing was configured but failed)."""
-    directory = run_dir(ws, record.run_id, record.date)
+    not claim-grade when signing was configured but failed).
+
+    `staging`: the run lives under this runs root instead, and the ledger is left alone
+    (a bundle's run, D-021); it is signed all the same.
+    """
+    if staging is None:
+        directory = run_dir(ws, record.run_id, record.date)
+    else:
+        directory = run_dir_in(staging, record.run_id, record.date)
     path = directory / "record.json"
     if path.exists():
         raise ValidationError("evidence records are immutable; this run id exists", path=path)
@@ -146,7 +162,8 @@ def store_record(ws: Workspace, record: EvidenceRecord) -> tuple[EvidenceRecord,
         # The signature first: a record.json on disk is always complete, signed or not.
         atomic_write_text(directory / RECORD_SIG, signature)
     atomic_write_text(path, text)
-    append_ledger(ws, final, path)
+    if staging is None:
+        append_ledger(ws, final, path)
     return final, path
 
 

@@ -73,6 +73,7 @@ class Document:
     tables: list[Table]
     lists: list[ListBlock]
     paragraphs: list[Paragraph]
+    other: list[tuple[Section, int, str]] = field(default_factory=list)  # code, HTML: line, what
 
 
 def read_blocks(text: str) -> Document:
@@ -136,4 +137,10 @@ def read_blocks(text: str) -> Document:
             item_parts.append(tok.content.replace("\n", " "))
         elif kind == "inline":
             doc.paragraphs.append(Paragraph(section, line, tok.content))
+        elif kind in ("fence", "code_block") and list_depth == 0:
+            doc.other.append((section, line, "code block"))
+        elif (
+            kind == "html_block" and list_depth == 0 and not tok.content.lstrip().startswith("<!--")
+        ):
+            doc.other.append((section, line, "HTML block"))
     return doc

@@ -19,6 +19,7 @@ problem anywhere leaves the real workspace untouched (all or nothing).
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
@@ -807,6 +808,8 @@ def read_tracker(text: str, *, source: str) -> Plan:
             note(block.line, "list", why, block.section, 0, False)
     for para in doc.paragraphs:
         plan.mention(para.text, para.line)
+    for sec, line, what in doc.other:
+        note(line, what, "ignored: not read as records", sec, 0, False)
     _stubs(plan)
     for sec in doc.sections[1:]:
         if yielded.get(sec.line):
@@ -1024,6 +1027,10 @@ def _write_safe_mode(ws: Workspace, plan: Plan) -> list[ImportItem]:
     return [ImportItem("config", "safe_mode", "created", keys, "govkit.yaml")]
 
 
+# The scratch run's writes are thrown away: on tmpfs their fsyncs cost nothing.
+_SCRATCH = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+
+
 def _scratch_copy(ws: Workspace, into: Path) -> Workspace:
     """A workspace holding a copy of ws's config, records and decisions."""
     shutil.copy2(ws.config_path, into / ws.config_path.name)
@@ -1099,7 +1106,7 @@ def import_tracker(
 def _run(
     ws: Workspace, plan: Plan, source: str, *, dry_run: bool, allow_partial: bool
 ) -> ImportReport:
-    with ws.lock(), tempfile.TemporaryDirectory(prefix="govkit-import-") as tmp:
+    with ws.lock(), tempfile.TemporaryDirectory(prefix="govkit-import-", dir=_SCRATCH) as tmp:
         # Everything first on a scratch copy, through the same operations: a refusal
         # there leaves the workspace untouched.
         records = settle_references(plan, ws)

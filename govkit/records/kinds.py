@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, NamedTuple
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from govkit.errors import ValidationError
 from govkit.lifecycle import Lifecycle
@@ -24,6 +24,8 @@ from govkit.lifecycle import Lifecycle
 if TYPE_CHECKING:
     from govkit.records.model import KindField, Record
 
+T = TypeVar("T")
+_CLASSES: dict[str, type[Record]] = {}  # class name -> class, once loaded (a hot path)
 ANY_RECORD = "*"  # FieldSpec.refers_to: any record or decision of the workspace
 
 
@@ -44,11 +46,13 @@ class Kind(NamedTuple):
     @property
     def cls(self) -> type[Record]:
         """The record class."""
-        if isinstance(self.record_class, str):
+        if not isinstance(self.record_class, str):
+            return self.record_class
+        found = _CLASSES.get(self.record_class)
+        if found is None:  # first use: load the record classes
             model = importlib.import_module("govkit.records.model")
-            cls: type[Record] = getattr(model, self.record_class)
-            return cls
-        return self.record_class
+            found = _CLASSES[self.record_class] = getattr(model, self.record_class)
+        return found
 
     @property
     def directory(self) -> str:
@@ -166,6 +170,22 @@ _BUILT_IN = (
     ),
 )
 KINDS: dict[str, Kind] = {k.name: k for k in _BUILT_IN}
+
+
+class KindView(Mapping[str, T]):
+    """kind name -> one thing derived from its row: a read-only mapping, live as kinds register."""
+
+    def __init__(self, get: Callable[[Kind], T]) -> None:
+        self._get = get
+
+    def __getitem__(self, name: str) -> T:
+        return self._get(KINDS[name])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(KINDS)
+
+    def __len__(self) -> int:
+        return len(KINDS)
 
 
 def register_kind(kind: Kind) -> Kind:

@@ -11,7 +11,7 @@ are derived from the two (docs/kinds.md).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, ClassVar
@@ -20,6 +20,7 @@ from govkit.lifecycle import Lifecycle
 from govkit.records.kinds import ANY_RECORD as ANY_RECORD
 from govkit.records.kinds import KINDS as KINDS
 from govkit.records.kinds import Kind as Kind
+from govkit.records.kinds import KindView
 
 READINESS = ("low", "medium", "high")
 # Fields every kind has, maintained by govkit rather than edited by flags.
@@ -158,7 +159,7 @@ class Resolution(Record):
 class Consumer(Record):
     kind: ClassVar[str] = "consumer"
     coupling: str = text("Coupling type, e.g. 'hard runtime + vendoring'.")
-    readiness: str = text("Readiness: low, medium or high.", choices=READINESS, default="low")
+    readiness: str = text("How ready the consumer is.", choices=READINESS, default="low")
     risk: str = text("Principal risk.")
 
 
@@ -203,26 +204,10 @@ def kind_fields(kind: str) -> dict[str, bool]:
     return {f.name: f.is_list for f in fields_of(KINDS[kind].cls)}
 
 
-class _View(Mapping[str, Any]):
-    """A read-only mapping over KINDS (kind -> one attribute), live as kinds register."""
-
-    def __init__(self, get: Callable[[Kind], Any]) -> None:
-        self._get = get
-
-    def __getitem__(self, name: str) -> Any:
-        return self._get(KINDS[name])
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(KINDS)
-
-    def __len__(self) -> int:
-        return len(KINDS)
-
-
 # Views of KINDS under their old names, for readers that want one attribute.
-LIFECYCLES: Mapping[str, Lifecycle] = _View(lambda k: k.lifecycle)
-PLURALS: Mapping[str, str] = _View(lambda k: k.directory)
-KIND_CLASSES: Mapping[str, type[Record]] = _View(lambda k: k.cls)
+LIFECYCLES: Mapping[str, Lifecycle] = KindView(lambda k: k.lifecycle)
+PLURALS: Mapping[str, str] = KindView(lambda k: k.directory)
+KIND_CLASSES: Mapping[str, type[Record]] = KindView(lambda k: k.cls)
 
 
 def allowed_moves(kind: str, status: str) -> tuple[str, ...]:

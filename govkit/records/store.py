@@ -36,16 +36,18 @@ def record_path(ws: Workspace, kind: str, record_id: str) -> Path:
     return ws.records_dir / KINDS[kind].directory / f"{record_id}.yaml"
 
 
-_SHAPES: dict[type[Record], dict[str, str]] = {}
+# Per-kind caches keyed by the row's record class (a name for the built-in kinds: no
+# class lookup on the hot path; the class itself for a kind registered at run time).
+_SHAPES: dict[type[Record] | str, dict[str, str]] = {}
 
 
 def _shapes(kind: str) -> dict[str, str]:
     """field name -> 'text' | 'list' | 'bool' | 'history' for a kind (computed once)."""
-    cls = KINDS[kind].cls
-    shapes = _SHAPES.get(cls)
+    key = KINDS[kind].record_class
+    shapes = _SHAPES.get(key)
     if shapes is None:
         shapes = {}
-        for f in fields(cls):
+        for f in fields(KINDS[kind].cls):
             if f.name == "path":
                 continue
             if f.name == "history":
@@ -56,7 +58,7 @@ def _shapes(kind: str) -> dict[str, str]:
                 shapes[f.name] = "bool"
             else:
                 shapes[f.name] = "text"
-        _SHAPES[cls] = shapes
+        _SHAPES[key] = shapes
     return shapes
 
 
@@ -144,15 +146,27 @@ def validate_mapping(
             hint=f"one of: {', '.join(statuses)}",
             code="unknown-status",
         )
-    for f in KINDS[kind].fields:
-        if f.spec.choices and f.name in values:
-            chosen = values[f.name].lower()
-            if chosen not in f.spec.choices:
-                problem(
-                    f.name, f"{f.name} {values[f.name]!r} is not one of {', '.join(f.spec.choices)}"
-                )
-            values[f.name] = chosen
+    for name, choices in _choices(kind):
+        if name in values:
+            chosen = values[name].lower()
+            if chosen not in choices:
+                problem(name, f"{name} {values[name]!r} is not one of {', '.join(choices)}")
+            values[name] = chosen
     return values, problems
+
+
+_CHOICES: dict[type[Record] | str, tuple[tuple[str, tuple[str, ...]], ...]] = {}
+
+
+def _choices(kind: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(field, allowed values) of the kind's fields that have them (computed once)."""
+    key = KINDS[kind].record_class
+    found = _CHOICES.get(key)
+    if found is None:
+        found = _CHOICES[key] = tuple(
+            (f.name, f.spec.choices) for f in KINDS[kind].fields if f.spec.choices
+        )
+    return found
 
 
 def record_from_mapping(kind: str, data: Any, path: Path) -> Record:

@@ -23,14 +23,13 @@ SUFFIX = ".j2"
 
 
 def packaged_dir() -> Path:
-    """Where the default templates are: inside the installed package, else the source tree."""
-    try:
-        root = Path(str(importlib.resources.files("govkit") / "templates"))
-        if root.is_dir():
-            return root
-    except (ModuleNotFoundError, TypeError):  # pragma: no cover - zipped installs
-        pass
-    return Path(__file__).resolve().parents[2] / "templates"
+    """Where the default templates are: `govkit/templates` of the installed package.
+
+    In a source checkout that is a symlink to the top-level templates/, so there is one
+    place to look, and a workspace's templates/ that *is* that directory (govkit's own
+    repository) overrides nothing.
+    """
+    return Path(str(importlib.resources.files("govkit") / "templates"))
 
 
 @dataclass(frozen=True)
@@ -38,7 +37,9 @@ class TemplateInfo:
     """One template name and where it is taken from."""
 
     name: str  # e.g. "status.md.j2", "site/gate.html.j2"
-    source: str  # "packaged", "overridden" (workspace copy wins) or "workspace" (only there)
+    # "packaged"; "overridden" (the workspace's copy differs and wins); "same as packaged"
+    # (a workspace copy identical to the default); "workspace" (only there)
+    source: str
     path: Path
 
 
@@ -48,17 +49,31 @@ def _names(root: Path) -> dict[str, Path]:
     return {p.relative_to(root).as_posix(): p for p in root.rglob(f"*{SUFFIX}") if p.is_file()}
 
 
+def _workspace_dir(workspace_templates: Path | None) -> Path | None:
+    # govkit's own repository is a workspace whose templates/ is the packaged directory:
+    # its templates are the defaults, not overrides of themselves.
+    if workspace_templates is None or not workspace_templates.is_dir():
+        return None
+    if workspace_templates.resolve() == packaged_dir().resolve():
+        return None
+    return workspace_templates
+
+
 def list_templates(workspace_templates: Path | None) -> list[TemplateInfo]:
     """Every template name, packaged or from the workspace, sorted by name."""
     packaged = _names(packaged_dir())
-    local = _names(workspace_templates) if workspace_templates else {}
+    root = _workspace_dir(workspace_templates)
+    local = _names(root) if root else {}
     out = []
     for name in sorted(set(packaged) | set(local)):
-        if name in local:
-            source = "overridden" if name in packaged else "workspace"
-            out.append(TemplateInfo(name, source, local[name]))
-        else:
+        if name not in local:
             out.append(TemplateInfo(name, "packaged", packaged[name]))
+        elif name not in packaged:
+            out.append(TemplateInfo(name, "workspace", local[name]))
+        elif local[name].read_bytes() == packaged[name].read_bytes():
+            out.append(TemplateInfo(name, "same as packaged", local[name]))
+        else:
+            out.append(TemplateInfo(name, "overridden", local[name]))
     return out
 
 
@@ -98,7 +113,7 @@ class Templates:
     def __init__(self, workspace_templates: Path | None = None) -> None:
         import jinja2
 
-        roots = [str(p) for p in (workspace_templates, packaged_dir()) if p and p.is_dir()]
+        roots = [str(p) for p in (_workspace_dir(workspace_templates), packaged_dir()) if p]
         common: dict[str, Any] = {
             "loader": jinja2.FileSystemLoader(roots),
             "undefined": jinja2.StrictUndefined,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from govkit.audit import RULES, run_audit
@@ -116,6 +117,7 @@ def test_done_records_need_evidence(ws: Workspace) -> None:
     }
 
 
+@pytest.mark.slow
 def test_audit_as_a_process(ws: Workspace) -> None:
     (ws.root / "STATUS.md").write_text("CI is green.\n")
     proc = run_govkit("audit", cwd=ws.root)

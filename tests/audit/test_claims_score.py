@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from benchmarks.claims_score import CORPUS, PRECISION_TARGET, RECALL_TARGET, expected, score
 
 
@@ -21,6 +23,7 @@ def test_corpus_is_big_and_varied_enough() -> None:
     }
 
 
+@pytest.mark.slow
 def test_recall_and_precision_meet_the_targets(tmp_path: Path) -> None:
     result = score(tmp_path / "ws")
     assert result.expected >= 40 and result.lines >= 200
@@ -29,6 +32,7 @@ def test_recall_and_precision_meet_the_targets(tmp_path: Path) -> None:
     assert result.precision >= PRECISION_TARGET, detail
 
 
+@pytest.mark.slow
 def test_the_scorer_notices_a_wrong_label(tmp_path: Path) -> None:
     # A scorer that always agreed would prove nothing: flip one mark and the score drops.
     corpus = tmp_path / "corpus"

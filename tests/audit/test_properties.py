@@ -57,6 +57,7 @@ def test_units_map_every_offset_to_a_source_line(text: str) -> None:
     tables(parse_units(text))
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(DOCS)
 def test_claim_scanning_and_ids_never_crash(text: str) -> None:
@@ -68,6 +69,7 @@ def test_claim_scanning_and_ids_never_crash(text: str) -> None:
     read_tracker(text, source="x.md")
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(st.binary(max_size=400), st.text(max_size=30))
 def test_adr_parser_takes_any_bytes(tmp_path_factory: object, data: bytes, status: str) -> None:
@@ -80,6 +82,7 @@ def test_adr_parser_takes_any_bytes(tmp_path_factory: object, data: bytes, statu
         parse_adr(path)
 
 
+@pytest.mark.slow
 @settings(max_examples=120, deadline=None)
 @given(DOCS)
 def test_claim_findings_always_point_inside_the_document(

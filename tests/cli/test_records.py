@@ -219,6 +219,7 @@ def test_cli_set_keeps_comments_and_order(runner: CliRunner, ws: Workspace) -> N
 _ID_LIKE = st.text(max_size=80) | st.from_regex(r"[A-Za-z0-9._/\\-]{1,70}", fullmatch=True)
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(value=_ID_LIKE)
 def test_accepted_ids_never_leave_their_directory(value: str) -> None:

@@ -9,6 +9,7 @@ import pytest
 from govkit.demo.repos import build_demo_repos
 
 
+@pytest.mark.slow
 def test_demo_repos_have_fixed_shas(tmp_path: Path) -> None:
     first = build_demo_repos(tmp_path / "a")
     second = build_demo_repos(tmp_path / "b")

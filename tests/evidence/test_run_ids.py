@@ -55,3 +55,41 @@ def test_endless_collisions_end_in_a_clear_error_not_file_exists(ws: Workspace) 
         claim_run_dir(ws, "VG-A-1", STAMP, token=token)
     assert next(calls) == RUN_DIR_ATTEMPTS
     assert "run directory" in err.value.message and err.value.hint
+
+
+CLAIM = """
+import sys
+from pathlib import Path
+from govkit.evidence.store import claim_run_dir
+from govkit.workspace import open_workspace
+draws = iter(["a" * 12, sys.argv[2]])
+run_id, _ = claim_run_dir(open_workspace(Path(sys.argv[1])), "VG-A-1", "{stamp}", token=lambda n: next(draws))
+print(run_id)
+"""
+
+
+@pytest.mark.slow
+def test_two_processes_drawing_the_same_id_both_get_a_run_directory(ws: Workspace) -> None:
+    """Real processes racing for one forced id: mkdir lets one win, the other retries."""
+    import subprocess
+    import sys
+
+    from tests.helpers import govkit_env
+
+    code = CLAIM.format(stamp=STAMP)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(ws.root), second],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=govkit_env(),
+        )
+        for second in ("b" * 12, "c" * 12)
+    ]
+    outs = [p.communicate(timeout=60) for p in procs]
+    assert all(p.returncode == 0 for p in procs), outs
+    ids = sorted(out.strip() for out, _ in outs)
+    assert ids[0].endswith("-" + "a" * 12)  # one process got the drawn id
+    assert ids[1].endswith(("-" + "b" * 12, "-" + "c" * 12))  # the other retried
+    assert "FileExistsError" not in "".join(err for _, err in outs)

@@ -103,16 +103,27 @@ def test_verify_and_audit_report_signature_codes(
 ) -> None:
     signing_workspace(ws, tmp_path)
     bad, unsigned = make_run(ws), make_run(ws, started_at="2026-11-20T11:00:00.000Z")
+    stranger = record_file(ws, make_run(ws, started_at="2026-11-20T12:00:00.000Z"))
     record = record_file(ws, bad)
     record.write_text(record.read_text().replace('"cwd": "."', '"cwd": "x"'))
     (record_file(ws, unsigned).parent / RECORD_SIG).unlink()
+    other = make_key(tmp_path / "keys" / "mallory")
+    (stranger.parent / RECORD_SIG).write_bytes(
+        subprocess.run(
+            ["ssh-keygen", "-Y", "sign", "-f", str(other.path), "-n", "govkit"],
+            input=stranger.read_bytes(),
+            capture_output=True,
+            check=True,
+        ).stdout
+    )
     code, out = invoke(runner, ws, "evidence", "verify", "--json")
     assert code == 1
     codes = {p["code"] for p in json.loads(out)["problems"]}
-    assert "GK110" in codes and "GK108" not in codes  # unsigned is fine unless required
+    assert codes == {"GK102", "GK110", "GK109"}  # unsigned is fine unless required
     code, out = invoke(runner, ws, "audit", "--json")
     found = {(f["code"], f["path"]) for f in json.loads(out)["findings"]}
     assert ("GK110", ws.rel(record)) in found
+    assert ("GK109", ws.rel(stranger)) in found
     assert not any(c == "GK108" for c, _ in found)
 
     configure_signing(ws, tmp_path / "keys" / "alice", required=True)

@@ -26,6 +26,9 @@ from govkit.records.model import PLURALS
 from govkit.records.store import load_all
 from govkit.workspace import Workspace
 
+# Real imports of whole documents (fsynced writes, a scratch run each): out of the fast loop.
+pytestmark = pytest.mark.slow
+
 CORPUS = Path(__file__).parent / "corpus"
 EXPECTED: dict[str, Any] = yamlio.load_plain(CORPUS / "expected.yaml")
 TRACKERS = sorted(EXPECTED["trackers"])
@@ -55,6 +58,7 @@ def _found(ws: Workspace) -> dict[str, Any]:
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", TRACKERS)
 def test_tracker_corpus(name: str, ws: Workspace, runner: CliRunner) -> None:
     expected = dict(EXPECTED["trackers"][name])
@@ -153,6 +157,7 @@ def test_refused_import_exits_1_and_names_the_line(ws: Workspace, runner: CliRun
     assert table["what"] == "table" and table["became"].startswith("ignored: its rows hold no")
 
 
+@pytest.mark.slow
 def test_rendered_status_is_a_fixed_point(ws: Workspace, runner: CliRunner, tmp_path: Path) -> None:
     import_tracker(ws, CORPUS.parent / "fixtures" / "tracker.md")
     assert runner.invoke(cli, ["-C", str(ws.root), "render", "status"]).exit_code == 0
@@ -169,6 +174,7 @@ def test_rendered_status_is_a_fixed_point(ws: Workspace, runner: CliRunner, tmp_
     assert (fresh.root / "STATUS.md").read_text() == status.read_text()
 
 
+@pytest.mark.slow
 def test_import_is_not_activity(ws: Workspace, runner: CliRunner) -> None:
     import_tracker(ws, CORPUS / "trackers" / "01-reordered-bold.md")
     from govkit.timeutil import iso_week, utc_now
@@ -299,6 +305,7 @@ def test_missing_date_from_first_commit(ws: Workspace, tmp_path: Path) -> None:
     assert "0002-cache-thumbnails.md:1: no status; imported as proposed" in report.warnings
 
 
+@pytest.mark.slow
 def test_real_adr_tools_folder(ws: Workspace, tmp_path: Path) -> None:
     adr = shutil.which("adr")
     if adr is None:

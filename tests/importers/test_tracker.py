@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from govkit.audit import run_audit
@@ -38,6 +39,7 @@ def test_ranges_expand() -> None:
     ]
 
 
+@pytest.mark.slow
 def test_import_creates_records(ws: Workspace) -> None:
     report = import_tracker(ws, FIXTURE)
     assert report.problems == ()
@@ -80,6 +82,7 @@ def test_import_creates_records(ws: Workspace) -> None:
     assert report.ok, report.problems
 
 
+@pytest.mark.slow
 def test_import_is_idempotent_and_keeps_edits(ws: Workspace) -> None:
     first = import_tracker(ws, FIXTURE)
     assert len(first.created) > 20 and not first.skipped
@@ -104,6 +107,7 @@ def test_dry_run_writes_nothing(ws: Workspace) -> None:
     assert after == before and ws.config_path.read_text() == config
 
 
+@pytest.mark.slow
 def test_audit_reports_imported_claims_as_unverified(ws: Workspace) -> None:
     import_tracker(ws, FIXTURE)
     found = {(f.code, f.path) for f in run_audit(ws).findings}
@@ -113,6 +117,7 @@ def test_audit_reports_imported_claims_as_unverified(ws: Workspace) -> None:
     assert ("GK501", "records/milestones/M0.yaml") in found
 
 
+@pytest.mark.slow
 def test_cli_prints_created_and_skipped(runner: CliRunner, ws: Workspace) -> None:
     result = runner.invoke(cli, ["-C", str(ws.root), "import", "tracker", str(FIXTURE)])
     assert result.exit_code == 0, result.output
@@ -126,6 +131,7 @@ def test_cli_prints_created_and_skipped(runner: CliRunner, ws: Workspace) -> Non
     assert result.exit_code == 2 and "no such tracker file" in result.output
 
 
+@pytest.mark.slow
 def test_imported_tracker_renders(runner: CliRunner, ws: Workspace) -> None:
     import_tracker(ws, FIXTURE)
     result = runner.invoke(cli, ["-C", str(ws.root), "render", "status"])

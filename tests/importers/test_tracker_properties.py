@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -39,6 +40,7 @@ def _table(rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+@pytest.mark.slow
 @given(st.lists(ROW, min_size=1, max_size=6), st.text(max_size=40))
 @settings(max_examples=150, deadline=None)
 def test_read_tracker_never_crashes(rows: list[list[str]], heading: str) -> None:
@@ -50,6 +52,7 @@ def test_read_tracker_never_crashes(rows: list[list[str]], heading: str) -> None
         assert where.startswith("t.md:") and int(where.split(":")[1]) >= 1
 
 
+@pytest.mark.slow
 @given(st.text(max_size=300))
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_any_text_parses(text: str) -> None:
@@ -60,6 +63,7 @@ def test_any_text_parses(text: str) -> None:
 @settings(
     max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
+@pytest.mark.slow
 def test_import_of_any_text_is_clean(text: str) -> None:
     import tempfile
 
@@ -81,3 +85,16 @@ def test_ids_through_markup() -> None:
     assert lead_id("__M1-T04__ wire it") == ("task", "M1-T04")
     assert lead_id("Milestone M1") is None
     assert plain("`llm_query_batched` and _emphasis_") == "llm_query_batched and emphasis"
+
+
+def test_code_and_html_blocks_are_named_not_read() -> None:
+    text = (
+        "Last updated: 2026-01-01\n\n## Milestones\n\n| Milestone | Status |\n|---|---|\n"
+        "| M1 A | Done |\n\n```\n| M9 | x |\n```\n\n<div>raw</div>\n"
+    )
+    plan = read_tracker(text, source="c.md")
+    assert set(plan.records) == {"M1"}
+    assert [(b.line, b.what) for b in plan.blocks if b.became.startswith("ignored")] == [
+        (9, "code block"),
+        (13, "HTML block"),
+    ]

@@ -327,6 +327,7 @@ def test_judge(
     assert words in message
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.text())
 def test_random_junk_never_crashes_the_pytest_parser(text: str) -> None:
@@ -343,6 +344,7 @@ def test_random_junk_never_crashes_the_pytest_parser(text: str) -> None:
     st.floats(0, 10**5, allow_nan=False),
     st.booleans(),
 )
+@pytest.mark.slow
 def test_generated_summaries_round_trip(
     passed: int, failed: int, skipped: int, errors: int, secs: float, banner: bool
 ) -> None:

@@ -84,7 +84,8 @@ def test_a_registered_kind_gets_add_set_list_show_check_render(
     code, out = gk(runner, ws, "widget", "add", "W2", "--part-of", "M9")
     assert code == 2 and "milestone 'M9' does not exist" in out
     code, out = gk(runner, ws, "widget", "set", "W1", "--grade", "shiny")
-    assert code == 2 and "grade 'shiny' is not one of rough, fine" in out
+    assert code == 2 and "'shiny' is not one of 'rough', 'fine'" in out
+    assert "--grade [rough|fine]" in help_text
     assert not (ws.records_dir / "widgets" / "W2.yaml").exists()
 
     assert gk(runner, ws, "widget", "set", "W1", "--status", "built", "--grade", "FINE")[0] == 0

@@ -37,6 +37,7 @@ def test_week_bounds() -> None:
             week_bounds(bad)
 
 
+@pytest.mark.slow
 def test_no_run_packet_from_the_weeks_runs(harbor: Workspace) -> None:
     code, out = run(harbor, "run", "--week", "2026-W47", "--no-run")
     assert code == 0
@@ -69,6 +70,7 @@ def test_no_run_packet_from_the_weeks_runs(harbor: Workspace) -> None:
     assert data["week"] == "2026-W47" and len(data["gates"]) == 4
 
 
+@pytest.mark.slow
 def test_changes_since_previous_packet(harbor: Workspace) -> None:
     run(harbor, "run", "--week", "2026-W46", "--no-run")
     run(harbor, "run", "--week", "2026-W47", "--no-run")
@@ -188,6 +190,7 @@ def test_run_for_another_week_needs_no_run(harbor: Workspace) -> None:
     assert code == 2 and "--no-run" in out
 
 
+@pytest.mark.slow
 def test_show_prints_a_packet_or_says_there_is_none(harbor: Workspace) -> None:
     code, out = run(harbor, "show")
     assert code == 2 and "no cadence packet yet" in out
@@ -236,6 +239,7 @@ def test_week_runs_follow_the_tuples_pins_not_its_name(harbor: Workspace) -> Non
     assert runs["VG-CORE-001"].run_id == promoted.run_id
 
 
+@pytest.mark.slow
 def test_records_stay_editable_while_the_weekly_gates_run(ws: Workspace) -> None:
     core = ws.root.parent / "core"
     make_repo(core)

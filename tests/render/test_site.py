@@ -127,6 +127,7 @@ def test_large_history_is_limited_and_says_so(
     assert len(re.findall(r"<tr><td><a href=\"../runs/", core)) == 2
 
 
+@pytest.mark.slow
 def test_rebuild_is_identical_and_removes_stale_pages(harbor: Workspace, tmp_path: Path) -> None:
     out = tmp_path / "site"
     build(harbor, out)
@@ -233,6 +234,7 @@ def test_charts_render_in_headless_chromium(harbor: Workspace, tmp_path: Path) -
     assert bytes.fromhex("2e7d32") in colours  # the pass marks' green was painted
 
 
+@pytest.mark.slow
 def test_golden_site_pages(
     harbor: Workspace, tmp_path: Path, harbor_runs: dict[str, EvidenceRecord]
 ) -> None:

@@ -8,8 +8,9 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from govkit.cli import cli
-from govkit.render.templating import packaged_dir
+from govkit.render.templating import list_templates, packaged_dir
 from govkit.workspace import Workspace
+from tests.helpers import REPO_ROOT
 
 
 def run(ws: Workspace, *args: str) -> tuple[int, str]:
@@ -21,6 +22,32 @@ def test_packaged_templates_are_found_in_the_source_tree() -> None:
     assert (packaged_dir() / "status.md.j2").is_file()
 
 
+def test_one_source_for_the_packaged_templates() -> None:
+    # The package's templates/ is a link to the top-level templates/, not a second copy.
+    assert (REPO_ROOT / "govkit" / "templates").is_symlink()
+    assert packaged_dir().resolve() == (REPO_ROOT / "templates").resolve()
+
+
+def test_govkit_own_repo_overrides_no_template() -> None:
+    # govkit's repo is a workspace whose templates/ is the packaged directory itself.
+    result = CliRunner().invoke(cli, ["-C", str(REPO_ROOT), "templates", "list", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert {r["name"] for r in rows} >= {"status.md.j2", "packet.md.j2", "site/base.html.j2"}
+    assert {r["source"] for r in rows} == {"packaged"}
+
+
+def test_an_unchanged_copy_is_not_an_override(harbor: Workspace) -> None:
+    harbor.templates_dir.mkdir(exist_ok=True)
+    (harbor.templates_dir / "mine.md.j2").write_text("# mine\n")
+    (harbor.templates_dir / "handoff.md.j2").write_bytes(
+        (packaged_dir() / "handoff.md.j2").read_bytes()
+    )
+    rows = {r.name: r.source for r in list_templates(harbor.templates_dir)}
+    assert rows["handoff.md.j2"] == "same as packaged"
+    assert rows["mine.md.j2"] == "workspace" and rows["status.md.j2"] == "packaged"
+
+
 def test_list_shows_packaged_then_overridden(harbor: Workspace) -> None:
     code, out = run(harbor, "templates", "list", "--json")
     assert code == 0
@@ -30,6 +57,13 @@ def test_list_shows_packaged_then_overridden(harbor: Workspace) -> None:
         0,
         "ejected templates/status.md.j2\n",
     )
+    rows = {
+        r["name"]: r["source"] for r in json.loads(run(harbor, "templates", "list", "--json")[1])
+    }
+    # An ejected copy is the default until it is edited (issue 11): only a change overrides.
+    assert rows["status.md.j2"] == "same as packaged"
+    copy = harbor.templates_dir / "status.md.j2"
+    copy.write_text(copy.read_text() + "\nmine\n")
     rows = {
         r["name"]: r["source"] for r in json.loads(run(harbor, "templates", "list", "--json")[1])
     }

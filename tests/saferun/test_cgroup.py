@@ -96,6 +96,7 @@ def govkit_in_cgroup(cgroup: Path, *args: str) -> tuple[int, dict[str, Any]]:
     return proc.returncode, json.loads(proc.stdout)
 
 
+@pytest.mark.slow
 def test_admission_uses_the_cgroup_limit_and_headroom(memory_cgroup: Path) -> None:
     code, data = govkit_in_cgroup(memory_cgroup, "--mem", "100M", "--", "true")
     assert code == 75

@@ -86,6 +86,7 @@ def test_three_heavy_runs_never_overlap(tmp_path: Path) -> None:
     assert any("waiting for heavy slot: held by run" in e for e in errs), errs
 
 
+@pytest.mark.slow
 def test_refused_with_record(tmp_path: Path) -> None:
     record = tmp_path / "rec" / "record.json"
     r = run_govkit(
@@ -198,6 +199,7 @@ def test_one_gigabyte_of_output_keeps_govkit_small(tmp_path: Path) -> None:
     (logs / "stdout.log").unlink()
 
 
+@pytest.mark.slow
 def test_safe_run_does_not_import_heavy_libraries(tmp_path: Path) -> None:
     # -X importtime lists every module the real entry point imports, os._exit or not.
     record = tmp_path / "r.json"
@@ -227,6 +229,7 @@ def test_safe_run_does_not_import_heavy_libraries(tmp_path: Path) -> None:
     assert record.exists()
 
 
+@pytest.mark.slow
 def test_temp_logs_removed_on_pass_kept_on_failure(tmp_path: Path) -> None:
     tmp = tmp_path / "tmp"
     tmp.mkdir()
@@ -255,6 +258,7 @@ def test_not_found_is_127_with_a_message(tmp_path: Path) -> None:
     assert "command not found: govkit-no-such-program" in r.stderr
 
 
+@pytest.mark.slow
 def test_ctrl_c_while_waiting_for_a_slot(tmp_path: Path) -> None:
     env = govkit_env({"GOVKIT_SLOT_DIR": str(tmp_path / "locks")})
 
@@ -303,6 +307,7 @@ def test_stdin_is_passed_through(tmp_path: Path) -> None:
     assert (proc.returncode, proc.stdout) == (0, "from stdin\n")
 
 
+@pytest.mark.slow
 def test_sigkill_of_govkit_leaves_no_record_and_the_slot_held(tmp_path: Path) -> None:
     """govkit killed outright: no half-written record; the orphaned command keeps the slot."""
     env = govkit_env({"GOVKIT_SLOT_DIR": str(tmp_path / "locks")})

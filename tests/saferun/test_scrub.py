@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -55,6 +56,7 @@ def test_output_is_not_held_back_without_a_possible_secret_prefix() -> None:
     pieces=st.lists(st.sampled_from(["a", "b", "c", "x", "\n", "abca", "cab"]), max_size=40),
     cuts=st.lists(st.integers(0, 200), max_size=10),
 )
+@pytest.mark.slow
 def test_chunking_never_lets_a_secret_through(
     secrets: list[str], pieces: list[str], cuts: list[int]
 ) -> None:
