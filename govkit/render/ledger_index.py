@@ -190,17 +190,15 @@ class LedgerIndex:
         with self.path.open("rb") as fh:
             return fh.read(self.starts[i]).count(b"\n") + 1
 
-    def _key(self, i: int) -> tuple[str, int]:
-        return (self.started[i], self.seqs[i])
-
     def by_gate(self) -> dict[str, list[int]]:
         """gate id -> its line numbers, oldest first (start time, then seq)."""
         if self._by_gate is None:
             groups: dict[str, list[int]] = {}
             for i, g in enumerate(self.gate_ids):
                 groups.setdefault(g, []).append(i)
+            keys = list(zip(self.started, self.seqs, strict=True))  # _key of every line, built once
             for rows in groups.values():
-                rows.sort(key=self._key)
+                rows.sort(key=keys.__getitem__)
             self._by_gate = groups
         return self._by_gate
 
