@@ -73,6 +73,8 @@ class CheckReport:
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    # Active blockers' checkable conditions: {"blocker", "condition", "met", "evidence", "runs"}
+    conditions: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -85,6 +87,7 @@ class CheckReport:
             "problems": [p.to_dict() for p in self.problems],
             "notes": self.notes,
             "counts": self.counts,
+            "conditions": self.conditions,
         }
 
 
@@ -95,6 +98,8 @@ class _Checker:
         self.records: dict[str, list[Record]] = {kind: [] for kind in PLURALS}
         self.record_ids: dict[str, Path] = {}
         self.decision_ids: set[str] = set()
+        self.decision_status: dict[str, str] = {}
+        self.parsed_config: Any = None  # the parsed Config, when govkit.yaml is valid
 
     def add(
         self,
@@ -126,6 +131,7 @@ class _Checker:
         except GovkitError:
             self._config_sections(data, path)
             return
+        self.parsed_config = config
         repos, tuples = set(config.repos), set(config.tuples)
         gates = data.get("gates") or {}
         for gid, gate in config.gates.items():
@@ -321,6 +327,7 @@ class _Checker:
                     hint="rename the file or fix the front matter id",
                 )
             self.decision_ids.add(d.id)
+            self.decision_status.setdefault(d.id, d.status)
         # Numbered decisions may share a slug (their numbers tell them apart); a proposal
         # with the slug of a numbered decision is what an interrupted accept leaves behind.
         numbered_slugs = {d.slug: d.path for d, _ in loaded if d.numbered}
@@ -401,6 +408,51 @@ class _Checker:
                         hint=f"create {target}, or fix the reference",
                     )
 
+    # blocker conditions ------------------------------------------------------------
+
+    def conditions(self) -> None:
+        """Each checkable condition of an active blocker, met or not, with its evidence."""
+        from govkit.records.conditions import Facts, check_conditions
+        from govkit.records.model import Blocker
+        from govkit.render.ledger_index import LedgerIndex
+
+        blockers = [
+            b
+            for b in self.records["blocker"]
+            if isinstance(b, Blocker) and b.conditions and b.status == "active"
+        ]
+        if not blockers or self.parsed_config is None:
+            return
+        status: dict[str, tuple[str, str]] = {
+            r.id: (kind, r.status) for kind, records in self.records.items() for r in records
+        }
+        for did, st in self.decision_status.items():
+            status.setdefault(did, ("decision", st))
+        try:
+            runs = LedgerIndex.open(self.ws.ledger_path, cache_dir=self.ws.state_dir / "cache")
+        except GovkitError as exc:
+            self.report.notes.append(f"blocker conditions not checked: {exc.message}")
+            return
+        facts = Facts(self.parsed_config, status.get, runs.history)
+        for b in blockers:
+            assert b.path is not None
+            states = check_conditions(b.conditions, facts)
+            for state in states:
+                self.report.conditions.append({"blocker": b.id, **state.to_dict()})
+                if state.problem:
+                    self.add(
+                        "condition",
+                        b.path,
+                        store.field_line(b.path, "conditions"),
+                        f"{b.id} condition {state.condition.text!r} cannot hold: {state.evidence}",
+                        hint="fix the condition, or define what it names",
+                    )
+            if states and all(s.met for s in states):
+                self.report.notes.append(
+                    f"{b.id}: every checkable exit condition is met; "
+                    f"`govkit blocker resolve {b.id} --resolution TEXT` lifts it"
+                )
+
     def queue(self) -> None:
         path = self.ws.records_dir / store.QUEUE_FILE
         if not path.is_file():
@@ -458,6 +510,7 @@ def check_workspace(ws: Workspace) -> CheckReport:
     checker.records_files()
     checker.decisions()
     checker.references()
+    checker.conditions()
     checker.queue()
     report = checker.report
     report.problems.sort(key=lambda p: (p.file, p.line or 0, p.code, p.message))

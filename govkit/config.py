@@ -62,6 +62,11 @@ class GateDef:
     artifacts: tuple[str, ...] = ()
     weekly: bool = False
     perf: PerfSpec | None = None
+    # Globs that must each match a file after the run, or the run fails (also collected).
+    required_artifacts: tuple[str, ...] = ()
+    # Policy, not definition: promotion waits on required gates, the packet and
+    # STATUS.md list them apart. Left out of the definition hash (see below).
+    required: bool = False
 
     @property
     def repos(self) -> tuple[str, ...]:
@@ -70,7 +75,14 @@ class GateDef:
 
     def definition_hash(self) -> str:
         """sha256 of the canonical JSON of the definition: same hash, same gate."""
-        data = json.dumps(asdict(self), sort_keys=True, separators=(",", ":"), default=list)
+        spec = asdict(self)
+        # D-022: `required` says how much a gate weighs, not what a run does, so flipping
+        # it keeps the gate's streaks; `required_artifacts` changes the verdict, so it is
+        # hashed, but only when set, so gates written before it existed keep their hash.
+        del spec["required"]
+        if not self.required_artifacts:
+            del spec["required_artifacts"]
+        data = json.dumps(spec, sort_keys=True, separators=(",", ":"), default=list)
         return hashlib.sha256(data.encode()).hexdigest()
 
 
@@ -93,6 +105,16 @@ class CadenceSettings:
 
     tuple_name: str = "canonical"
     next_actions: int = 5  # how many queue items the packet lists
+    # A suggested blocker for a newly failing required gate lifts after this many
+    # consecutive claim-grade passes (its checked exit condition).
+    blocker_streak: int = 3
+
+
+@dataclass(frozen=True)
+class StatusSettings:
+    """What STATUS.md shows beyond the records' current state."""
+
+    resolved_window: float = 14 * 86400.0  # blockers resolved this long before the date stay listed
 
 
 @dataclass(frozen=True)
@@ -114,6 +136,7 @@ class Config:
     safe_mode: SafeMode = field(default_factory=SafeMode)
     cadence: CadenceSettings = field(default_factory=CadenceSettings)
     audit: AuditPolicy = field(default_factory=AuditPolicy)
+    status: StatusSettings = field(default_factory=StatusSettings)
 
 
 class _Reader:
@@ -201,10 +224,11 @@ class _Reader:
             raise self.fail(m, key, exc.message, exc.hint) from None
 
 
-_TOP_KEYS = ("program", "repos", "tuples", "gates", "safe_mode", "cadence", "audit")
+_TOP_KEYS = ("program", "repos", "tuples", "gates", "safe_mode", "cadence", "audit", "status")
 _GATE_KEYS = (
     "title", "repo", "also", "tuple", "argv", "shell", "cwd", "env", "timeout", "heavy", "mem",
-    "parser", "min_tests", "max_failures", "artifacts", "weekly", "perf",
+    "parser", "min_tests", "max_failures", "artifacts", "weekly", "perf", "required",
+    "required_artifacts",
 )  # fmt: skip
 _SAFE_MODE_KEYS = (
     "mode", "heavy_slots", "lock_dir", "admission_wait", "default_mem", "control_docs", "notes",
@@ -275,10 +299,11 @@ def parse_config(data: Any, path: Path) -> Config:
         notes=r.strings(sm, "notes", "safe_mode.notes"),
     )
     cd = r.mapping(data, "cadence", "cadence")
-    r.known(cd, ("tuple", "next_actions"), "cadence")
+    r.known(cd, ("tuple", "next_actions", "blocker_streak"), "cadence")
     cadence = CadenceSettings(
         tuple_name=r.string(cd, "tuple", "cadence.tuple", "canonical"),
         next_actions=r.integer(cd, "next_actions", "cadence.next_actions", 5) or 5,
+        blocker_streak=r.integer(cd, "blocker_streak", "cadence.blocker_streak", 3, minimum=1) or 3,
     )
     au = r.mapping(data, "audit", "audit")
     r.known(au, ("evidence_ttl", "claim_files"), "audit")
@@ -286,7 +311,12 @@ def parse_config(data: Any, path: Path) -> Config:
         evidence_ttl=r.duration(au, "evidence_ttl", "audit.evidence_ttl", 14 * 86400.0),
         claim_files=r.strings(au, "claim_files", "audit.claim_files") or ("STATUS.md",),
     )
-    return Config(program, repos, tuples, gates, safe_mode, cadence, audit)
+    st = r.mapping(data, "status", "status")
+    r.known(st, ("resolved_window",), "status")
+    status = StatusSettings(
+        resolved_window=r.duration(st, "resolved_window", "status.resolved_window", 14 * 86400.0)
+    )
+    return Config(program, repos, tuples, gates, safe_mode, cadence, audit, status)
 
 
 def _checked(r: _Reader, parent: Any, key: Any, check: Any) -> None:
@@ -351,6 +381,8 @@ def _parse_gate(r: _Reader, gid: str, m: Any) -> GateDef:
     _inside_repo(r, m, "cwd", f"{d}.cwd", [cwd])
     artifacts = r.strings(m, "artifacts", f"{d}.artifacts")
     _inside_repo(r, m, "artifacts", f"{d}.artifacts", list(artifacts))
+    required_artifacts = r.strings(m, "required_artifacts", f"{d}.required_artifacts")
+    _inside_repo(r, m, "required_artifacts", f"{d}.required_artifacts", list(required_artifacts))
     return GateDef(
         id=gid,
         title=r.string(m, "title", f"{d}.title", gid),
@@ -370,6 +402,8 @@ def _parse_gate(r: _Reader, gid: str, m: Any) -> GateDef:
         artifacts=artifacts,
         weekly=r.boolean(m, "weekly", f"{d}.weekly"),
         perf=perf,
+        required_artifacts=required_artifacts,
+        required=r.boolean(m, "required", f"{d}.required"),
     )
 
 

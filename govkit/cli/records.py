@@ -33,7 +33,14 @@ FLAGS: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("--title", "title", "What blocks progress."),
         ("--impact", "impact", "What happens while it stays."),
         ("--exit-condition", "exit_condition", "What must be true to lift it."),
+        (
+            "--condition",
+            "conditions",
+            "A checkable exit condition, e.g. 'gate VG-X-001 passes 3 on canonical', "
+            "'task M1-T03 done' (repeat; replaces the list).",
+        ),
         ("--resolution", "resolution", "How it was resolved."),
+        ("--evidence", "evidence", "Evidence refs: run ids or paths (repeat, or a,b)."),
     ),
     "resolution": (
         ("--summary", "summary", "What got resolved."),
@@ -140,7 +147,12 @@ def make_group(kind: str) -> click.Group:
                 click.pass_obj,
                 click.argument("record_id", metavar="ID"),
                 _status_option(kind, f"Start in this status (default: {LIFECYCLES[kind][2]})."),
-                click.option("--force", is_flag=True, help="Complete a milestone with open tasks."),
+                click.option(
+                    "--force",
+                    is_flag=True,
+                    help="Complete a milestone with open tasks, or resolve a blocker with "
+                    "unmet conditions (recorded).",
+                ),
                 *_field_options(kind),
             ],
         )
@@ -163,7 +175,8 @@ def make_group(kind: str) -> click.Group:
                 click.option(
                     "--force",
                     is_flag=True,
-                    help="Complete a milestone whose tasks are not all done (recorded).",
+                    help="Complete a milestone whose tasks are not all done, or resolve a "
+                    "blocker whose conditions are unmet (recorded).",
                 ),
                 *_field_options(kind),
             ],
@@ -178,10 +191,17 @@ def make_group(kind: str) -> click.Group:
         """Show one record."""
         ws = obj.workspace()
         record = ops.get_record(ws, kind, record_id)
+        states = ops.condition_states(ws, [record]).get(record.id, [])
         if as_json:
-            emit_json(ops.record_data(ws, record))
+            data = ops.record_data(ws, record)
+            if states:
+                data["condition_states"] = states
+            emit_json(data)
         else:
             show_record(ws, record)
+            for state in states:
+                mark = "met" if state["met"] else "unmet"
+                click.echo(f"  condition {mark}: {state['condition']} ({state['evidence']})")
 
     @group.command("list")
     @_status_option(kind, "Only records with this status.")
@@ -231,8 +251,15 @@ def resolve_finding(obj: Any, record_id: str, by: tuple[str, ...]) -> None:
 @blocker.command("resolve")
 @click.argument("record_id", metavar="ID")
 @click.option("--resolution", required=True, help="How it was resolved.")
+@click.option(
+    "--force", is_flag=True, help="Resolve although checkable conditions are unmet (recorded)."
+)
 @click.pass_obj
-def resolve_blocker(obj: Any, record_id: str, resolution: str) -> None:
-    """Mark a blocker resolved: govkit blocker resolve B5 --resolution TEXT."""
-    record = ops.resolve_blocker(obj.workspace(), record_id, resolution)
-    click.echo(f"resolved blocker {record.id}")
+def resolve_blocker(obj: Any, record_id: str, resolution: str, force: bool) -> None:
+    """Mark a blocker resolved: govkit blocker resolve B5 --resolution TEXT.
+
+    Refused while any of its checkable conditions is unmet, unless --force.
+    """
+    record = ops.resolve_blocker(obj.workspace(), record_id, resolution, force=force)
+    note = record.history[-1].note if record.history else ""
+    click.echo(f"resolved blocker {record.id}" + (f" ({note})" if note else ""))

@@ -127,7 +127,15 @@ class Blocker(Record):
     title: str = ""
     impact: str = ""
     exit_condition: str = ""
+    # Checkable exit conditions (govkit.records.conditions): resolving waits on them.
+    conditions: tuple[str, ...] = ()
     resolution: str = ""
+    evidence: tuple[str, ...] = ()  # run ids: e.g. the failing run a cadence blocker came from
+
+    def references(self) -> dict[str, tuple[str, ...]]:
+        from govkit.records.conditions import record_targets
+
+        return {"conditions": record_targets(self.conditions)}
 
 
 @dataclass(frozen=True)
@@ -183,6 +191,7 @@ REFERENCE_TARGETS: dict[str, str | None] = {
     "milestone": "milestone",
     "resolved_by": "task",
     "resolves": None,
+    "conditions": None,  # a condition names a record of its own kind; conditions.py checks which
 }
 MILESTONE_MENTION = "milestone mention"  # the field name dangling_references gives mentions
 

@@ -149,6 +149,11 @@ def validate_mapping(kind: str, data: Any) -> tuple[dict[str, Any], list[FieldPr
                 code="unknown-status",
             )
         )
+    if kind == "blocker" and values.get("conditions"):
+        from govkit.records.conditions import SYNTAX, condition_problems
+
+        for message, hint in condition_problems(values["conditions"]):
+            problems.append(FieldProblem("conditions", message, hint or SYNTAX))
     if kind == "consumer" and "readiness" in values:
         readiness = values["readiness"].lower()
         if readiness not in READINESS:
