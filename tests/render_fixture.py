@@ -67,6 +67,8 @@ def configure(ws: Workspace) -> None:
                 "heavy": True,
                 "mem": "2G",
                 "weekly": True,
+                "required": True,
+                "artifacts": ["reports/junit.xml"],
             },
             "VG-RELAY-002": {
                 "title": "relay-agent full suite against corelib",
@@ -76,6 +78,7 @@ def configure(ws: Workspace) -> None:
                 "parser": "pytest",
                 "min_tests": 400,
                 "weekly": True,
+                "required": True,
             },
             "VG-MESH-001": {
                 "title": "mesh-io interop compile check",
@@ -202,6 +205,7 @@ def write_records(ws: Workspace, runs: dict[str, EvidenceRecord]) -> None:
             title="mesh-io schema version is unpinned",
             impact="interop claims cannot be reproduced",
             exit_condition="schema version pinned in D-003",
+            conditions=("task M2-T01 done", "gate VG-MESH-001 passes 2 on canonical"),
             created=_t(18, 14),
             updated=_t(18, 14),
         ),
@@ -212,9 +216,17 @@ def write_records(ws: Workspace, runs: dict[str, EvidenceRecord]) -> None:
             impact="weekly gates could not run",
             exit_condition="runner disk cleaned",
             resolution="cache moved to tmpfs",
+            conditions=("finding F1 resolved",),
             created=_t(16, 8),
             updated=_t(19, 10),
-            history=_history((_t(19, 10), "active", "resolved")),
+            history=(
+                Transition(
+                    at=_t(19, 10),
+                    from_status="active",
+                    to_status="resolved",
+                    note="conditions met: finding F1 resolved (F1 is resolved)",
+                ),
+            ),
         ),
         Resolution(
             id="R1",
@@ -359,6 +371,7 @@ def make_run(
     tuple_name: str = "canonical",
     core: str = SHA["corelib"],
     claim_grade: bool = True,
+    artifacts: dict[str, str] | None = None,
 ) -> EvidenceRecord:
     """Write one run with real log files; the run id is derived from `key` (stable)."""
     run_id = f"{compact_stamp(started_at)}-{gate_id}-{hashlib.sha256(key.encode()).hexdigest()[:4]}"
@@ -393,6 +406,10 @@ def make_run(
             "stdout": _digest(directory, "stdout.log", stdout),
             "stderr": _digest(directory, "stderr.log", ""),
         },
+        artifacts=[
+            _digest(directory, f"artifacts/{name}", text)
+            for name, text in (artifacts or {}).items()
+        ],
         host={"os": "Linux", "cpus": 2},
         govkit_version="0.1.0",
         message="" if outcome is Outcome.PASS else f"{gate_id} did not pass",
@@ -438,7 +455,11 @@ def write_runs(ws: Workspace) -> dict[str, EvidenceRecord]:
             "VG-CORE-001",
             _t(18, 9),
             Outcome.PASS,
-            {"counts": C(passed=216, skipped=3), "duration": 45.1},
+            {
+                "counts": C(passed=216, skipped=3),
+                "duration": 45.1,
+                "artifacts": {"reports/junit.xml": '<testsuite tests="219"/>\n'},
+            },
         ),
         (
             "relay-1",

@@ -24,6 +24,12 @@ from tests.render.mdcheck import assert_relative_links_resolve, table_after, tab
 from tests.render_fixture import make_run
 
 
+def gate_rows(text: str) -> dict[str, list[str]]:
+    """Every row of the packet's gate tables (required and advisory), by gate id."""
+    section = text.split("\n## Weekly Gates\n", 1)[1].split("\n## ", 1)[0]
+    return {r[0]: r for t in tables(section) for r in t.rows}
+
+
 def run(ws: Workspace, *args: str) -> tuple[int, str]:
     result = CliRunner().invoke(cli, ["-C", str(ws.root), "cadence", *args])
     return result.exit_code, result.output
@@ -46,20 +52,17 @@ def test_no_run_packet_from_the_weeks_runs(harbor: Workspace) -> None:
     text = md.read_text()
     gates = table_after(text, "Weekly Gates")
     assert gates.header == ["Gate", "Title", "Outcome", "Evidence", "Commit", "Started (UTC)"]
-    assert [r[0] for r in gates.rows] == [
-        "VG-CORE-001",
-        "VG-MESH-001",
-        "VG-PERF-001",
-        "VG-RELAY-002",
-    ]
-    assert gates.rows[3][3].startswith("[VG-RELAY-002: 436 passed](../runs/2026-11-19/")
+    # Required gates first (their own table), then the advisory ones.
+    assert "### Required" in text and "### Advisory" in text
+    assert list(gate_rows(text)) == ["VG-CORE-001", "VG-RELAY-002", "VG-MESH-001", "VG-PERF-001"]
+    assert gates.rows[1][3].startswith("[VG-RELAY-002: 436 passed](../runs/2026-11-19/")
     assert table_after(text, "Next Actions").header == [
         "Priority",
         "Task ID",
         "Description",
         "Status",
     ]
-    assert assert_relative_links_resolve(text, md.parent) == 4
+    assert assert_relative_links_resolve(text, md.parent) == 5  # 4 runs and an artifact
     assert "- Opened B1 (2026-11-18 14:00Z): mesh-io schema version is unpinned" in text
     assert "- Resolved B2 (2026-11-19 10:00Z): CI runner out of disk" in text
     assert "- D-002 (2026-11-18): Heavy suites go through safe-run admission" in text
@@ -74,7 +77,7 @@ def test_changes_since_previous_packet(harbor: Workspace) -> None:
     run(harbor, "run", "--week", "2026-W47", "--no-run")
     text = (harbor.packets_dir / "2026-W47.md").read_text()
     assert "## Changes Since 2026-W46" in text
-    assert "- fixed: VG-RELAY-002 was fail, now pass" in text
+    assert "- newly passing: VG-RELAY-002 was fail, now pass" in text
     assert "- perf: VG-PERF-001 startup_ms: 182 → 171.5 (-5.8%, better)" in text
     assert "- perf: VG-PERF-001 batch_per_s: 940 → 1012 (+7.7%, better)" in text
     w46 = (harbor.packets_dir / "2026-W46.md").read_text()
@@ -115,10 +118,7 @@ def test_a_week_with_only_a_worktree_run_says_so(harbor: Workspace) -> None:
     )
     code, out = run(harbor, "run", "--week", "2026-W48", "--no-run")
     assert code == 1 and "VG-MESH-001: pass (not claim-grade) (1 passed)" in out
-    rows = {
-        r[0]: r
-        for r in table_after((harbor.packets_dir / "2026-W48.md").read_text(), "Weekly Gates").rows
-    }
+    rows = gate_rows((harbor.packets_dir / "2026-W48.md").read_text())
     assert rows["VG-MESH-001"][2] == "pass (not claim-grade)"
     assert rows["VG-CORE-001"][2] == "missing"
 
@@ -204,7 +204,7 @@ def test_golden_packet(harbor: Workspace) -> None:
     run(harbor, "run", "--week", "2026-W46", "--no-run")
     run(harbor, "run", "--week", "2026-W47", "--no-run")
     text = (harbor.packets_dir / "2026-W47.md").read_text()
-    assert len(tables(text)) == 2
+    assert len(tables(text)) == 3  # required gates, advisory gates, next actions
     assert_golden("packet.md", text)
 
 
