@@ -179,7 +179,7 @@ def check_condition(condition: Condition, facts: Facts) -> ConditionState:
     )
     text = f"{st.count} of {condition.passes} consecutive claim-grade passes on {tname}"
     if st.run_ids:
-        text += f", latest {st.run_ids[-1]}"
+        text += f": {', '.join(st.run_ids)}"
     if st.last_reset:
         text += f"; reset by {st.last_reset}"
     return ConditionState(condition, st.count >= condition.passes, text, st.run_ids)

@@ -256,3 +256,70 @@ def test_records_stay_editable_while_the_weekly_gates_run(ws: Workspace) -> None
     # Before: the whole cadence run, gates included, held the workspace lock.
     assert code == 0, out
     assert [e.outcome for e in read_ledger(ws)] == ["pass"]
+
+
+def test_the_packet_tells_the_week_and_opens_blockers_for_newly_failing_required_gates(
+    harbor: Workspace,
+) -> None:
+    from govkit import yamlio
+    from govkit.records.store import load_kind
+    from govkit.tuples import set_tuple
+    from tests.render_fixture import OLD_CORE, SHA
+
+    assert run(harbor, "run", "--week", "2026-W47", "--no-run")[0] == 0
+    # W48: canonical is promoted to a new corelib, and the required core suite fails there.
+    set_tuple(harbor, "canonical", {**SHA, "corelib": OLD_CORE}, replace=True)
+    promotions = harbor.records_dir / "promotions"
+    promotions.mkdir()
+    yamlio.write(
+        promotions / "20261124T080000Z-candidate-into-canonical.yaml",
+        {
+            "kind": "promotion",
+            "candidate": "candidate",
+            "into": "canonical",
+            "date": "2026-11-24T08:00:00.000Z",
+            "streak": 3,
+            "pins_before": {"corelib": SHA["corelib"]},
+            "pins_after": {"corelib": OLD_CORE},
+        },
+    )
+    failing = make_run(
+        harbor,
+        "w48-core",
+        "VG-CORE-001",
+        "2026-11-24T09:00:00.000Z",
+        Outcome.FAIL,
+        counts=Counts(passed=200, failed=16),
+        core=OLD_CORE,
+    )
+    code, out = run(harbor, "run", "--week", "2026-W48", "--no-run")
+    assert code == 1 and "VG-CORE-001 newly failing (required): suggested blocker" in out
+    text = (harbor.packets_dir / "2026-W48.md").read_text()
+    assert (
+        "- Promoted `candidate` into `canonical` (2026-11-24 08:00Z, "
+        "`records/promotions/20261124T080000Z-candidate-into-canonical.yaml`): "
+        "corelib 3c1f9a7 → 7a90c3e" in text
+    )
+    assert "- Pin since 2026-W47: corelib 3c1f9a7 → 7a90c3e" in text
+    assert "- newly failing: VG-CORE-001 was pass, now fail" in text
+    assert "## Suggested Blockers" in text
+    assert f"- VG-CORE-001 (fail, run `{failing.run_id}`): " in text
+    assert "lifts when `gate VG-CORE-001 passes 3 on canonical`" in text
+    # The advisory gates that went missing raise no suggestion.
+    assert text.count("lifts when") == 1
+    assert not any(b.id == "B3" for b in load_kind(harbor, "blocker"))
+
+    code, out = run(harbor, "run", "--week", "2026-W48", "--no-run", "--open-blockers", "--json")
+    data = json.loads(out)
+    assert data["suggested_blockers"][0]["tracked_by"] == "B3"
+    opened = {b.id: b for b in load_kind(harbor, "blocker")}["B3"]
+    assert opened.conditions == ("gate VG-CORE-001 passes 3 on canonical",)  # type: ignore[attr-defined]
+    assert opened.evidence == (failing.run_id,)  # type: ignore[attr-defined]
+    text = (harbor.packets_dir / "2026-W48.md").read_text()
+    assert "- VG-CORE-001 (fail, run " in text and "tracked by B3" in text
+    assert (
+        "- Active B3: required gate VG-CORE-001 fail on canonical; exit conditions: unmet" in text
+    )
+    # Running again opens nothing new.
+    run(harbor, "run", "--week", "2026-W48", "--no-run", "--open-blockers")
+    assert len(load_kind(harbor, "blocker")) == 3

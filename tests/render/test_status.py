@@ -242,3 +242,33 @@ def test_streak_is_labelled_with_the_tuples_that_pin_those_commits(harbor: Works
         for r in table_after((harbor.root / "STATUS.md").read_text(), "Validation Gates").rows
     }
     assert rows["VG-CORE-001"][6] == "1 on candidate"
+
+
+def test_blocker_conditions_resolved_window_and_gate_commands(harbor: Workspace) -> None:
+    render(harbor)
+    text = (harbor.root / "STATUS.md").read_text()
+    assert "- B1 met: `task M2-T01 done` (M2-T01 is done)" in text
+    assert "- B1 unmet: `gate VG-MESH-001 passes 2 on canonical` (0 of 2" in text
+    resolved = table_after(text, "Resolved Since 2026-11-06")
+    assert [r[0] for r in resolved.rows] == ["B2"]
+    assert resolved.rows[0][4] == "conditions met: finding F1 resolved (F1 is resolved)"
+    required, advisory = gate_tables(text)
+    assert list(required) == ["VG-CORE-001", "VG-RELAY-002"]
+    assert list(advisory) == ["VG-DOCS-001", "VG-MESH-001", "VG-PERF-001"]
+    assert (
+        "- VG-CORE-001: `python -m pytest -q` in `.`; artifacts: [artifacts/reports/junit.xml]("
+        "evidence/runs/2026-11-18/" in text
+    )
+    # A shorter window lets the resolution fall off the page, and the heading says from when.
+    with harbor.edit_config() as cfg:
+        cfg["status"] = {"resolved_window": "12h"}
+    render(harbor)
+    text = (harbor.root / "STATUS.md").read_text()
+    assert "## Resolved Since 2026-11-20\n\nNo blocker resolved since 2026-11-20." in text
+
+
+def test_a_bad_resolved_window_names_the_key(harbor: Workspace) -> None:
+    with open(harbor.config_path, "a") as fh:
+        fh.write("status:\n  resolved_window: soon\n")
+    code, out = render(harbor)
+    assert code != 0 and "govkit.yaml" in out and "status.resolved_window" in out
