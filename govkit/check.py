@@ -21,9 +21,8 @@ from govkit.errors import GovkitError
 from govkit.ids import check_id
 from govkit.records import store
 from govkit.records.model import (
-    KIND_CLASSES,
+    KINDS,
     MILESTONE_MENTION,
-    PLURALS,
     PRIORITY,
     Record,
     dangling_references,
@@ -95,7 +94,7 @@ class _Checker:
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
         self.report = CheckReport()
-        self.records: dict[str, list[Record]] = {kind: [] for kind in PLURALS}
+        self.records: dict[str, list[Record]] = {kind: [] for kind in KINDS}
         self.record_ids: dict[str, Path] = {}
         self.decision_ids: set[str] = set()
         self.decision_status: dict[str, str] = {}
@@ -194,13 +193,13 @@ class _Checker:
 
     def records_files(self) -> None:
         self._temp_files(self.ws.records_dir)
-        for kind, plural in PLURALS.items():
+        for kind in KINDS:
             cache = store.parse_cache(self.ws, kind)
-            self._temp_files(self.ws.records_dir / plural)
+            self._temp_files(self.ws.records_dir / KINDS[kind].directory)
             for path in store.iter_record_files(self.ws, kind):
                 self._record_file(kind, path, cache.load)
             cache.save(prune=True)
-        self.report.counts.update({plural: len(self.records[k]) for k, plural in PLURALS.items()})
+        self.report.counts.update({k.directory: len(self.records[n]) for n, k in KINDS.items()})
 
     def _temp_files(self, directory: Path) -> None:
         try:
@@ -258,7 +257,7 @@ class _Checker:
                 self.record_ids[record_id] = path
         if record_id is not None:
             # Fields that did validate still take part in the reference checks.
-            self.records[kind].append(KIND_CLASSES[kind](path=path, **values))
+            self.records[kind].append(KINDS[kind].cls(path=path, **values))
 
     # decisions ----------------------------------------------------------------------
 

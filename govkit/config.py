@@ -416,8 +416,8 @@ DEFAULT_CONFIG = """\
 # tuples:  named tuples: name -> {{repo: full commit SHA}}. `canonical` is what
 #          claims describe; `candidate` is promoted into it after a streak of
 #          green runs (govkit promote).
-# gates:   validation gates (govkit gate add ID ... -- CMD); see the README's
-#          configuration reference for every key.
+# gates:   validation gates (govkit gate add ID ... -- CMD); every key is in
+#          govkit's docs/configuration.md.
 program: {name}
 repos: {{}}
 tuples: {{}}

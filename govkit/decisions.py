@@ -25,17 +25,22 @@ from govkit.errors import (
     ValidationError,
 )
 from govkit.ids import check_id, id_sort_key
+from govkit.lifecycle import Lifecycle
 from govkit.timeutil import rfc3339
 from govkit.workspace import Workspace
 
-STATUSES = ("proposed", "accepted", "rejected", "deprecated", "superseded")
-TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "proposed": ("accepted", "rejected"),
-    "accepted": ("deprecated", "superseded"),
-    "rejected": (),
-    "deprecated": (),
-    "superseded": (),
-}
+LIFECYCLE = Lifecycle(
+    statuses=("proposed", "accepted", "rejected", "deprecated", "superseded"),
+    moves={
+        "proposed": ("accepted", "rejected"),
+        "accepted": ("deprecated", "superseded"),
+        "rejected": (),
+        "deprecated": (),
+        "superseded": (),
+    },
+    initial="proposed",
+)
+STATUSES = LIFECYCLE.statuses
 PLACEHOLDER_PREFIX = "proposed-"
 _FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
 
@@ -288,12 +293,8 @@ def next_decision_id(ws: Workspace) -> str:
 
 def check_move(decision: Decision, target: str) -> None:
     """Raise TransitionError unless the decision lifecycle allows status -> target."""
-    allowed = TRANSITIONS.get(decision.status, ())
-    if target not in allowed:
-        tail = f"allowed: {', '.join(allowed)}" if allowed else f"{decision.status} is final"
-        raise TransitionError(
-            f"cannot move {decision.id} from {decision.status} to {target}; {tail}"
-        )
+    # Unlike a record, a decision never "moves" to the status it has: accepting twice is refused.
+    LIFECYCLE.check_move(decision.id, decision.status, target)
 
 
 def _today() -> str:

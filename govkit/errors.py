@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-# Exit codes shared by every command (safe-run and gate runs add their own, see README).
+# Exit codes shared by every command (safe-run and gate runs add their own, see docs/exit-codes.md).
 EXIT_OK = 0
 EXIT_FINDINGS = 1  # a negative answer: check/audit found problems, a gate did not pass, stale file
 EXIT_USER = 2  # bad usage or bad input: the message says what to fix

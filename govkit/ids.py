@@ -5,34 +5,27 @@ from __future__ import annotations
 import re
 
 from govkit.errors import ValidationError
+from govkit.records.model import KINDS
 
 MAX_ID_LENGTH = 64
 
 # Any id: starts alphanumeric, then letters, digits, '.', '_', '-'. No '/', no '..'.
 _SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
-# The scheme per kind (DESIGN.md §4). Consumers are free-form names.
-ID_PATTERNS: dict[str, re.Pattern[str]] = {
-    "milestone": re.compile(r"^M\d+$"),
-    "task": re.compile(r"^M\d+-T\d+$|^[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*$"),
-    "finding": re.compile(r"^F\d+$"),
-    "blocker": re.compile(r"^B\d+$"),
-    "resolution": re.compile(r"^R\d+$"),
-    "consumer": _SAFE,
-    "decision": re.compile(r"^D-\d{3,}$"),
-    "gate": re.compile(r"^[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+$"),
+# Schemes of the ids that are not record kinds (record kinds declare theirs in
+# govkit.records.model.KINDS): DESIGN.md §4.
+OTHER_SCHEMES: dict[str, tuple[re.Pattern[str], str]] = {
+    "decision": (re.compile(r"^D-\d{3,}$"), "D-017"),
+    "gate": (re.compile(r"^[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+$"), "VG-LA-002"),
 }
 
-ID_EXAMPLES: dict[str, str] = {
-    "milestone": "M1",
-    "task": "M1-T03",
-    "finding": "F7",
-    "blocker": "B5",
-    "resolution": "R12",
-    "consumer": "loop-agent",
-    "decision": "D-017",
-    "gate": "VG-LA-002",
-}
+
+def id_scheme(kind: str) -> tuple[re.Pattern[str], str] | None:
+    """(pattern, example) of a kind's ids, or None when any safe id will do."""
+    row = KINDS.get(kind)
+    if row is None:
+        return OTHER_SCHEMES.get(kind)
+    return None if row.id_pattern is None else (row.id_pattern, row.id_example)
 
 
 def check_safe_id(value: str, *, what: str = "id") -> str:
@@ -52,11 +45,11 @@ def check_safe_id(value: str, *, what: str = "id") -> str:
 def check_id(kind: str, value: str) -> str:
     """Validate an id against its kind's scheme."""
     check_safe_id(value, what=f"{kind} id")
-    pattern = ID_PATTERNS.get(kind)
-    if pattern is not None and not pattern.fullmatch(value):
+    scheme = id_scheme(kind)
+    if scheme is not None and not scheme[0].fullmatch(value):
         raise ValidationError(
             f"{kind} id {value!r} does not follow the scheme",
-            hint=f"{kind} ids look like {ID_EXAMPLES[kind]}",
+            hint=f"{kind} ids look like {scheme[1]}",
         )
     return value
 

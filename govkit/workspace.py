@@ -15,9 +15,9 @@ from govkit.atomic import atomic_write_text
 from govkit.config import DEFAULT_CONFIG, Config, parse_config
 from govkit.errors import ConflictError, ValidationError, WorkspaceNotFound
 from govkit.lock import file_lock
+from govkit.records.model import KINDS
 
 CONFIG_NAME = "govkit.yaml"
-RECORD_DIRS = ("milestones", "tasks", "findings", "blockers", "resolutions", "consumers")
 
 
 @dataclass
@@ -164,11 +164,12 @@ def init_workspace(directory: Path, *, name: str | None = None) -> Workspace:
     with ws.lock():
         if ws.config_path.exists():
             raise ConflictError(f"{ws.config_path} already exists")
-        for sub in RECORD_DIRS:
-            (ws.records_dir / sub).mkdir(parents=True, exist_ok=True)
+        record_dirs = [ws.records_dir / kind.directory for kind in KINDS.values()]
+        for sub in record_dirs:
+            sub.mkdir(parents=True, exist_ok=True)
         ws.decisions_dir.mkdir(exist_ok=True)
         ws.runs_dir.mkdir(parents=True, exist_ok=True)
-        for keep in (ws.decisions_dir, ws.runs_dir, *[ws.records_dir / s for s in RECORD_DIRS]):
+        for keep in (ws.decisions_dir, ws.runs_dir, *record_dirs):
             gitkeep = keep / ".gitkeep"
             if not any(keep.iterdir()):
                 gitkeep.touch()

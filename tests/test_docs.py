@@ -1,32 +1,59 @@
-"""Keep README and --help honest (after sqlite-utils' tests/test_docs.py)."""
+"""Keep README, docs/ and --help honest (after sqlite-utils' tests/test_docs.py)."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import click
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
+from govkit import yamlio
 from govkit.cli import COMMANDS, cli
 from govkit.cli.reference import generate_reference, iter_commands, missing_help, splice
+from govkit.cli.reference import main as reference_main
 from tests.helpers import REPO_ROOT
+
+CLI_DOC = REPO_ROOT / "docs" / "cli.md"
 
 
 def test_every_command_has_help_text() -> None:
     assert missing_help() == []
 
 
-def test_readme_cli_reference_is_current() -> None:
-    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
-    assert splice(readme, generate_reference()) == readme, (
-        "README CLI reference is stale: python -m govkit.cli.reference --write README.md"
+def test_cli_reference_is_current() -> None:
+    doc = CLI_DOC.read_text(encoding="utf-8")
+    assert splice(doc, generate_reference()) == doc, (
+        "docs/cli.md is stale: python -m govkit.cli.reference --write docs/cli.md"
     )
 
 
 def test_every_command_appears_in_reference() -> None:
     reference = generate_reference()
     for path, _ in iter_commands(cli):
-        assert f"### `{' '.join(path)}`" in reference
+        assert f"## `{' '.join(path)}`" in reference
+
+
+def test_reference_writer_refuses_a_file_without_its_block(tmp_path: Path) -> None:
+    # README.md held the reference before docs/; --write on it must not append 1,400 lines.
+    readme = tmp_path / "README.md"
+    readme.write_text("# short\n", encoding="utf-8")
+    assert reference_main(["--write", str(readme)]) == 2
+    assert readme.read_text(encoding="utf-8") == "# short\n"
+    assert reference_main(["--check", str(readme)]) == 2
+
+
+def test_reference_writer_writes_and_checks(tmp_path: Path) -> None:
+    doc = tmp_path / "cli.md"
+    doc.write_text("# CLI\n\n<!-- cli-reference:start -->\nold\n<!-- cli-reference:end -->\n")
+    assert reference_main(["--check", str(doc)]) == 1
+    assert reference_main(["--write", str(doc)]) == 0
+    assert reference_main(["--check", str(doc)]) == 0
+    assert doc.read_text().startswith("# CLI\n\n<!-- cli-reference:start -->\n\n## `govkit`")
 
 
 def test_every_listed_command_loads() -> None:
@@ -36,6 +63,12 @@ def test_every_listed_command_loads() -> None:
         command = cli.get_command(ctx, name)
         assert command is not None, name
         assert command.help, name
+
+
+def test_readme_is_short() -> None:
+    # The README introduces; everything else lives in docs/ (issue 11).
+    lines = (REPO_ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    assert len(lines) <= 200, f"README.md has {len(lines)} lines; move detail into docs/"
 
 
 def test_readme_opens_with_the_two_commands() -> None:
@@ -66,3 +99,94 @@ def test_help_and_version_do_not_import_heavy_libraries() -> None:
             [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_ROOT, check=True
         ).stdout
         assert "HEAVY=\n" in out, out
+
+
+# --- links -------------------------------------------------------------------------------
+
+_MD = MarkdownIt("commonmark").enable("table")
+
+
+def _documents() -> list[Path]:
+    top = [REPO_ROOT / n for n in ("README.md", "CONTRIBUTING.md", "CHANGELOG.md")]
+    return [p for p in top if p.exists()] + sorted((REPO_ROOT / "docs").glob("**/*.md"))
+
+
+def _slug(text: str) -> str:
+    # GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens.
+    return re.sub(r"[^\w\- ]", "", text.strip().lower()).replace(" ", "-")
+
+
+def _anchors(path: Path) -> set[str]:
+    tokens = _MD.parse(path.read_text(encoding="utf-8"))
+    seen: dict[str, int] = {}
+    anchors = set()
+    for i, token in enumerate(tokens):
+        if token.type != "heading_open":
+            continue
+        inline = tokens[i + 1].children or []
+        slug = _slug("".join(c.content for c in inline if c.type in ("text", "code_inline")))
+        n = seen.get(slug, 0)
+        seen[slug] = n + 1
+        anchors.add(slug if n == 0 else f"{slug}-{n}")
+    return anchors
+
+
+def _links(tokens: list[Token]) -> list[tuple[int, str]]:
+    found = []
+    for token in tokens:
+        for child in token.children or []:
+            if child.type == "link_open":
+                found.append((token.map[0] + 1 if token.map else 0, str(child.attrs["href"])))
+            elif child.type == "image":
+                found.append((token.map[0] + 1 if token.map else 0, str(child.attrs["src"])))
+    return found
+
+
+def broken_links(path: Path, root: Path = REPO_ROOT) -> list[str]:
+    """Relative links of one Markdown file whose file or heading anchor does not exist."""
+    broken = []
+    for line, href in _links(_MD.parse(path.read_text(encoding="utf-8"))):
+        url = urlsplit(href)
+        if url.scheme or url.netloc:
+            continue
+        target = (path.parent / unquote(url.path)).resolve() if url.path else path
+        where = f"{path.relative_to(root)}:{line}: {href}"
+        if not target.is_relative_to(root):
+            broken.append(f"{where}: outside the repository")
+        elif not target.exists():
+            broken.append(f"{where}: no such file")
+        elif url.fragment and target.suffix == ".md" and url.fragment not in _anchors(target):
+            broken.append(f"{where}: no heading #{url.fragment}")
+    return broken
+
+
+def test_every_relative_link_in_the_docs_resolves() -> None:
+    documents = _documents()
+    assert CLI_DOC in documents and REPO_ROOT / "CONTRIBUTING.md" in documents
+    assert [b for p in documents for b in broken_links(p)] == []
+
+
+def test_the_link_check_finds_broken_links(tmp_path: Path) -> None:
+    # The check itself must be able to fail: missing files and anchors are caught, code is not.
+    assert "govkit-gate-run" in _anchors(CLI_DOC)
+    (tmp_path / "docs").mkdir()
+    bad = tmp_path / "docs" / "bad.md"
+    bad.write_text(
+        "# Top\n\n## Top\n\n[a](missing.md) [b](#top) [c](#top-1) [d](#nowhere) `[e](x.md)`\n\n"
+        "[f](../../outside.md) [g](https://example.com/x.md) ![h](img.png)\n"
+    )
+    assert broken_links(bad, tmp_path) == [
+        "docs/bad.md:5: missing.md: no such file",
+        "docs/bad.md:5: #nowhere: no heading #nowhere",
+        "docs/bad.md:7: ../../outside.md: outside the repository",
+        "docs/bad.md:7: img.png: no such file",
+    ]
+
+
+def test_repo_pre_commit_config_runs_the_same_checks_as_scripts_check() -> None:
+    config = yamlio.load_plain(REPO_ROOT / ".pre-commit-config.yaml")
+    entries = [hook["entry"] for repo in config["repos"] for hook in repo["hooks"]]
+    assert entries == ["ruff check", "ruff format --check", "mypy"]
+    check = (REPO_ROOT / "scripts" / "check").read_text()
+    for entry in entries:
+        assert re.search(rf"^{re.escape(entry)}\b", check, re.M), entry

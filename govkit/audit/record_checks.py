@@ -7,17 +7,10 @@ from pathlib import Path
 
 from govkit.audit.findings import AuditFinding
 from govkit.audit.integrity import RunIndex
-from govkit.records.model import Blocker, Finding, Milestone, Record, Resolution, Task
+from govkit.records.model import KINDS, Blocker, Finding, Milestone, Record, Resolution, Task
 from govkit.records.store import RecordSet
 from govkit.workspace import Workspace
 
-DONE = {
-    "milestone": "complete",
-    "task": "done",
-    "finding": "resolved",
-    "blocker": "resolved",
-    "resolution": "recorded",
-}
 # What an import leaves behind in free text: evidence paths and gate ids.
 REF_RE = re.compile(r"(?<![\w/.-])(evidence/[^\s`'\")|,;]+|VG-[A-Z0-9]+(?:-[A-Z0-9]+)+)")
 
@@ -83,7 +76,10 @@ def check_records(ws: Workspace, records: RecordSet, index: RunIndex) -> list[Au
         return []
 
     out: list[AuditFinding] = []
-    for kind, done in DONE.items():
+    for kind, row in KINDS.items():
+        done = row.done
+        if done is None:
+            continue
         for record in records.kind(kind):
             refs = list(own_refs(record))
             for other in linked(record):

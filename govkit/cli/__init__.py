@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import importlib
 import sys
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,17 +18,13 @@ import click
 
 from govkit import __version__
 from govkit.errors import EXIT_BUG, EXIT_INTERRUPTED, EXIT_USER, GovkitError
+from govkit.records.model import KINDS
 
-# name -> (module in govkit.cli, attribute, one-line help shown by `govkit --help`)
-COMMANDS: dict[str, tuple[str, str, str]] = {
+# name -> (module in govkit.cli, attribute, one-line help shown by `govkit --help`).
+# Record kinds are not listed: each row of records.model.KINDS is a command (see COMMANDS).
+_FIXED: dict[str, tuple[str, str, str]] = {
     "init": ("init", "init", "Create a workspace: govkit.yaml, records/, decisions/, evidence/."),
     "check": ("check", "check", "Validate the whole workspace: schema, ids, references."),
-    "milestone": ("records", "milestone", "Milestones: M1, M2 … planned → active → complete."),
-    "task": ("records", "task", "Tasks: M1-T03 … todo → in-progress → done, or blocked."),
-    "finding": ("records", "finding", "Findings: F7 … open → resolved (by a task)."),
-    "blocker": ("records", "blocker", "Blockers: B5 … impact, exit condition; active → resolved."),
-    "resolution": ("records", "resolution", "Resolutions: R12 … what got resolved, with evidence."),
-    "consumer": ("records", "consumer", "Consumers: downstream repos, coupling and readiness."),
     "queue": ("queue", "queue", "The ordered priority queue of next tasks."),
     "decision": ("decision", "decision", "Decision records (MADR): propose, accept, supersede."),
     "repo": ("repo", "repo", "Code repositories the program tracks."),
@@ -51,6 +48,26 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "export": ("export", "export", "Export evidence as in-toto attestations."),
     "demo": ("demo", "demo", "Build a realistic demo program and run the whole job."),
 }
+_RECORDS = ("records", "")  # module of the record-kind groups; the group is made per kind
+
+
+class _CommandTable(Mapping[str, tuple[str, str, str]]):
+    """Every root command: the fixed ones above plus one per record kind, live as kinds register."""
+
+    def __getitem__(self, name: str) -> tuple[str, str, str]:
+        if name in _FIXED:
+            return _FIXED[name]
+        return (*_RECORDS, KINDS[name].summary)
+
+    def __iter__(self) -> Iterator[str]:
+        yield from _FIXED
+        yield from (k for k in KINDS if k not in _FIXED)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+COMMANDS: Mapping[str, tuple[str, str, str]] = _CommandTable()
 
 
 # OSErrors about the user's paths and disk (not govkit's logic): reported like GovkitError.
@@ -91,7 +108,7 @@ class GovkitGroup(click.Group):
         if entry is None:
             return None
         module = importlib.import_module(f"govkit.cli.{entry[0]}")
-        command = getattr(module, entry[1])
+        command = getattr(module, entry[1]) if entry[1] else module.make_group(cmd_name)
         assert isinstance(command, click.Command)
         return command
 

@@ -1,68 +1,33 @@
-"""govkit milestone|task|finding|blocker|resolution|consumer: one table, six command groups."""
+"""govkit milestone|task|finding|…: one command group per row of records.model.KINDS."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import click
 
 from govkit.cli.output import emit_json, emit_json_list, emit_table, json_option
 from govkit.records import ops
-from govkit.records.model import LIFECYCLES, Record, kind_fields
+from govkit.records.model import KINDS, Record, kind_fields
 
-# kind -> its flags: (flag, field, help). List fields take repeated flags and/or comma lists.
-FLAGS: dict[str, tuple[tuple[str, str, str], ...]] = {
-    "milestone": (
-        ("--title", "title", "What the milestone delivers."),
-        ("--notes", "notes", "Notes shown on the milestone board."),
-    ),
-    "task": (
-        ("--milestone", "milestone", "Milestone id (default: M1 for a task id like M1-T03)."),
-        ("--title", "title", "What the task does."),
-        ("--evidence", "evidence", "Evidence refs: run ids or paths (repeat, or a,b)."),
-        ("--notes", "notes", "Free notes."),
-    ),
-    "finding": (
-        ("--title", "title", "The observed problem."),
-        ("--summary", "evidence_summary", "Evidence summary: what shows the problem or its fix."),
-        ("--milestone", "milestone", "Milestone id(s) in text, or free text like Program-wide."),
-        ("--resolved-by", "resolved_by", "Task ids that resolved it (repeat, or a,b)."),
-    ),
-    "blocker": (
-        ("--title", "title", "What blocks progress."),
-        ("--impact", "impact", "What happens while it stays."),
-        ("--exit-condition", "exit_condition", "What must be true to lift it."),
-        (
-            "--condition",
-            "conditions",
-            "A checkable exit condition, e.g. 'gate VG-X-001 passes 3 on canonical', "
-            "'task M1-T03 done' (repeat; replaces the list).",
-        ),
-        ("--resolution", "resolution", "How it was resolved."),
-        ("--evidence", "evidence", "Evidence refs: run ids or paths (repeat, or a,b)."),
-    ),
-    "resolution": (
-        ("--summary", "summary", "What got resolved."),
-        ("--resolves", "resolves", "Ids of the records it resolves (repeat, or a,b)."),
-        ("--evidence", "evidence", "Evidence refs: run ids or paths (repeat, or a,b)."),
-    ),
-    "consumer": (
-        ("--coupling", "coupling", "Coupling type, e.g. 'hard runtime + vendoring'."),
-        ("--readiness", "readiness", "Readiness: low, medium or high."),
-        ("--risk", "risk", "Principal risk."),
-    ),
-}
 
-# kind -> fields shown as columns by `list` (after id and status)
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "milestone": ("title",),
-    "task": ("milestone", "title"),
-    "finding": ("milestone", "title"),
-    "blocker": ("title",),
-    "resolution": ("resolves", "summary"),
-    "consumer": ("readiness", "coupling"),
-}
+class _Flags(Mapping[str, tuple[tuple[str, str, str], ...]]):
+    """kind -> its flags: (flag, field, help), from the field metadata in records.model."""
+
+    def __getitem__(self, kind: str) -> tuple[tuple[str, str, str], ...]:
+        return tuple((f.flag, f.name, f.spec.help) for f in KINDS[kind].fields)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(KINDS)
+
+    def __len__(self) -> int:
+        return len(KINDS)
+
+
+# List fields take repeated flags and/or comma lists.
+FLAGS: Mapping[str, tuple[tuple[str, str, str], ...]] = _Flags()
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
@@ -96,7 +61,8 @@ def _apply(func: Callable[..., Any], decorators: list[Decorator]) -> Callable[..
 
 
 def _status_option(kind: str, help_text: str) -> Decorator:
-    return click.option("--status", type=click.Choice(LIFECYCLES[kind][0]), help=help_text)
+    statuses = KINDS[kind].lifecycle.statuses
+    return click.option("--status", type=click.Choice(statuses), help=help_text)
 
 
 def _text(value: object) -> str:
@@ -124,9 +90,10 @@ def show_record(ws: Any, record: Record) -> None:
             click.echo(f"    {step.at}  {move}{extra}{note}")
 
 
+@functools.cache
 def make_group(kind: str) -> click.Group:
-    """The add/set/show/list/remove group of one record kind."""
-    statuses = LIFECYCLES[kind][0]
+    """The add/set/show/list/remove group of one record kind (built once, on first use)."""
+    statuses = KINDS[kind].lifecycle.statuses
 
     @click.group(name=kind, help=f"{kind.capitalize()} records (statuses: {', '.join(statuses)}).")
     def group() -> None:
@@ -146,7 +113,9 @@ def make_group(kind: str) -> click.Group:
             [
                 click.pass_obj,
                 click.argument("record_id", metavar="ID"),
-                _status_option(kind, f"Start in this status (default: {LIFECYCLES[kind][2]})."),
+                _status_option(
+                    kind, f"Start in this status (default: {KINDS[kind].lifecycle.initial})."
+                ),
                 click.option(
                     "--force",
                     is_flag=True,
@@ -214,7 +183,7 @@ def make_group(kind: str) -> click.Group:
         if as_json:
             emit_json_list([ops.record_data(ws, r) for r in records])
             return
-        columns = COLUMNS[kind]
+        columns = KINDS[kind].columns
         rows = [[r.id, r.status, *(_text(getattr(r, c)) for c in columns)] for r in records]
         emit_table(["id", "status", *columns], [[c.split("\n")[0] for c in row] for row in rows])
 
@@ -230,12 +199,9 @@ def make_group(kind: str) -> click.Group:
     return group
 
 
-milestone = make_group("milestone")
-task = make_group("task")
+# The kinds with commands beyond add/set/show/list/remove.
 finding = make_group("finding")
 blocker = make_group("blocker")
-resolution = make_group("resolution")
-consumer = make_group("consumer")
 
 
 @finding.command("resolve")

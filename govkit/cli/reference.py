@@ -1,7 +1,7 @@
-"""The README's CLI reference, generated from the commands' own --help.
+"""The CLI reference (docs/cli.md), generated from the commands' own --help.
 
-    python -m govkit.cli.reference --write README.md   # regenerate
-    python -m govkit.cli.reference --check README.md   # exit 1 when out of date
+    python -m govkit.cli.reference --write [docs/cli.md]   # regenerate
+    python -m govkit.cli.reference --check [docs/cli.md]   # exit 1 when out of date
 
 tests/test_docs.py runs the check, so a command without help text or missing
 from the reference fails the suite.
@@ -15,8 +15,10 @@ from pathlib import Path
 
 import click
 
+from govkit.atomic import atomic_write_text
 from govkit.cli import cli
 
+DEFAULT_PATH = Path("docs/cli.md")
 START = "<!-- cli-reference:start -->"
 END = "<!-- cli-reference:end -->"
 
@@ -58,10 +60,10 @@ def help_text(path: tuple[str, ...], command: click.Command) -> str:
 
 def generate_reference() -> str:
     """The Markdown reference: one heading and one --help block per command."""
-    parts = [START, "", "## CLI reference", "", "Generated from `--help`; do not edit by hand.", ""]
+    parts = [START, ""]
     for path, command in iter_commands(cli):
         parts += [
-            f"### `{' '.join(path)}`",
+            f"## `{' '.join(path)}`",
             "",
             "```text",
             help_text(path, command).rstrip(),
@@ -77,25 +79,36 @@ def missing_help() -> list[str]:
     return [" ".join(p) for p, c in iter_commands(cli) if not (c.help or c.short_help)]
 
 
-def splice(readme: str, reference: str) -> str:
-    """README text with the reference block replaced (or appended)."""
-    if START in readme and END in readme:
-        head, rest = readme.split(START, 1)
-        tail = rest.split(END, 1)[1]
-        return head + reference + tail
-    return readme.rstrip("\n") + "\n\n" + reference + "\n"
+def splice(document: str, reference: str) -> str | None:
+    """The document with its reference block replaced; None when it has no block."""
+    if START not in document or END not in document:
+        return None
+    head, rest = document.split(START, 1)
+    tail = rest.split(END, 1)[1]
+    return head + reference + tail
 
 
 def main(argv: list[str]) -> int:
-    """--write README.md | --check README.md."""
-    if len(argv) != 2 or argv[0] not in ("--write", "--check"):
+    """--write [docs/cli.md] | --check [docs/cli.md]."""
+    if len(argv) not in (1, 2) or argv[0] not in ("--write", "--check"):
         print(__doc__)
         return 2
-    path = Path(argv[1])
-    current = path.read_text(encoding="utf-8")
+    path = Path(argv[1]) if len(argv) == 2 else DEFAULT_PATH
+    try:
+        current = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        print(f"{path}: cannot read: {exc.strerror}; the CLI reference lives in {DEFAULT_PATH}")
+        return 2
     wanted = splice(current, generate_reference())
+    if wanted is None:
+        # README.md held the reference until it moved to docs/; never append 1,400 lines to it.
+        print(
+            f"{path}: no {START} ... {END} block; the CLI reference lives in {DEFAULT_PATH}: "
+            f"python -m govkit.cli.reference --write {DEFAULT_PATH}"
+        )
+        return 2
     if argv[0] == "--write":
-        path.write_text(wanted, encoding="utf-8")
+        atomic_write_text(path, wanted)
         return 0
     if current != wanted:
         print(

@@ -60,7 +60,7 @@ def _statuses(kind: str) -> tuple[str, ...]:
         from govkit.decisions import STATUSES
 
         return STATUSES
-    return LIFECYCLES[kind][0]
+    return LIFECYCLES[kind].statuses
 
 
 def parse_condition(text: str) -> Condition:

@@ -1,60 +1,57 @@
-"""Record kinds as frozen dataclasses, and their lifecycles (DESIGN.md §2, §4).
+"""Record kinds as frozen dataclasses, and the one table that declares them (DESIGN.md §2, §4).
 
 The YAML file of a record holds the fields below by these names (snake_case);
-`kind` and `path` are implied by where the file is.
+`kind` and `path` are implied by where the file is. Each editable field carries
+its own metadata (flag, help, allowed values, what it references), and each kind
+is one row of KINDS (plural, lifecycle, id scheme, list columns, done-state).
+Everything else — the CLI groups and flags, id checks, record directories,
+`check`, the audit's done-states — is derived from these. docs/kinds.md says how
+to add a kind.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, ClassVar
 
-# kind -> (statuses in lifecycle order, transition map, initial status)
-LIFECYCLES: dict[str, tuple[tuple[str, ...], dict[str, tuple[str, ...]], str]] = {
-    "milestone": (
-        ("planned", "active", "complete"),
-        {"planned": ("active",), "active": ("complete", "planned"), "complete": ("active",)},
-        "planned",
-    ),
-    "task": (
-        ("todo", "in-progress", "blocked", "done"),
-        {
-            "todo": ("in-progress", "blocked", "done"),
-            "in-progress": ("done", "blocked", "todo"),
-            "blocked": ("in-progress", "todo"),
-            "done": ("in-progress",),
-        },
-        "todo",
-    ),
-    "finding": (("open", "resolved"), {"open": ("resolved",), "resolved": ("open",)}, "open"),
-    "blocker": (
-        ("active", "resolved"),
-        {"active": ("resolved",), "resolved": ("active",)},
-        "active",
-    ),
-    "resolution": (("recorded",), {"recorded": ()}, "recorded"),
-    "consumer": (
-        ("tracked", "retired"),
-        {"tracked": ("retired",), "retired": ("tracked",)},
-        "tracked",
-    ),
-}
+from govkit.lifecycle import Lifecycle
 
 READINESS = ("low", "medium", "high")
 # Fields every kind has, maintained by govkit rather than edited by flags.
 COMMON_FIELDS = ("id", "status", "created", "updated", "history", "imported", "path")
-PLURALS = {
-    "milestone": "milestones",
-    "task": "tasks",
-    "finding": "findings",
-    "blocker": "blockers",
-    "resolution": "resolutions",
-    "consumer": "consumers",
-}
+ANY_RECORD = "*"  # FieldSpec.refers_to: any record or decision of the workspace
+_SPEC = "govkit"  # the dataclass field metadata key holding a FieldSpec
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """What an editable field is for: its flag and help, allowed values, what it references."""
+
+    help: str
+    flag: str = ""  # default: --field-name
+    choices: tuple[str, ...] = ()  # allowed values (case-insensitive, stored lower-case)
+    refers_to: str | None = None  # a kind, or ANY_RECORD; None: not a reference
+    free_form: bool = False  # list entries are paths or run ids, not record ids
+
+
+def text(
+    help: str, *, flag: str = "", choices: tuple[str, ...] = (), default: str = "",
+    refers_to: str | None = None,
+) -> Any:  # fmt: skip
+    """A one-value text field with its flag metadata."""
+    spec = FieldSpec(help, flag, choices, refers_to)
+    return field(default=default, metadata={_SPEC: spec})
+
+
+def id_list(
+    help: str, *, flag: str = "", refers_to: str | None = None, free_form: bool = False
+) -> Any:
+    """A list field (repeated flags and/or comma lists) with its flag metadata."""
+    return field(default=(), metadata={_SPEC: FieldSpec(help, flag, (), refers_to, free_form)})
 
 
 @dataclass(frozen=True)
@@ -83,38 +80,47 @@ class Record:
 
     def references(self) -> dict[str, tuple[str, ...]]:
         """field name -> ids of other records this one points at (for check/remove)."""
-        return {}
+        out: dict[str, tuple[str, ...]] = {}
+        for f in KINDS[self.kind].fields:
+            if f.refers_to is not None:
+                value = getattr(self, f.name)
+                out[f.name] = value if isinstance(value, tuple) else (value,) if value else ()
+        return out
 
 
 @dataclass(frozen=True)
 class Milestone(Record):
     kind: ClassVar[str] = "milestone"
-    title: str = ""
-    notes: str = ""
+    title: str = text("What the milestone delivers.")
+    notes: str = text("Notes shown on the milestone board.")
 
 
 @dataclass(frozen=True)
 class Task(Record):
     kind: ClassVar[str] = "task"
-    milestone: str = ""
-    title: str = ""
-    evidence: tuple[str, ...] = ()  # run ids, gate ids or evidence paths
-    notes: str = ""
-
-    def references(self) -> dict[str, tuple[str, ...]]:
-        return {"milestone": (self.milestone,) if self.milestone else ()}
+    milestone: str = text(
+        "Milestone id (default: M1 for a task id like M1-T03).", refers_to="milestone"
+    )
+    title: str = text("What the task does.")
+    # run ids, gate ids or evidence paths
+    evidence: tuple[str, ...] = id_list(
+        "Evidence refs: run ids or paths (repeat, or a,b).", free_form=True
+    )
+    notes: str = text("Free notes.")
 
 
 @dataclass(frozen=True)
 class Finding(Record):
     kind: ClassVar[str] = "finding"
-    title: str = ""
-    evidence_summary: str = ""
-    milestone: str = ""  # a milestone id, or free text like "Program-wide"
-    resolved_by: tuple[str, ...] = ()  # task ids
-
-    def references(self) -> dict[str, tuple[str, ...]]:
-        return {"resolved_by": self.resolved_by}
+    title: str = text("The observed problem.")
+    evidence_summary: str = text(
+        "Evidence summary: what shows the problem or its fix.", flag="--summary"
+    )
+    # a milestone id, or free text like "Program-wide": checked through milestone_mentions
+    milestone: str = text("Milestone id(s) in text, or free text like Program-wide.")
+    resolved_by: tuple[str, ...] = id_list(
+        "Task ids that resolved it (repeat, or a,b).", refers_to="task"
+    )
 
     def milestone_mentions(self) -> list[str]:
         """Milestone ids named in the free-text milestone field ('M2 and M3' -> M2, M3)."""
@@ -124,51 +130,130 @@ class Finding(Record):
 @dataclass(frozen=True)
 class Blocker(Record):
     kind: ClassVar[str] = "blocker"
-    title: str = ""
-    impact: str = ""
-    exit_condition: str = ""
+    title: str = text("What blocks progress.")
+    impact: str = text("What happens while it stays.")
+    exit_condition: str = text("What must be true to lift it.")
     # Checkable exit conditions (govkit.records.conditions): resolving waits on them.
-    conditions: tuple[str, ...] = ()
-    resolution: str = ""
-    evidence: tuple[str, ...] = ()  # run ids: e.g. the failing run a cadence blocker came from
+    conditions: tuple[str, ...] = id_list(
+        "A checkable exit condition, e.g. 'gate VG-X-001 passes 3 on canonical', "
+        "'task M1-T03 done' (repeat; replaces the list).",
+        flag="--condition",
+        free_form=True,
+    )
+    resolution: str = text("How it was resolved.")
+    # run ids: e.g. the failing run a cadence blocker was opened for
+    evidence: tuple[str, ...] = id_list(
+        "Evidence refs: run ids or paths (repeat, or a,b).", free_form=True
+    )
 
     def references(self) -> dict[str, tuple[str, ...]]:
+        # A condition names a record of its own kind; check_condition says which is wrong.
         from govkit.records.conditions import record_targets
 
-        return {"conditions": record_targets(self.conditions)}
+        return {**super().references(), "conditions": record_targets(self.conditions)}
 
 
 @dataclass(frozen=True)
 class Resolution(Record):
     kind: ClassVar[str] = "resolution"
-    summary: str = ""
-    resolves: tuple[str, ...] = ()  # any record ids (tasks, findings, blockers)
-    evidence: tuple[str, ...] = ()
-
-    def references(self) -> dict[str, tuple[str, ...]]:
-        return {"resolves": self.resolves}
+    summary: str = text("What got resolved.")
+    # any record ids (tasks, findings, blockers) or decisions
+    resolves: tuple[str, ...] = id_list(
+        "Ids of the records it resolves (repeat, or a,b).", refers_to=ANY_RECORD
+    )
+    evidence: tuple[str, ...] = id_list(
+        "Evidence refs: run ids or paths (repeat, or a,b).", free_form=True
+    )
 
 
 @dataclass(frozen=True)
 class Consumer(Record):
     kind: ClassVar[str] = "consumer"
-    coupling: str = ""
-    readiness: str = "low"
-    risk: str = ""
+    coupling: str = text("Coupling type, e.g. 'hard runtime + vendoring'.")
+    readiness: str = text("Readiness: low, medium or high.", choices=READINESS, default="low")
+    risk: str = text("Principal risk.")
 
 
-KIND_CLASSES: dict[str, type[Record]] = {
-    cls.kind: cls for cls in (Milestone, Task, Finding, Blocker, Resolution, Consumer)
-}
+@dataclass(frozen=True)
+class KindField:
+    """One editable field of a kind: its name, whether it is a list, and its FieldSpec."""
+
+    name: str
+    is_list: bool
+    spec: FieldSpec
+
+    @property
+    def flag(self) -> str:
+        return self.spec.flag or "--" + self.name.replace("_", "-")
+
+    @property
+    def refers_to(self) -> str | None:
+        return self.spec.refers_to
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One record kind: everything govkit needs to store, check, edit and show it."""
+
+    cls: type[Record]
+    lifecycle: Lifecycle
+    id_pattern: re.Pattern[str] | None  # None: any safe id (free-form names)
+    id_example: str
+    summary: str  # the one-line help shown by `govkit --help`
+    columns: tuple[str, ...]  # fields `list` shows after id and status
+    done: str | None = None  # the status that says "finished": audit wants evidence for it
+    plural: str = ""  # records/<plural>/; default: name + "s"
+    section: str = ""  # a STATUS.md table of this title (kinds with no section of their own)
+
+    @property
+    def name(self) -> str:
+        return self.cls.kind
+
+    @property
+    def directory(self) -> str:
+        """The folder under records/ holding this kind's files."""
+        return self.plural or self.name + "s"
+
+    @functools.cached_property
+    def fields(self) -> tuple[KindField, ...]:
+        """The editable fields, in file order."""
+        out = []
+        for f in fields(self.cls):
+            if f.name in COMMON_FIELDS:
+                continue
+            spec = f.metadata.get(_SPEC, FieldSpec(f"The {f.name.replace('_', ' ')}."))
+            out.append(KindField(f.name, str(f.type).startswith("tuple"), spec))
+        return tuple(out)
+
+    def references(self) -> dict[str, str]:
+        """Reference field -> the kind it must name (ANY_RECORD: any record or decision)."""
+        return {f.name: f.refers_to for f in self.fields if f.refers_to is not None}
+
+    def problems(self, known: Mapping[str, Kind]) -> list[str]:
+        """What is inconsistent in the row (checked when the kind is registered)."""
+        names = {f.name for f in self.fields}
+        out = list(self.lifecycle.problems())
+        out += [f"list column {c!r} is not a field" for c in self.columns if c not in names]
+        if self.done is not None and self.done not in self.lifecycle.statuses:
+            out.append(f"done-state {self.done!r} is not a status")
+        kinds = {*known, self.name, ANY_RECORD}
+        out += [
+            f"field {f.name!r} refers to unknown kind {f.refers_to!r}"
+            for f in self.fields
+            if f.refers_to is not None and f.refers_to not in kinds
+        ]
+        if not self.name or not re.fullmatch(r"[a-z][a-z0-9-]*", self.name):
+            out.append(f"kind name {self.name!r} is not a lower-case word")
+        return out
+
+
+def _lifecycle(moves: dict[str, tuple[str, ...]], initial: str) -> Lifecycle:
+    return Lifecycle(tuple(moves), moves, initial)
 
 
 @functools.cache
 def _kind_fields(kind: str) -> tuple[tuple[str, bool], ...]:
-    return tuple(
-        (f.name, str(f.type).startswith("tuple"))
-        for f in fields(KIND_CLASSES[kind])
-        if f.name not in COMMON_FIELDS
-    )
+    return tuple((f.name, f.is_list) for f in KINDS[kind].fields)
 
 
 def kind_fields(kind: str) -> dict[str, bool]:
@@ -176,23 +261,129 @@ def kind_fields(kind: str) -> dict[str, bool]:
     return dict(_kind_fields(kind))
 
 
+# The record kinds, in the order commands, counts and STATUS.md show them.
+KINDS: dict[str, Kind] = {}
+
+
+def register_kind(kind: Kind) -> Kind:
+    """Add a kind to KINDS (after checking its row); the CLI, check and audit pick it up."""
+    from govkit.errors import ValidationError
+
+    if kind.name in KINDS:
+        raise ValidationError(f"record kind {kind.name!r} is registered already")
+    problems = kind.problems(KINDS)
+    if problems:
+        raise ValidationError(f"record kind {kind.name!r}: {'; '.join(problems)}")
+    KINDS[kind.name] = kind
+    _kind_fields.cache_clear()
+    return kind
+
+
+def unregister_kind(name: str) -> None:
+    """Drop a registered kind (tests that register a throwaway kind)."""
+    del KINDS[name]
+    _kind_fields.cache_clear()
+
+
+for _row in (
+    Kind(
+        Milestone,
+        _lifecycle(
+            {"planned": ("active",), "active": ("complete", "planned"), "complete": ("active",)},
+            "planned",
+        ),
+        re.compile(r"^M\d+$"),
+        "M1",
+        "Milestones: M1, M2 … planned → active → complete.",
+        columns=("title",),
+        done="complete",
+    ),
+    Kind(
+        Task,
+        _lifecycle(
+            {
+                "todo": ("in-progress", "blocked", "done"),
+                "in-progress": ("done", "blocked", "todo"),
+                "blocked": ("in-progress", "todo"),
+                "done": ("in-progress",),
+            },
+            "todo",
+        ),
+        re.compile(r"^M\d+-T\d+$|^[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*$"),
+        "M1-T03",
+        "Tasks: M1-T03 … todo → in-progress → done, or blocked.",
+        columns=("milestone", "title"),
+        done="done",
+    ),
+    Kind(
+        Finding,
+        _lifecycle({"open": ("resolved",), "resolved": ("open",)}, "open"),
+        re.compile(r"^F\d+$"),
+        "F7",
+        "Findings: F7 … open → resolved (by a task).",
+        columns=("milestone", "title"),
+        done="resolved",
+    ),
+    Kind(
+        Blocker,
+        _lifecycle({"active": ("resolved",), "resolved": ("active",)}, "active"),
+        re.compile(r"^B\d+$"),
+        "B5",
+        "Blockers: B5 … impact, exit condition; active → resolved.",
+        columns=("title",),
+        done="resolved",
+    ),
+    Kind(
+        Resolution,
+        _lifecycle({"recorded": ()}, "recorded"),
+        re.compile(r"^R\d+$"),
+        "R12",
+        "Resolutions: R12 … what got resolved, with evidence.",
+        columns=("resolves", "summary"),
+        done="recorded",
+    ),
+    Kind(
+        Consumer,
+        _lifecycle({"tracked": ("retired",), "retired": ("tracked",)}, "tracked"),
+        None,
+        "loop-agent",
+        "Consumers: downstream repos, coupling and readiness.",
+        columns=("readiness", "coupling"),
+    ),
+):
+    register_kind(_row)
+
+
+class _View(Mapping[str, Any]):
+    """A read-only mapping over KINDS (kind -> one attribute), live as kinds register."""
+
+    def __init__(self, get: Callable[[Kind], Any]) -> None:
+        self._get = get
+
+    def __getitem__(self, name: str) -> Any:
+        return self._get(KINDS[name])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(KINDS)
+
+    def __len__(self) -> int:
+        return len(KINDS)
+
+
+# Views of KINDS under their old names, for readers that want one attribute.
+LIFECYCLES: Mapping[str, Lifecycle] = _View(lambda k: k.lifecycle)
+PLURALS: Mapping[str, str] = _View(lambda k: k.directory)
+KIND_CLASSES: Mapping[str, type[Record]] = _View(lambda k: k.cls)
+
+
 def allowed_moves(kind: str, status: str) -> tuple[str, ...]:
     """Statuses a record of `kind` may move to from `status`."""
-    return LIFECYCLES[kind][1].get(status, ())
+    return KINDS[kind].lifecycle.allowed(status)
 
 
 PRIORITY = re.compile(r"^P\d+$")  # queue priorities: P0, P1, …
 _MILESTONE_TOKEN = re.compile(r"\bM\d+\b")
 _TASK_ID = re.compile(r"^(M\d+)-T\d+$")
-
-
-# What a reference field must name: a record of that kind, or (None) any record or decision.
-REFERENCE_TARGETS: dict[str, str | None] = {
-    "milestone": "milestone",
-    "resolved_by": "task",
-    "resolves": None,
-    "conditions": None,  # a condition names a record of its own kind; conditions.py checks which
-}
 MILESTONE_MENTION = "milestone mention"  # the field name dangling_references gives mentions
 
 
@@ -205,10 +396,12 @@ def dangling_references(
     or decision) has that id. A finding's free-text milestone is checked through
     its milestone mentions, reported under the field MILESTONE_MENTION.
     """
+    targets_of = KINDS[record.kind].references()
     out = []
     for field_name, targets in record.references().items():
-        wanted = REFERENCE_TARGETS.get(field_name)
-        out += [(field_name, t, wanted) for t in targets if not exists(t, wanted)]
+        wanted = targets_of.get(field_name)
+        kind = None if wanted == ANY_RECORD else wanted
+        out += [(field_name, t, kind) for t in targets if not exists(t, kind)]
     if isinstance(record, Finding):
         mentions = record.milestone_mentions()
         out += [(MILESTONE_MENTION, t, "milestone") for t in mentions if not exists(t, "milestone")]

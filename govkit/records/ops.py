@@ -18,20 +18,16 @@ from govkit.ids import check_id, check_safe_id
 from govkit.records import store
 from govkit.records.conditions import condition_problems
 from govkit.records.model import (
-    KIND_CLASSES,
-    LIFECYCLES,
+    KINDS,
     MILESTONE_MENTION,
-    PLURALS,
     PRIORITY,
-    READINESS,
     Blocker,
     Finding,
+    Kind,
     QueueItem,
     Record,
     Transition,
-    allowed_moves,
     dangling_references,
-    kind_fields,
     record_to_dict,
     task_milestone,
 )
@@ -41,67 +37,65 @@ from govkit.workspace import Workspace
 FieldValue = str | Sequence[str]
 
 
-def check_kind(kind: str) -> str:
-    """Reject an unknown record kind."""
-    if kind not in KIND_CLASSES:
-        raise ValidationError(
-            f"unknown record kind {kind!r}", hint=f"one of: {', '.join(KIND_CLASSES)}"
-        )
-    return kind
+def check_kind(kind: str) -> Kind:
+    """The row of a record kind (an unknown kind is a usage error)."""
+    row = KINDS.get(kind)
+    if row is None:
+        raise ValidationError(f"unknown record kind {kind!r}", hint=f"one of: {', '.join(KINDS)}")
+    return row
 
 
-def split_list(values: str | Iterable[str], *, commas: bool = True) -> tuple[str, ...]:
-    """Repeated flags and/or comma lists -> clean tuple of items ('a,b' 'c' -> a, b, c).
-
-    `commas=False`: each flag is one item (conditions are sentences).
-    """
+def split_list(values: str | Iterable[str]) -> tuple[str, ...]:
+    """Repeated flags and/or comma lists -> clean tuple of items ('a,b' 'c' -> a, b, c)."""
     if isinstance(values, str):
         values = [values]
-    if not commas:
-        return tuple(v.strip() for v in values if v.strip())
     return tuple(part.strip() for v in values for part in v.split(",") if part.strip())
 
 
 def _coerce(kind: str, changes: Mapping[str, FieldValue | None]) -> dict[str, object]:
     """Typed field values from flag values; unknown fields are a usage error."""
-    spec = kind_fields(kind)
+    spec = {f.name: f for f in check_kind(kind).fields}
     out: dict[str, object] = {}
     for name, value in changes.items():
         if value is None:
             continue
-        if name not in spec:
+        f = spec.get(name)
+        if f is None:
             raise ValidationError(
                 f"a {kind} has no field {name!r}", hint=f"fields: {', '.join(spec)}"
             )
-        if spec[name]:
-            items = split_list(value, commas=name != "conditions")
+        if f.is_list:
+            items = split_list(value)
             if name == "conditions":
                 for message, hint in condition_problems(items):
                     raise ValidationError(message, hint=hint)
-            elif name != "evidence":  # evidence entries are paths or run ids; the rest are ids
+            elif not f.spec.free_form:  # evidence entries are paths or run ids; the rest are ids
                 for item in items:
                     check_safe_id(item, what=f"{name} entry")
             out[name] = items
+        elif not isinstance(value, str):
+            raise ValidationError(f"field {name!r} takes one text value")
+        elif f.spec.choices:
+            out[name] = check_choice(name, value, f.spec.choices)
         else:
-            if not isinstance(value, str):
-                raise ValidationError(f"field {name!r} takes one text value")
             out[name] = value
-    if "readiness" in out:
-        readiness = str(out["readiness"]).lower()
-        if readiness not in READINESS:
-            raise ValidationError(
-                f"readiness {out['readiness']!r} is not one of {', '.join(READINESS)}"
-            )
-        out["readiness"] = readiness
     return out
+
+
+def check_choice(name: str, value: str, choices: tuple[str, ...]) -> str:
+    """The value lower-cased, if it is one of `choices` (readiness: low, medium, high)."""
+    lowered = value.lower()
+    if lowered not in choices:
+        raise ValidationError(f"{name} {value!r} is not one of {', '.join(choices)}")
+    return lowered
 
 
 def kind_of(ws: Workspace, record_id: str) -> str | None:
     """The kind of the record with this id (by its file), or None."""
     check_safe_id(record_id)
-    for kind, plural in PLURALS.items():
-        if (ws.records_dir / plural / f"{record_id}.yaml").is_file():
-            return kind
+    for kind in KINDS.values():
+        if (ws.records_dir / kind.directory / f"{record_id}.yaml").is_file():
+            return kind.name
     return None
 
 
@@ -179,17 +173,10 @@ def _decision_exists(ws: Workspace, ref: str) -> bool:
 
 def check_transition(record: Record, target: str) -> None:
     """Raise TransitionError unless the kind's transition map allows record.status -> target."""
-    statuses = LIFECYCLES[record.kind][0]
-    if target not in statuses:
-        raise ValidationError(
-            f"unknown {record.kind} status {target!r}", hint=f"one of: {', '.join(statuses)}"
-        )
-    if target == record.status:
-        return
-    allowed = allowed_moves(record.kind, record.status)
-    if target not in allowed:
-        tail = f"allowed: {', '.join(allowed)}" if allowed else f"{record.status} is final"
-        raise TransitionError(f"cannot move {record.id} from {record.status} to {target}; {tail}")
+    lifecycle = KINDS[record.kind].lifecycle
+    lifecycle.check_status(record.kind, target)
+    if target != record.status:
+        lifecycle.check_move(record.id, record.status, target)
 
 
 def _open_tasks(ws: Workspace, milestone_id: str) -> list[str]:
@@ -255,7 +242,7 @@ def sweep_temp_files(ws: Workspace) -> list[Path]:
     # Every writer of records/ holds the workspace lock, so under the lock any
     # temp file there belongs to a process that died mid-write.
     removed = []
-    for directory in (ws.records_dir, *(ws.records_dir / p for p in PLURALS.values())):
+    for directory in (ws.records_dir, *(ws.records_dir / k.directory for k in KINDS.values())):
         with contextlib.suppress(OSError):
             for entry in os.scandir(directory):
                 if entry.name.startswith(".") and entry.name.endswith(".tmp"):
@@ -275,7 +262,7 @@ def add_record(
     force: bool = False,
 ) -> Record:
     """Create a record; ids are unique across all kinds."""
-    check_kind(kind)
+    lifecycle = check_kind(kind).lifecycle
     check_id(kind, record_id)
     values = _coerce(kind, changes or {})
     if kind == "task" and "milestone" not in values:
@@ -292,16 +279,12 @@ def add_record(
                 hint=f"edit it with `govkit {existing} set {record_id} ...`",
             )
         now = rfc3339()
-        initial = LIFECYCLES[kind][2]
-        record = KIND_CLASSES[kind](id=record_id, status=initial, **values)  # type: ignore[arg-type]
+        initial = lifecycle.initial
+        record = KINDS[kind].cls(id=record_id, status=initial, **values)  # type: ignore[arg-type]
         # A record may start in a later state (catching up on history): that is the
         # state it is in, not a move, so the transition map does not apply.
         target = initial if status is None else status
-        if target not in LIFECYCLES[kind][0]:
-            raise ValidationError(
-                f"unknown {kind} status {target!r}",
-                hint=f"one of: {', '.join(LIFECYCLES[kind][0])}",
-            )
+        lifecycle.check_status(kind, target)
         forced, note = _completion(ws, record, target, force)
         step = Transition(at=now, from_status=None, to_status=target, forced=forced, note=note)
         record = dataclasses.replace(
@@ -378,11 +361,9 @@ def get_record(ws: Workspace, kind: str, record_id: str) -> Record:
 
 def list_records(ws: Workspace, kind: str, *, status: str | None = None) -> list[Record]:
     """Records of a kind, by id, optionally only those with `status`."""
-    check_kind(kind)
-    if status is not None and status not in LIFECYCLES[kind][0]:
-        raise ValidationError(
-            f"unknown {kind} status {status!r}", hint=f"one of: {', '.join(LIFECYCLES[kind][0])}"
-        )
+    lifecycle = check_kind(kind).lifecycle
+    if status is not None:
+        lifecycle.check_status(kind, status)
     records = store.load_kind(ws, kind)
     return [r for r in records if status is None or r.status == status]
 
@@ -390,7 +371,7 @@ def list_records(ws: Workspace, kind: str, *, status: str | None = None) -> list
 def referrers(records: store.RecordSet, record_id: str) -> list[str]:
     """'M1-T01 (milestone)' for every record or queue item pointing at `record_id`."""
     out = []
-    for kind in PLURALS:
+    for kind in KINDS:
         for r in records.kind(kind):
             for field_name, targets in r.references().items():
                 if record_id in targets:

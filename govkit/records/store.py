@@ -18,10 +18,7 @@ from govkit.errors import NotFound, ValidationError
 from govkit.ids import check_id, id_sort_key
 from govkit.records.cache import ParseCache
 from govkit.records.model import (
-    KIND_CLASSES,
-    LIFECYCLES,
-    PLURALS,
-    READINESS,
+    KINDS,
     QueueItem,
     Record,
     Transition,
@@ -34,7 +31,7 @@ from govkit.workspace import Workspace
 def record_path(ws: Workspace, kind: str, record_id: str) -> Path:
     """Where a record of `kind` with `record_id` lives."""
     check_id(kind, record_id)
-    return ws.records_dir / PLURALS[kind] / f"{record_id}.yaml"
+    return ws.records_dir / KINDS[kind].directory / f"{record_id}.yaml"
 
 
 @dataclass(frozen=True)
@@ -47,15 +44,16 @@ class FieldProblem:
     code: str = "schema"
 
 
-_SHAPES: dict[str, dict[str, str]] = {}
+_SHAPES: dict[type[Record], dict[str, str]] = {}
 
 
 def _shapes(kind: str) -> dict[str, str]:
     """field name -> 'text' | 'list' | 'bool' | 'history' for a kind (computed once)."""
-    shapes = _SHAPES.get(kind)
+    cls = KINDS[kind].cls
+    shapes = _SHAPES.get(cls)
     if shapes is None:
         shapes = {}
-        for f in fields(KIND_CLASSES[kind]):
+        for f in fields(cls):
             if f.name == "path":
                 continue
             if f.name == "history":
@@ -66,7 +64,7 @@ def _shapes(kind: str) -> dict[str, str]:
                 shapes[f.name] = "bool"
             else:
                 shapes[f.name] = "text"
-        _SHAPES[kind] = shapes
+        _SHAPES[cls] = shapes
     return shapes
 
 
@@ -137,9 +135,10 @@ def validate_mapping(kind: str, data: Any) -> tuple[dict[str, Any], list[FieldPr
             check_id(kind, values["id"])
         except ValidationError as exc:
             problems.append(FieldProblem("id", exc.message, exc.hint, code="bad-id"))
-    statuses = LIFECYCLES[kind][0]
+    lifecycle = KINDS[kind].lifecycle
+    statuses = lifecycle.statuses
     if "status" not in values:
-        values["status"] = LIFECYCLES[kind][2]
+        values["status"] = lifecycle.initial
     elif values["status"] not in statuses:
         problems.append(
             FieldProblem(
@@ -154,16 +153,17 @@ def validate_mapping(kind: str, data: Any) -> tuple[dict[str, Any], list[FieldPr
 
         for message, hint in condition_problems(values["conditions"]):
             problems.append(FieldProblem("conditions", message, hint or SYNTAX))
-    if kind == "consumer" and "readiness" in values:
-        readiness = values["readiness"].lower()
-        if readiness not in READINESS:
-            problems.append(
-                FieldProblem(
-                    "readiness",
-                    f"readiness {values['readiness']!r} is not one of {', '.join(READINESS)}",
+    for f in KINDS[kind].fields:
+        if f.spec.choices and f.name in values:
+            chosen = values[f.name].lower()
+            if chosen not in f.spec.choices:
+                problems.append(
+                    FieldProblem(
+                        f.name,
+                        f"{f.name} {values[f.name]!r} is not one of {', '.join(f.spec.choices)}",
+                    )
                 )
-            )
-        values["readiness"] = readiness
+            values[f.name] = chosen
     return values, problems
 
 
@@ -178,7 +178,7 @@ def record_from_mapping(kind: str, data: Any, path: Path) -> Record:
             line=field_line(path, first.field),
             hint=first.hint,
         )
-    return KIND_CLASSES[kind](path=path, **values)
+    return KINDS[kind].cls(path=path, **values)
 
 
 def field_line(path: Path, field_name: str | None) -> int | None:
@@ -262,7 +262,7 @@ def load_record(ws: Workspace, kind: str, record_id: str) -> Record:
 
 def iter_record_files(ws: Workspace, kind: str) -> Iterator[Path]:
     """Every record file of a kind, sorted by id (dot files such as temp files excluded)."""
-    directory = ws.records_dir / PLURALS[kind]
+    directory = ws.records_dir / KINDS[kind].directory
     try:
         entries = [
             e.name
@@ -277,7 +277,7 @@ def iter_record_files(ws: Workspace, kind: str) -> Iterator[Path]:
 
 def parse_cache(ws: Workspace, kind: str) -> ParseCache:
     """The parse cache of one kind's record files (see govkit.records.cache)."""
-    return ParseCache(ws.state_dir, PLURALS[kind])
+    return ParseCache(ws.state_dir, KINDS[kind].directory)
 
 
 def load_kind(ws: Workspace, kind: str) -> list[Record]:
@@ -309,7 +309,7 @@ class RecordSet:
 
 def load_all(ws: Workspace) -> RecordSet:
     """Every record and the queue."""
-    return RecordSet({kind: load_kind(ws, kind) for kind in PLURALS}, load_queue(ws))
+    return RecordSet({kind: load_kind(ws, kind) for kind in KINDS}, load_queue(ws))
 
 
 def save_record(ws: Workspace, record: Record) -> Path:

@@ -13,7 +13,17 @@ from govkit.config import Config
 from govkit.decisions import Decision
 from govkit.evidence.store import LedgerEntry
 from govkit.ids import id_sort_key
-from govkit.records.model import Blocker, Consumer, Finding, Milestone, Record, Resolution, Task
+from govkit.records.model import (
+    KINDS,
+    Blocker,
+    Consumer,
+    Finding,
+    Kind,
+    Milestone,
+    Record,
+    Resolution,
+    Task,
+)
 from govkit.render.sources import (
     Link,
     Linker,
@@ -128,6 +138,15 @@ class ConsumerRow:
 
 
 @dataclass(frozen=True)
+class KindTable:
+    """The STATUS.md section of a record kind that has none of its own (Kind.section)."""
+
+    title: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
 class GateRow:
     id: str
     gate_link: Link | None  # the gate's own page (site only)
@@ -170,6 +189,7 @@ class StatusContext:
     consumers: tuple[ConsumerRow, ...]
     gates: tuple[GateRow, ...]
     decisions: tuple[DecisionRow, ...]
+    kind_tables: tuple[KindTable, ...] = ()
 
     @property
     def gate_groups(self) -> tuple[GateGroup, ...]:
@@ -386,6 +406,23 @@ def status_context(src: Sources, linker: Linker, *, as_of: str | None = None) ->
         ),
         gates=gate_rows(src, linker),
         decisions=tuple(decision_row(d, linker) for d in src.decisions),
+        kind_tables=tuple(kind_table(k, rs.kind(k.name)) for k in KINDS.values() if k.section),
+    )
+
+
+def kind_table(kind: Kind, records: list[Record]) -> KindTable:
+    """id, status and the kind's list columns, one row a record, by id."""
+
+    def cell(value: object) -> str:
+        return ", ".join(map(str, value)) if isinstance(value, tuple) else str(value)
+
+    return KindTable(
+        kind.section,
+        ("ID", "Status", *(c.replace("_", " ").capitalize() for c in kind.columns)),
+        tuple(
+            (r.id, display_status(r.status), *(cell(getattr(r, c)) for c in kind.columns))
+            for r in records
+        ),
     )
 
 
