@@ -12,6 +12,7 @@ from govkit.audit.claims import ClaimContext, check_document
 from govkit.audit.findings import AuditFinding, sort_key
 from govkit.audit.integrity import Progress, check_integrity
 from govkit.audit.record_checks import check_records
+from govkit.audit.required import check_required_claims
 from govkit.errors import ValidationError
 from govkit.records.store import load_all
 from govkit.timeutil import utc_now
@@ -103,6 +104,7 @@ def run_audit(
                 f"cannot read Markdown: {exc.strerror or exc}", path=doc
             ) from None
         findings.extend(check_document(ctx, doc, text))
+        findings.extend(check_required_claims(ws.rel(doc), text, ws.config, index.by_id.values()))
     findings.extend(check_records(ws, load_all(ws), index))
     final = tuple(sorted((f.with_level(strict) for f in findings), key=sort_key))
     return AuditReport(final, tuple(ws.rel(d) for d in docs), len(index.by_id), strict)
