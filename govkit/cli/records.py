@@ -10,7 +10,7 @@ import click
 
 from govkit.cli.output import emit_json, emit_json_list, emit_table, json_option
 from govkit.records import ops
-from govkit.records.model import KINDS, Record, kind_fields
+from govkit.records.model import KINDS, OWNED_KINDS, Record, kind_fields
 
 
 class _Flags(Mapping[str, tuple[tuple[str, str, str], ...]]):
@@ -172,20 +172,43 @@ def make_group(kind: str) -> click.Group:
                 mark = "met" if state["met"] else "unmet"
                 click.echo(f"  condition {mark}: {state['condition']} ({state['evidence']})")
 
-    @group.command("list")
-    @_status_option(kind, "Only records with this status.")
-    @json_option
-    @click.pass_obj
-    def list_(obj: Any, status: str | None, as_json: bool) -> None:
-        """List records, by id."""
+    owned = kind in OWNED_KINDS
+    filters = (
+        [
+            click.option("--owner", default=None, help="Only records this owner owns."),
+            click.option("--lane", default=None, help="Only records in this lane."),
+        ]
+        if owned
+        else []
+    )
+
+    def list_(
+        obj: Any,
+        status: str | None,
+        as_json: bool,
+        owner: str | None = None,
+        lane: str | None = None,
+    ) -> None:
         ws = obj.workspace()
-        records = ops.list_records(ws, kind, status=status)
+        records = ops.list_records(ws, kind, status=status, owner=owner, lane=lane)
         if as_json:
             emit_json_list([ops.record_data(ws, r) for r in records])
             return
-        columns = KINDS[kind].columns
+        columns = (*KINDS[kind].columns, *(("owner", "lane") if owned else ()))
         rows = [[r.id, r.status, *(_text(getattr(r, c)) for c in columns)] for r in records]
         emit_table(["id", "status", *columns], [[c.split("\n")[0] for c in row] for row in rows])
+
+    group.command("list", help="List records, by id.")(
+        _apply(
+            list_,
+            [
+                click.pass_obj,
+                _status_option(kind, "Only records with this status."),
+                *filters,
+                json_option,
+            ],
+        )
+    )
 
     @group.command("remove")
     @click.argument("record_id", metavar="ID")

@@ -107,6 +107,8 @@ class Task(Record):
         "Evidence refs: run ids or paths (repeat, or a,b).", free_form=True
     )
     notes: str = text("Free notes.")
+    owner: str = text("Who owns it: a name or handle (filter with `list --owner`).")
+    lane: str = text("The lane (workstream) it belongs to (filter with `list --lane`).")
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,8 @@ class Finding(Record):
     resolved_by: tuple[str, ...] = id_list(
         "Task ids that resolved it (repeat, or a,b).", refers_to="task"
     )
+    owner: str = text("Who owns it: a name or handle (filter with `list --owner`).")
+    lane: str = text("The lane (workstream) it belongs to (filter with `list --lane`).")
 
     def milestone_mentions(self) -> list[str]:
         """Milestone ids named in the free-text milestone field ('M2 and M3' -> M2, M3)."""
@@ -145,6 +149,8 @@ class Blocker(Record):
     evidence: tuple[str, ...] = id_list(
         "Evidence refs: run ids or paths (repeat, or a,b).", free_form=True
     )
+    owner: str = text("Who owns it: a name or handle (filter with `list --owner`).")
+    lane: str = text("The lane (workstream) it belongs to (filter with `list --lane`).")
 
     def references(self) -> dict[str, tuple[str, ...]]:
         # A condition names a record of its own kind; check_condition says which is wrong.
@@ -172,6 +178,35 @@ class Consumer(Record):
     coupling: str = text("Coupling type, e.g. 'hard runtime + vendoring'.")
     readiness: str = text("Readiness: low, medium or high.", choices=READINESS, default="low")
     risk: str = text("Principal risk.")
+
+
+@dataclass(frozen=True)
+class Learning(Record):
+    """What a working session learned: the problem, the change, how it was verified, what next."""
+
+    kind: ClassVar[str] = "learning"
+    title: str = text("What the session worked on, in a few words.")
+    problem: str = text("The problem met.")
+    change: str = text("What was changed, and why.")
+    files: tuple[str, ...] = id_list(
+        "Files touched (repeat, or a,b).", flag="--file", free_form=True
+    )
+    # run ids (a gate run) or the commands run by hand
+    verification: tuple[str, ...] = id_list(
+        "How it was verified: a run id, or a command (repeat; commas split).",
+        flag="--verified-by",
+        free_form=True,
+    )
+    next_steps: tuple[str, ...] = id_list(
+        "What to do next (repeat; commas split).", flag="--next", free_form=True
+    )
+    tasks: tuple[str, ...] = id_list("Task ids it belongs to (repeat, or a,b).", refers_to="task")
+    owner: str = text("Who learned it: a name or handle.")
+    lane: str = text("The lane (workstream) it belongs to.")
+
+
+# Kinds that carry `owner` and `lane` (list --owner/--lane, STATUS.md, handoff, packet).
+OWNED_KINDS = ("task", "finding", "blocker", "learning")
 
 
 @dataclass(frozen=True)
@@ -349,6 +384,14 @@ for _row in (
         "loop-agent",
         "Consumers: downstream repos, coupling and readiness.",
         columns=("readiness", "coupling"),
+    ),
+    Kind(
+        Learning,
+        _lifecycle({"recorded": ()}, "recorded"),
+        re.compile(r"^L\d+$"),
+        "L3",
+        "Learnings: L3 … what a session learned, how it was verified, next steps.",
+        columns=("tasks", "title"),
     ),
 ):
     register_kind(_row)

@@ -20,6 +20,7 @@ from govkit.records.conditions import condition_problems
 from govkit.records.model import (
     KINDS,
     MILESTONE_MENTION,
+    OWNED_KINDS,
     PRIORITY,
     Blocker,
     Finding,
@@ -359,13 +360,41 @@ def get_record(ws: Workspace, kind: str, record_id: str) -> Record:
     return store.load_record(ws, kind, record_id)
 
 
-def list_records(ws: Workspace, kind: str, *, status: str | None = None) -> list[Record]:
-    """Records of a kind, by id, optionally only those with `status`."""
-    lifecycle = check_kind(kind).lifecycle
+def list_records(
+    ws: Workspace,
+    kind: str,
+    *,
+    status: str | None = None,
+    owner: str | None = None,
+    lane: str | None = None,
+) -> list[Record]:
+    """Records of a kind, by id, optionally only those with `status`, `owner` and/or `lane`.
+
+    Owners and lanes match whole and case-insensitively ('Ana' finds 'ana').
+    """
+    row = check_kind(kind)
     if status is not None:
-        lifecycle.check_status(kind, status)
+        row.lifecycle.check_status(kind, status)
+    names = {f.name for f in row.fields}
+    for name, wanted in (("owner", owner), ("lane", lane)):
+        if wanted is not None and name not in names:
+            raise ValidationError(
+                f"a {kind} has no {name}",
+                hint=f"kinds with owners and lanes: {', '.join(OWNED_KINDS)}",
+            )
     records = store.load_kind(ws, kind)
-    return [r for r in records if status is None or r.status == status]
+    return [
+        r
+        for r in records
+        if (status is None or r.status == status)
+        and matches(getattr(r, "owner", ""), owner)
+        and matches(getattr(r, "lane", ""), lane)
+    ]
+
+
+def matches(value: str, wanted: str | None) -> bool:
+    """True when no filter is given, or `value` is `wanted` ignoring case and outer spaces."""
+    return wanted is None or value.strip().casefold() == wanted.strip().casefold()
 
 
 def referrers(records: store.RecordSet, record_id: str) -> list[str]:
