@@ -110,6 +110,15 @@ def configure(ws: Workspace) -> None:
         data["safe_mode"]["notes"] = ["Heavy suites never run in parallel after the 2026-10 OOM."]
 
 
+# task id -> (owner, lane); the program runs by lanes
+OWNERS = {
+    "M2-T01": ("ana", "relay"),
+    "M2-T02": ("ana", "relay"),
+    "M2-T03": ("raj", "mesh"),
+    "M2-T04": ("", "compat"),
+}
+
+
 def _history(*steps: tuple[str, str | None, str]) -> tuple[Transition, ...]:
     return tuple(Transition(at=at, from_status=a, to_status=b) for at, a, b in steps)
 
@@ -168,6 +177,8 @@ def write_records(ws: Workspace, runs: dict[str, EvidenceRecord]) -> None:
                 created=_t(2, 9),
                 updated=updated,
                 history=history,
+                owner=OWNERS.get(tid, ("", ""))[0],
+                lane=OWNERS.get(tid, ("", ""))[1],
             )
         )
     records += [
@@ -189,6 +200,8 @@ def write_records(ws: Workspace, runs: dict[str, EvidenceRecord]) -> None:
             milestone="M2",
             created=_t(10, 12),
             updated=_t(10, 12),
+            owner="ana",
+            lane="relay",
         ),
         Finding(
             id="F3",
@@ -206,6 +219,8 @@ def write_records(ws: Workspace, runs: dict[str, EvidenceRecord]) -> None:
             impact="interop claims cannot be reproduced",
             exit_condition="schema version pinned in D-003",
             conditions=("task M2-T01 done", "gate VG-MESH-001 passes 2 on canonical"),
+            owner="raj",
+            lane="mesh",
             created=_t(18, 14),
             updated=_t(18, 14),
         ),

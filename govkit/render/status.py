@@ -190,6 +190,7 @@ class StatusContext:
     gates: tuple[GateRow, ...]
     decisions: tuple[DecisionRow, ...]
     kind_tables: tuple[KindTable, ...] = ()
+    lanes: tuple[LaneRow, ...] = ()  # open work by lane and owner (only when any is set)
 
     @property
     def gate_groups(self) -> tuple[GateGroup, ...]:
@@ -201,6 +202,40 @@ class StatusContext:
             GateGroup("Required Gates", "Promotion waits on a streak of each of these.", required),
             GateGroup("Advisory Gates", "", tuple(g for g in self.gates if not g.required)),
         )
+
+
+@dataclass(frozen=True)
+class LaneRow:
+    """Open work of one lane and owner: tasks not done, open findings, active blockers."""
+
+    lane: str
+    owner: str
+    tasks: tuple[str, ...]
+    findings: tuple[str, ...]
+    blockers: tuple[str, ...]
+
+
+def lane_rows(records: dict[str, list[Record]]) -> tuple[LaneRow, ...]:
+    """Open owned work grouped by (lane, owner); empty when no record names either."""
+    open_status = {"task": ("todo", "in-progress", "blocked"), "finding": ("open",)}
+    open_status["blocker"] = ("active",)
+    groups: dict[tuple[str, str], dict[str, list[str]]] = {}
+    for kind, statuses in open_status.items():
+        for r in records.get(kind, []):
+            owner, lane = getattr(r, "owner", ""), getattr(r, "lane", "")
+            if r.status not in statuses or not (owner or lane):
+                continue
+            groups.setdefault((lane, owner), {}).setdefault(kind, []).append(r.id)
+    return tuple(
+        LaneRow(
+            lane or "—",
+            owner or "—",
+            tuple(g.get("task", ())),
+            tuple(g.get("finding", ())),
+            tuple(g.get("blocker", ())),
+        )
+        for (lane, owner), g in sorted(groups.items(), key=lambda kv: (kv[0][0] == "", kv[0]))
+    )
 
 
 @dataclass(frozen=True)
@@ -407,6 +442,7 @@ def status_context(src: Sources, linker: Linker, *, as_of: str | None = None) ->
         gates=gate_rows(src, linker),
         decisions=tuple(decision_row(d, linker) for d in src.decisions),
         kind_tables=tuple(kind_table(k, rs.kind(k.name)) for k in KINDS.values() if k.section),
+        lanes=lane_rows(rs.by_kind),
     )
 
 

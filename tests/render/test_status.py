@@ -25,6 +25,7 @@ EXPECTED_COLUMNS = {
     "Resolved Since 2026-11-06": ["ID", "Blocker", "Resolution", "Resolved (UTC)", "Conditions"],
     "Resolved": ["ID", "Resolution", "Evidence"],
     "Top Priority Queue (Next 3 Tasks)": ["Priority", "Task ID", "Description", "Status"],
+    "Owners and Lanes": ["Lane", "Owner", "Tasks", "Findings", "Blockers"],
     "Consumer Readiness Snapshot": ["Consumer", "Coupling Type", "Readiness", "Principal Risk"],
     "Validation Gates": [
         "Gate",
@@ -272,3 +273,13 @@ def test_a_bad_resolved_window_names_the_key(harbor: Workspace) -> None:
         fh.write("status:\n  resolved_window: soon\n")
     code, out = render(harbor)
     assert code != 0 and "govkit.yaml" in out and "status.resolved_window" in out
+
+
+def test_owners_and_lanes_table_groups_open_work(harbor: Workspace) -> None:
+    render(harbor)
+    lanes = table_after((harbor.root / "STATUS.md").read_text(), "Owners and Lanes")
+    assert lanes.rows == [
+        ["compat", "—", "M2-T04", "—", "—"],
+        ["mesh", "raj", "M2-T03", "—", "B1"],
+        ["relay", "ana", "M2-T02", "F2", "—"],  # M2-T01 is done: not open work
+    ]
