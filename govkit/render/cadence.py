@@ -132,6 +132,7 @@ class ItemNote:
     id: str
     title: str
     at: str
+    owner: str = ""
 
 
 @dataclass(frozen=True)
@@ -446,20 +447,22 @@ def build_packet(src: Sources, week: str, runs: dict[str, LedgerEntry], linker: 
     rs = src.records
     blockers = [b for b in rs.kind("blocker") if isinstance(b, Blocker)]
     opened = [
-        ItemNote(b.id, b.title, utc_minute(b.created)) for b in blockers if start <= b.created < end
+        ItemNote(b.id, b.title, utc_minute(b.created), b.owner)
+        for b in blockers
+        if start <= b.created < end
     ]
     resolved = []
     for b in blockers:
         at = _moved_in(b, "resolved", start, end)
         if at:
-            resolved.append(ItemNote(b.id, b.title, utc_minute(at)))
+            resolved.append(ItemNote(b.id, b.title, utc_minute(at), b.owner))
     done = []
     for t in rs.kind("task"):
         at = _moved_in(t, "done", start, end)
         if isinstance(t, Task) and at:
-            done.append(ItemNote(t.id, t.title, utc_minute(at)))
+            done.append(ItemNote(t.id, t.title, utc_minute(at), t.owner))
     decided = [
-        ItemNote(d.id, d.title, d.date)
+        ItemNote(d.id, d.title, d.date, ", ".join(d.deciders))
         for d in src.decisions
         if d.numbered and d.status != "rejected" and start[:10] <= d.date[:10] < end[:10]
     ]

@@ -63,10 +63,13 @@ def test_no_run_packet_from_the_weeks_runs(harbor: Workspace) -> None:
         "Status",
     ]
     assert assert_relative_links_resolve(text, md.parent) == 5  # 4 runs and an artifact
-    assert "- Opened B1 (2026-11-18 14:00Z): mesh-io schema version is unpinned" in text
+    assert "- Opened B1 (2026-11-18 14:00Z, raj): mesh-io schema version is unpinned" in text
     assert "- Resolved B2 (2026-11-19 10:00Z): CI runner out of disk" in text
-    assert "- D-002 (2026-11-18): Heavy suites go through safe-run admission" in text
-    assert "- M2-T01 (2026-11-17 10:00Z): Define the relay seam contract" in text
+    assert (
+        "- D-002 (2026-11-18, decided by harbor maintainers): "
+        "Heavy suites go through safe-run admission" in text
+    )
+    assert "- M2-T01 (2026-11-17 10:00Z, ana): Define the relay seam contract" in text
     assert "This is the first packet" in text
     data = json.loads((harbor.packets_dir / "2026-W47.json").read_text())
     assert data["week"] == "2026-W47" and len(data["gates"]) == 4
