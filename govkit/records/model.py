@@ -36,6 +36,7 @@ class FieldSpec:
     choices: tuple[str, ...] = ()  # allowed values (case-insensitive, stored lower-case)
     refers_to: str | None = None  # a kind, or ANY_RECORD; None: not a reference
     free_form: bool = False  # list entries are paths or run ids, not record ids
+    sentences: bool = False  # list entries are sentences: a flag is one entry, commas kept
 
 
 def text(
@@ -48,10 +49,19 @@ def text(
 
 
 def id_list(
-    help: str, *, flag: str = "", refers_to: str | None = None, free_form: bool = False
+    help: str,
+    *,
+    flag: str = "",
+    refers_to: str | None = None,
+    free_form: bool = False,
+    sentences: bool = False,
 ) -> Any:
-    """A list field (repeated flags and/or comma lists) with its flag metadata."""
-    return field(default=(), metadata={_SPEC: FieldSpec(help, flag, (), refers_to, free_form)})
+    """A list field (repeated flags and/or comma lists) with its flag metadata.
+
+    `sentences=True`: each flag is one entry (commands and sentences keep their commas).
+    """
+    spec = FieldSpec(help, flag, (), refers_to, free_form or sentences, sentences)
+    return field(default=(), metadata={_SPEC: spec})
 
 
 @dataclass(frozen=True)
@@ -193,16 +203,18 @@ class Learning(Record):
     )
     # run ids (a gate run) or the commands run by hand
     verification: tuple[str, ...] = id_list(
-        "How it was verified: a run id, or a command (repeat; commas split).",
+        "How it was verified: a run id, or a command (repeat the flag).",
         flag="--verified-by",
-        free_form=True,
+        sentences=True,
     )
     next_steps: tuple[str, ...] = id_list(
-        "What to do next (repeat; commas split).", flag="--next", free_form=True
+        "What to do next (repeat the flag).", flag="--next", sentences=True
     )
     tasks: tuple[str, ...] = id_list("Task ids it belongs to (repeat, or a,b).", refers_to="task")
     owner: str = text("Who learned it: a name or handle.")
     lane: str = text("The lane (workstream) it belongs to.")
+    notes: str = text("Anything else the session wrote down.")
+    source: str = text("Where it was imported from (file#line), so a re-import skips it.")
 
 
 # Kinds that carry `owner` and `lane` (list --owner/--lane, STATUS.md, handoff, packet).

@@ -46,10 +46,15 @@ def check_kind(kind: str) -> Kind:
     return row
 
 
-def split_list(values: str | Iterable[str]) -> tuple[str, ...]:
-    """Repeated flags and/or comma lists -> clean tuple of items ('a,b' 'c' -> a, b, c)."""
+def split_list(values: str | Iterable[str], *, commas: bool = True) -> tuple[str, ...]:
+    """Repeated flags and/or comma lists -> clean tuple of items ('a,b' 'c' -> a, b, c).
+
+    `commas=False`: each value is one item (sentences, commands).
+    """
     if isinstance(values, str):
         values = [values]
+    if not commas:
+        return tuple(v.strip() for v in values if v.strip())
     return tuple(part.strip() for v in values for part in v.split(",") if part.strip())
 
 
@@ -66,7 +71,7 @@ def _coerce(kind: str, changes: Mapping[str, FieldValue | None]) -> dict[str, ob
                 f"a {kind} has no field {name!r}", hint=f"fields: {', '.join(spec)}"
             )
         if f.is_list:
-            items = split_list(value)
+            items = split_list(value, commas=not f.spec.sentences)
             if name == "conditions":
                 for message, hint in condition_problems(items):
                     raise ValidationError(message, hint=hint)
