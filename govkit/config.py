@@ -15,9 +15,8 @@ from typing import Any
 from govkit import yamlio
 from govkit.errors import ValidationError
 from govkit.ids import check_id, check_safe_id
+from govkit.parsers import PARSERS
 from govkit.units import parse_duration, parse_size, yaml_kind
-
-PARSERS = ("pytest", "junit", "cargo", "go-json", "exit-code", "metrics-json")
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ The body holds `## Context`, `## Decision`, `## Consequences`.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from govkit.errors import (
 )
 from govkit.ids import check_id, id_sort_key
 from govkit.lifecycle import Lifecycle
+from govkit.records.cache import ParseCache
 from govkit.timeutil import rfc3339
 from govkit.workspace import Workspace
 
@@ -84,12 +86,31 @@ def slugify(title: str) -> str:
 
 
 def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
-    """(front matter mapping, body) of a Markdown file; no front matter -> ({}, text)."""
+    """(front matter mapping, body) of a Markdown file; no front matter -> ({}, text).
+
+    The mapping is round-trip (key lines known, for check); reading uses read_front_matter.
+    """
+    return _split(text, path, yamlio.loads_round_trip)
+
+
+def read_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
+    """Like split_front_matter, with plain data from the C loader: for front matter never
+    written back (a save renders the Decision afresh)."""
+    try:
+        return _split(text, path, yamlio.loads_plain)
+    except ValidationError as plain_error:
+        # Rare, so reported as before: the pure parser names the exact line and column
+        # (libyaml points past the end of an unclosed bracket).
+        _split(text, path, yamlio.loads_round_trip)
+        raise plain_error from None
+
+
+def _split(text: str, path: Path, loads: Callable[..., Any]) -> tuple[dict[str, Any], str]:
     m = _FRONT.match(text)
     if not m:
         return {}, text
     try:
-        data = yamlio.loads_round_trip(m.group(1), path=path)
+        data = loads(m.group(1), path=path)
     except ValidationError as exc:
         # Lines inside the front matter start after the opening `---` line.
         if exc.line is not None:
@@ -100,6 +121,12 @@ def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
     if not isinstance(data, dict):
         raise ValidationError("front matter must be a YAML mapping", path=path, line=2)
     return data, text[m.end() :]
+
+
+def _read_parts(path: Path) -> list[Any]:
+    """[front matter, body] of a decision file: what the parse cache keeps."""
+    meta, body = read_front_matter(yamlio.read_text(path), path)
+    return [meta, body]
 
 
 _KNOWN = {
@@ -124,9 +151,9 @@ def _strings(value: Any) -> tuple[str, ...]:
     return tuple(s.strip() for s in str(value).split(",") if s.strip())
 
 
-def load_decision(path: Path) -> Decision:
-    """Parse one decision file."""
-    meta, body = split_front_matter(yamlio.read_text(path), path)
+def load_decision(path: Path, *, cache: ParseCache | None = None) -> Decision:
+    """Parse one decision file (its front matter through `cache` when given)."""
+    meta, body = cache.load(path, _read_parts) if cache is not None else _read_parts(path)
     stem = path.stem
     m = re.match(r"^(D-\d+)-(.*)$", stem)
     default_id = m.group(1) if m else stem
@@ -181,12 +208,14 @@ def load_decisions(ws: Workspace, *, skip_broken: bool = False) -> list[Decision
     A malformed file raises, unless `skip_broken` (for commands that touch other files).
     """
     out = []
+    cache = ParseCache(ws.state_dir, "decisions")
     for path in iter_decision_files(ws):
         try:
-            out.append(load_decision(path))
+            out.append(load_decision(path, cache=cache))
         except GovkitError:
             if not skip_broken:
                 raise
+    cache.save(prune=True)
     return sorted(out, key=lambda d: (not d.numbered, id_sort_key(d.id)))
 
 

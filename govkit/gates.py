@@ -6,9 +6,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from govkit import yamlio
-from govkit.config import PARSERS, GateDef
+from govkit.config import GateDef
 from govkit.errors import ConflictError, NotFound, ValidationError
 from govkit.ids import check_id
+from govkit.parsers import PARSERS
 from govkit.units import exact_duration, exact_size
 from govkit.workspace import Workspace
 

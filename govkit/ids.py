@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from govkit.errors import ValidationError
-from govkit.records.model import KINDS
+from govkit.records.kinds import KINDS
 
 MAX_ID_LENGTH = 64
 

@@ -20,6 +20,11 @@ class Lifecycle(NamedTuple):
     moves: Mapping[str, tuple[str, ...]]
     initial: str
 
+    @classmethod
+    def of(cls, moves: Mapping[str, tuple[str, ...]], initial: str) -> Lifecycle:
+        """The lifecycle whose statuses are the map's keys, in its order."""
+        return cls(tuple(moves), moves, initial)
+
     def allowed(self, status: str) -> tuple[str, ...]:
         """Statuses an item may move to from `status`."""
         return self.moves.get(status, ())

@@ -15,7 +15,7 @@ from govkit.atomic import atomic_write_text
 from govkit.config import DEFAULT_CONFIG, Config, parse_config
 from govkit.errors import ConflictError, ValidationError, WorkspaceNotFound
 from govkit.lock import file_lock
-from govkit.records.model import KINDS
+from govkit.records.kinds import KINDS
 
 CONFIG_NAME = "govkit.yaml"
 

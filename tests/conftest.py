@@ -8,6 +8,32 @@ from click.testing import CliRunner
 
 from govkit.workspace import Workspace, init_workspace
 
+E2E = Path(__file__).parent / "e2e"
+FAST_LIMIT = 1.0  # seconds; a test slower than this belongs out of the fast loop
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything under tests/e2e/ is slow: `pytest -m 'not slow'` leaves it out."""
+    for item in items:
+        if item.path.is_relative_to(E2E):
+            item.add_marker(pytest.mark.slow)
+
+
+_too_slow: list[tuple[str, float]] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call" and report.duration > FAST_LIMIT and "slow" not in report.keywords:
+        _too_slow.append((report.nodeid, report.duration))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    # Told, not failed: a timed assertion would fail on a loaded machine.
+    if _too_slow:
+        terminalreporter.section(f"tests over {FAST_LIMIT:.0f} s not marked slow")
+        for nodeid, seconds in sorted(_too_slow, key=lambda x: -x[1]):
+            terminalreporter.line(f"{seconds:6.2f}s {nodeid}  (mark it @pytest.mark.slow)")
+
 
 @pytest.fixture(autouse=True)
 def _outside_the_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -35,6 +36,7 @@ VALUES = st.recursive(
 MAPPINGS = st.dictionaries(st.sampled_from(FIELD_NAMES), VALUES, max_size=8)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(kind=st.sampled_from(sorted(KIND_CLASSES)), data=st.one_of(MAPPINGS, VALUES))
 def test_validate_mapping_never_raises(kind: str, data: Any) -> None:
@@ -52,6 +54,7 @@ def test_validate_mapping_never_raises(kind: str, data: Any) -> None:
     raw=st.text(max_size=60),
     front=st.one_of(MAPPINGS, VALUES),
 )
+@pytest.mark.slow
 def test_check_reports_without_crashing(
     tmp_path: Path, kind: str, data: Any, raw: str, front: Any
 ) -> None:

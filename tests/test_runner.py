@@ -53,6 +53,7 @@ def stored_bytes(ws: Workspace) -> bytes:
     return b"".join(p.read_bytes() for p in ws.evidence_dir.rglob("*") if p.is_file())
 
 
+@pytest.mark.slow
 def test_pytest_gate_produces_counts_and_a_claim_grade_record(ws: Workspace, core: Path) -> None:
     gate(
         ws,
@@ -117,6 +118,7 @@ def test_untracked_output_is_a_reason_unless_declared_as_artifact(
     assert stored.read_text() == "artifact body\n"
 
 
+@pytest.mark.slow
 def test_worktree_runs_are_never_claim_grade_and_record_dirt(ws: Workspace, core: Path) -> None:
     gate(ws, "VG-WT-1", PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", parser="pytest")
     clean = run_gate(ws, "VG-WT-1", worktree=core)
@@ -163,6 +165,7 @@ def test_clone_failure_is_an_error_record(ws: Workspace, core: Path) -> None:
     assert verify_chain(ws) == []
 
 
+@pytest.mark.slow
 def test_cli_run_prints_one_line_and_exit_codes(ws: Workspace, core: Path) -> None:
     gate(ws, "VG-OK-1", PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", parser="pytest")
     gate(ws, "VG-BAD-1", PY, "-c", "raise SystemExit(1)")
@@ -236,6 +239,7 @@ def test_run_gate_at_returns_the_record_path(ws: Workspace, core: Path) -> None:
     assert EvidenceRecord.load(done.path) == done.record
 
 
+@pytest.mark.slow
 def test_tuple_option_runs_another_tuple(ws: Workspace, core: Path) -> None:
     old = git(core, "rev-parse", "HEAD")
     new = commit(core, {"test_core.py": "def test_x():\n    pass\n"})
@@ -290,6 +294,7 @@ def test_three_concurrent_heavy_gate_runs_never_overlap(
     assert verify_chain(ws) == [] and len(read_ledger(ws)) == 3
 
 
+@pytest.mark.slow
 def test_shell_gate_timeout_and_bad_cwd(ws: Workspace, core: Path) -> None:
     add_gate(ws, GateDef(id="VG-SH-1", title="sh", repo="core", shell="echo one && echo two >&2"))
     rec = run_gate(ws, "VG-SH-1")
@@ -353,6 +358,7 @@ def test_worktree_run_needs_no_tuple_for_a_single_repo_gate(ws: Workspace, core:
     assert rec.outcome is Outcome.PASS and rec.source == "worktree" and not rec.claim_grade
 
 
+@pytest.mark.slow
 def test_a_missing_required_artifact_fails_the_run_and_says_what_was_expected(
     ws: Workspace, core: Path
 ) -> None:

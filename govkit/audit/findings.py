@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+
+from govkit.problems import Problem
 
 
 @dataclass(frozen=True)
@@ -151,14 +154,9 @@ RULES: dict[str, Rule] = {
 
 
 @dataclass(frozen=True)
-class AuditFinding:
-    """One problem: code, where, what, how to fix."""
+class AuditFinding(Problem):
+    """A Problem with an audit rule's code, and its level (error or warning)."""
 
-    code: str
-    path: str  # relative to the workspace root when inside it
-    line: int | None
-    message: str
-    hint: str = ""
     level: str = ""  # filled from RULES unless given
 
     @property
@@ -166,13 +164,9 @@ class AuditFinding:
         return RULES[self.code]
 
     def with_level(self, strict: bool) -> AuditFinding:
-        """The finding with its effective level (--strict turns warnings into errors)."""
-        level = self.level or self.rule.level
-        if strict:
-            level = "error"
-        return AuditFinding(
-            self.code, self.path, self.line, self.message, self.hint or self.rule.hint, level
-        )
+        """The finding with its effective level and hint (--strict turns warnings into errors)."""
+        level = "error" if strict else self.level or self.rule.level
+        return dataclasses.replace(self, hint=self.hint or self.rule.hint, level=level)
 
 
 def sort_key(f: AuditFinding) -> tuple[str, int, str]:

@@ -16,9 +16,10 @@ REF_RE = re.compile(r"(?<![\w/.-])(evidence/[^\s`'\")|,;]+|VG-[A-Z0-9]+(?:-[A-Z0
 
 
 def own_refs(record: Record) -> tuple[str, ...]:
-    """Evidence references a record carries itself."""
-    if isinstance(record, Task | Resolution):
-        return record.evidence
+    """Evidence references a record carries itself: its evidence fields, else (imported) its text."""
+    evidence = [f.name for f in KINDS[record.kind].fields if f.spec.evidence]
+    if evidence:
+        return tuple(ref for name in evidence for ref in getattr(record, name))
     if record.imported:
         text = " ".join(
             str(getattr(record, f, ""))

@@ -7,18 +7,23 @@ import GitPython, Jinja or markdown-it.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import importlib
+import os
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 from govkit import __version__
-from govkit.errors import EXIT_BUG, EXIT_INTERRUPTED, EXIT_USER, GovkitError
-from govkit.records.model import KINDS
+from govkit.errors import EXIT_BUG, EXIT_INTERRUPTED, EXIT_OK, EXIT_USER, GovkitError
+from govkit.records.kinds import KINDS
+
+if TYPE_CHECKING:  # typing only: importing the workspace at startup would cost --help time
+    from govkit.workspace import Workspace
 
 # name -> (module in govkit.cli, attribute, one-line help shown by `govkit --help`).
 # Record kinds are not listed: each row of records.model.KINDS is a command (see COMMANDS).
@@ -98,7 +103,13 @@ _ERRNO_HINTS = {
 
 
 class GovkitGroup(click.Group):
-    """Root group: lazy subcommands, and GovkitError turned into a clean exit."""
+    """Root group: lazy subcommands, and the one exit path of every command.
+
+    A command returns its exit code (an int from govkit.errors); the group exits
+    with it. GovkitError, Ctrl-C, a user's OSError and a bug become a message on
+    stderr and their exit code in `exit_code_for`. Nothing else in govkit/cli
+    calls ctx.exit or sys.exit, or raises SystemExit.
+    """
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
@@ -119,34 +130,65 @@ class GovkitGroup(click.Group):
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: click.Context) -> NoReturn:
         try:
-            return super().invoke(ctx)
-        except GovkitError as exc:
-            click.secho(f"govkit: error: {exc}", err=True, fg="red")
-            ctx.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            click.echo("govkit: interrupted", err=True)
-            ctx.exit(EXIT_INTERRUPTED)
+            returned = super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
-            raise
+            raise  # usage errors, --help and --version: Click reports and exits
         except OSError as exc:
             if exc.errno not in _USER_ERRNOS:
-                raise
-            # The place the user named is missing, unwritable or full: theirs to fix, not a bug.
-            where = f"{exc.filename}: " if exc.filename else ""
-            click.secho(f"govkit: error: {where}{exc.strerror or exc}", err=True, fg="red")
-            click.echo(f"  hint: {_ERRNO_HINTS.get(exc.errno or 0, _PATH_HINT)}", err=True)
-            ctx.exit(EXIT_USER)
-        except Exception:
-            import traceback
+                raise  # a closed pipe (| head) and the like: Click's to handle
+            code = exit_code_for(exc)
+        except (Exception, KeyboardInterrupt) as exc:
+            code = exit_code_for(exc)
+        else:
+            # A command without an explicit code (a group's own callback) succeeded.
+            code = EXIT_OK if returned is None else int(returned)
+        if ctx.invoked_subcommand in FAST_EXIT:
+            exit_without_teardown(code)
+        ctx.exit(code)
 
-            traceback.print_exc()
-            click.echo(
-                "govkit: internal error (a bug in govkit): please report it with the traceback above",
-                err=True,
-            )
-            ctx.exit(EXIT_BUG)
+
+# Commands whose exit skips interpreter teardown (see exit_without_teardown).
+FAST_EXIT = frozenset({"safe-run"})
+
+
+def exit_code_for(exc: BaseException) -> int:
+    """Report an exception that ended a command on stderr; the exit code it maps to."""
+    if isinstance(exc, GovkitError):
+        click.secho(f"govkit: error: {exc}", err=True, fg="red")
+        return exc.exit_code
+    if isinstance(exc, KeyboardInterrupt):
+        click.echo("govkit: interrupted", err=True)
+        return EXIT_INTERRUPTED
+    if isinstance(exc, OSError) and exc.errno in _USER_ERRNOS:
+        # The place the user named is missing, unwritable or full: theirs to fix, not a bug.
+        where = f"{exc.filename}: " if exc.filename else ""
+        click.secho(f"govkit: error: {where}{exc.strerror or exc}", err=True, fg="red")
+        click.echo(f"  hint: {_ERRNO_HINTS.get(exc.errno or 0, _PATH_HINT)}", err=True)
+        return EXIT_USER
+    import traceback
+
+    traceback.print_exception(exc)
+    click.echo(
+        "govkit: internal error (a bug in govkit): please report it with the traceback above",
+        err=True,
+    )
+    return EXIT_BUG
+
+
+def exit_without_teardown(code: int) -> None:
+    """Exit at once when we own the real stdout/stderr (not under a test runner).
+
+    A wrapper's own exit should cost nothing (safe-run): nothing is pending, its logs
+    are closed and its record was written atomically. Returns when stdio is not ours.
+    """
+    out, err = sys.stdout, sys.stderr
+    if out is sys.__stdout__ and err is sys.__stderr__ and out is not None and err is not None:
+        with contextlib.suppress(OSError):  # a closed pipe must not turn into a traceback
+            out.flush()
+            err.flush()
+        os._exit(code)
 
 
 class AppContext:
@@ -154,9 +196,9 @@ class AppContext:
 
     def __init__(self, workspace_dir: Path | None) -> None:
         self.workspace_dir = workspace_dir
-        self._workspace: Any = None
+        self._workspace: Workspace | None = None
 
-    def workspace(self) -> Any:
+    def workspace(self) -> Workspace:
         """The workspace (found by walking up, or at -C), loaded once."""
         from govkit.workspace import find_workspace, open_workspace
 
@@ -196,4 +238,3 @@ def cli(ctx: click.Context, workspace_dir: Path | None) -> None:
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="govkit")
-    sys.exit(0)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
 from govkit.cli import AppContext
 from govkit.cli.output import emit_json, progress_printer
+from govkit.errors import EXIT_FINDINGS, EXIT_OK
 
 
 @click.command()
@@ -26,7 +26,7 @@ from govkit.cli.output import emit_json, progress_printer
 )
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @click.pass_obj
-def audit(obj: AppContext, paths: tuple[Path, ...], fmt: str, strict: bool, as_json: bool) -> None:
+def audit(obj: AppContext, paths: tuple[Path, ...], fmt: str, strict: bool, as_json: bool) -> int:
     """Check that every claim is backed by real, intact, current evidence.
 
     Checks the ledger chain and every record, log and artifact hash; every
@@ -50,4 +50,5 @@ def audit(obj: AppContext, paths: tuple[Path, ...], fmt: str, strict: bool, as_j
     else:
         click.echo(to_text(report), nl=False)
     if report.failed:
-        sys.exit(1)
+        return EXIT_FINDINGS
+    return EXIT_OK

@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import dataclasses
-import sys
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
+from govkit.cli import AppContext
 from govkit.cli.output import emit_json, json_option, progress_printer
-from govkit.errors import GovkitError
+from govkit.errors import EXIT_FINDINGS, EXIT_OK, GovkitError
+
+if TYPE_CHECKING:
+    from govkit.evidence.record import EvidenceRecord
+    from govkit.render.cadence import Runner
+    from govkit.workspace import Workspace
 
 
-def _runner(ws: Any, tuple_name: str, quiet: bool) -> Any:
+def _runner(ws: Workspace, tuple_name: str, quiet: bool) -> Runner:
     """The gate runner bound to the cadence tuple."""
     from govkit.runner import run_gate
 
     progress = progress_printer(not quiet)
 
-    def run(gate_id: str) -> Any:
+    def run(gate_id: str) -> EvidenceRecord:
         return run_gate(ws, gate_id, tuple_name=tuple_name, on_event=progress)
 
     return run
@@ -40,7 +45,7 @@ def cadence() -> None:
 )
 @json_option
 @click.pass_obj
-def run(obj: Any, week: str | None, no_run: bool, open_blockers: bool, as_json: bool) -> None:
+def run(obj: AppContext, week: str | None, no_run: bool, open_blockers: bool, as_json: bool) -> int:
     """Run the weekly gates on the cadence tuple and write that week's packet.
 
     Exits 1 when a weekly gate has no claim-grade pass in the week.
@@ -72,14 +77,15 @@ def run(obj: Any, week: str | None, no_run: bool, open_blockers: bool, as_json: 
             click.echo(f"{sb.gate_id} newly failing (required): {state}")
         click.echo(f"wrote {ws.rel(md)} and {ws.rel(js)}")
     if not packet.all_passed:
-        sys.exit(1)
+        return EXIT_FINDINGS
+    return EXIT_OK
 
 
 @cadence.command()
 @click.argument("week", required=False)
 @json_option
 @click.pass_obj
-def show(obj: Any, week: str | None, as_json: bool) -> None:
+def show(obj: AppContext, week: str | None, as_json: bool) -> int:
     """Print the packet of WEEK (default: the newest packet)."""
     from govkit.errors import NotFound
     from govkit.render.cadence import latest_packet_week, packet_paths, week_bounds
@@ -92,3 +98,4 @@ def show(obj: Any, week: str | None, as_json: bool) -> None:
     if not md.is_file():
         raise NotFound(f"no packet for {week}", hint=f"govkit cadence run --week {week} --no-run")
     click.echo((js if as_json else md).read_text(encoding="utf-8"), nl=False)
+    return EXIT_OK

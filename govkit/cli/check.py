@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
+from govkit.cli import AppContext
 from govkit.cli.output import emit_json, json_option
-from govkit.errors import EXIT_FINDINGS
+from govkit.errors import EXIT_FINDINGS, EXIT_OK
 
 
 @click.command()
 @json_option
 @click.pass_obj
-@click.pass_context
-def check(ctx: click.Context, obj: Any, as_json: bool) -> None:
+def check(obj: AppContext, as_json: bool) -> int:
     """Validate the whole workspace: config, records, decisions, references.
 
     Reports every problem (file:line, code, message, hint), not just the
@@ -42,4 +40,5 @@ def check(ctx: click.Context, obj: Any, as_json: bool) -> None:
         else:
             click.echo(f"{len(report.problems)} problem(s) found")
     if not report.ok:
-        ctx.exit(EXIT_FINDINGS)
+        return EXIT_FINDINGS
+    return EXIT_OK

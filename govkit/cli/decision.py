@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from govkit import decisions as core
+from govkit.cli import AppContext
 from govkit.cli.output import emit_json, emit_table, json_option
-from govkit.records.ops import split_list
+from govkit.errors import EXIT_OK
 
 
-def _done(obj: Any, verb: str, d: core.Decision) -> None:
+def _done(obj: AppContext, verb: str, d: core.Decision) -> None:
     where = obj.workspace().rel(d.path) if d.path else ""
     click.echo(f"{verb} {d.id} [{d.status}] {d.title} ({where})")
 
@@ -35,7 +34,7 @@ def decision() -> None:
 @click.option("--slug", help="File-name slug (default: from the title).")
 @click.pass_obj
 def new(
-    obj: Any,
+    obj: AppContext,
     title: str,
     context: str,
     decision_text: str,
@@ -43,8 +42,10 @@ def new(
     deciders: tuple[str, ...],
     tags: tuple[str, ...],
     slug: str | None,
-) -> None:
+) -> int:
     """Propose a decision: decisions/proposed-<slug>.md, numbered when accepted."""
+    from govkit.records.ops import split_list  # not at the top: list/show do without it
+
     d = core.new_decision(
         obj.workspace(),
         title,
@@ -56,41 +57,46 @@ def new(
         slug=slug,
     )
     _done(obj, "proposed", d)
+    return EXIT_OK
 
 
 @decision.command("accept")
 @click.argument("ref")
 @click.option("--id", "decision_id", help="Use this id (D-017) instead of the next free one.")
 @click.pass_obj
-def accept(obj: Any, ref: str, decision_id: str | None) -> None:
+def accept(obj: AppContext, ref: str, decision_id: str | None) -> int:
     """Accept a proposed decision: assign D-NNN, rename, rewrite references."""
     _done(obj, "accepted", core.accept_decision(obj.workspace(), ref, decision_id=decision_id))
+    return EXIT_OK
 
 
 @decision.command("reject")
 @click.argument("ref")
 @click.pass_obj
-def reject(obj: Any, ref: str) -> None:
+def reject(obj: AppContext, ref: str) -> int:
     """Reject a proposed decision."""
     _done(obj, "rejected", core.reject_decision(obj.workspace(), ref))
+    return EXIT_OK
 
 
 @decision.command("deprecate")
 @click.argument("ref")
 @click.pass_obj
-def deprecate(obj: Any, ref: str) -> None:
+def deprecate(obj: AppContext, ref: str) -> int:
     """Deprecate an accepted decision."""
     _done(obj, "deprecated", core.deprecate_decision(obj.workspace(), ref))
+    return EXIT_OK
 
 
 @decision.command("supersede")
 @click.argument("old")
 @click.option("--by", "new", required=True, help="The accepted decision that replaces OLD.")
 @click.pass_obj
-def supersede(obj: Any, old: str, new: str) -> None:
+def supersede(obj: AppContext, old: str, new: str) -> int:
     """Mark OLD superseded by an accepted decision (written on both sides)."""
     before, after = core.supersede_decision(obj.workspace(), old, new)
     click.echo(f"{before.id} superseded by {after.id}")
+    return EXIT_OK
 
 
 @decision.command("list")
@@ -98,7 +104,7 @@ def supersede(obj: Any, old: str, new: str) -> None:
 @click.option("--owner", default=None, help="Only decisions with this decider.")
 @json_option
 @click.pass_obj
-def list_(obj: Any, status: str | None, owner: str | None, as_json: bool) -> None:
+def list_(obj: AppContext, status: str | None, owner: str | None, as_json: bool) -> int:
     """List decisions: numbered ones by number, then proposals."""
     ws = obj.workspace()
     found = [
@@ -112,19 +118,20 @@ def list_(obj: Any, status: str | None, owner: str | None, as_json: bool) -> Non
         emit_table(
             ["id", "status", "date", "title"], [[d.id, d.status, d.date, d.title] for d in found]
         )
+    return EXIT_OK
 
 
 @decision.command("show")
 @click.argument("ref")
 @json_option
 @click.pass_obj
-def show(obj: Any, ref: str, as_json: bool) -> None:
+def show(obj: AppContext, ref: str, as_json: bool) -> int:
     """Show one decision."""
     ws = obj.workspace()
     d = core.find_decision(ws, ref)
     if as_json:
         emit_json({**core.decision_data(ws, d), "body": d.body})
-        return
+        return EXIT_OK
     click.echo(f"{d.id}: {d.title}  [{d.status}]  {d.date}")
     for label, values in (
         ("deciders", d.deciders),
@@ -136,3 +143,4 @@ def show(obj: Any, ref: str, as_json: bool) -> None:
             click.echo(f"{label}: {', '.join(values)}")
     click.echo(f"file: {ws.rel(d.path) if d.path else ''}\n")
     click.echo(d.body.rstrip())
+    return EXIT_OK

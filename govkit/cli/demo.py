@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from govkit.errors import GovkitError
+from govkit.errors import EXIT_OK, GovkitError
 
 if TYPE_CHECKING:
     from govkit.demo.script import Step
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 @click.argument("directory", type=click.Path(path_type=Path), default="govkit-demo")
 @click.option("--force", is_flag=True, help="Rebuild DIR if an earlier demo made it.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the tour at the end.")
-def demo(directory: Path, force: bool, quiet: bool) -> None:
+def demo(directory: Path, force: bool, quiet: bool) -> int:
     """Build a demo program in DIR (default ./govkit-demo) and run the main job.
 
     Three local git repos (a core library and a consumer with real pytest suites,
@@ -46,6 +46,7 @@ def demo(directory: Path, force: bool, quiet: bool) -> None:
         elif isinstance(item, Step):
             _run_step(item, layout.workspace, layout.root, say, quiet)
     click.echo(tour(layout, time.monotonic() - started))
+    return EXIT_OK
 
 
 def _run_step(
@@ -62,10 +63,8 @@ def _run_step(
         if capture:
             stack.enter_context(contextlib.redirect_stdout(buffer))
             stack.enter_context(contextlib.redirect_stderr(buffer))
-        try:
-            code = cli.main(argv, prog_name="govkit", standalone_mode=False)
-        except SystemExit as exc:
-            code = exc.code
+        # Without standalone mode the root group's exit code is returned, not exited with.
+        code = cli.main(argv, prog_name="govkit", standalone_mode=False)
     code = 0 if code is None else code
     if code != step.expect:
         raise GovkitError(

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from govkit.cli import AppContext
 from govkit.cli.output import emit_json, emit_table, json_option
+from govkit.errors import EXIT_FINDINGS, EXIT_OK
 
 OUTCOMES = ["pass", "fail", "timeout", "oom", "error", "refused", "interrupted"]
 
@@ -31,7 +30,7 @@ def evidence() -> None:
 @click.pass_obj
 def list_(
     obj: AppContext, gate_id: str | None, outcome: str | None, limit: int, as_json: bool
-) -> None:
+) -> int:
     """List runs from the ledger, newest first."""
     from dataclasses import asdict
 
@@ -50,7 +49,7 @@ def list_(
         )
     if as_json:
         emit_json([asdict(e) for e in entries])
-        return
+        return EXIT_OK
     rows = [
         (
             e.run_id,
@@ -64,13 +63,14 @@ def list_(
         for e in entries
     ]
     emit_table(["run", "gate", "outcome", "counts", "commit", "tuple", "claim-grade"], rows)
+    return EXIT_OK
 
 
 @evidence.command("show")
 @click.argument("run")
 @json_option
 @click.pass_obj
-def show(obj: AppContext, run: str, as_json: bool) -> None:
+def show(obj: AppContext, run: str, as_json: bool) -> int:
     """Show one run's record (RUN: run id, unique prefix, or path)."""
     import json
 
@@ -83,15 +83,16 @@ def show(obj: AppContext, run: str, as_json: bool) -> None:
     rec = EvidenceRecord.load(path)
     if as_json:
         emit_json({**json.loads(rec.to_json()), "path": ws.rel(path)})
-        return
+        return EXIT_OK
     for key, value in rec.describe(record=ws.rel(path)):
         click.echo(f"{key + ':':13} {value}")
+    return EXIT_OK
 
 
 @evidence.command("verify")
 @json_option
 @click.pass_obj
-def verify(obj: AppContext, as_json: bool) -> None:
+def verify(obj: AppContext, as_json: bool) -> int:
     """Check the ledger hash chain and every record's hash; exit 1 on any problem."""
     from govkit.evidence.integrity import verify_evidence
 
@@ -110,4 +111,5 @@ def verify(obj: AppContext, as_json: bool) -> None:
         if not problems:
             click.echo("evidence ok: ledger chain and record hashes verified")
     if problems:
-        sys.exit(1)
+        return EXIT_FINDINGS
+    return EXIT_OK

@@ -8,6 +8,7 @@ import click
 
 from govkit.cli import AppContext
 from govkit.cli.output import emit_json, json_option
+from govkit.errors import EXIT_OK
 
 
 @click.group()
@@ -28,9 +29,7 @@ def export() -> None:
 )
 @json_option
 @click.pass_obj
-def intoto(
-    obj: AppContext, runs: tuple[str, ...], all_runs: bool, out: Path, as_json: bool
-) -> None:
+def intoto(obj: AppContext, runs: tuple[str, ...], all_runs: bool, out: Path, as_json: bool) -> int:
     """Write in-toto Statement v1 lines for RUNS (ids or prefixes) or --all.
 
     Per run: a test-result v0.1 statement (result, gate configuration, and a
@@ -49,3 +48,4 @@ def intoto(
         click.echo(
             f"wrote {result.statements} statements for {result.runs} run(s) to {result.path}"
         )
+    return EXIT_OK

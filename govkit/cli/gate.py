@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
-import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from govkit.cli import AppContext
 from govkit.cli.output import emit_json, emit_table, json_option, progress_printer
+from govkit.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK
+from govkit.parsers import PARSERS
+
+if TYPE_CHECKING:
+    from govkit.config import PerfSpec
 
 
 @click.group()
@@ -30,7 +34,7 @@ def gate() -> None:
 )
 @click.option(
     "--parser",
-    type=click.Choice(["pytest", "junit", "cargo", "go-json", "exit-code", "metrics-json"]),
+    type=click.Choice(PARSERS),
     default="exit-code",
     show_default=True,
     help="How to read the result (the exit code always decides pass/fail).",
@@ -89,7 +93,7 @@ def gate() -> None:
     help="Perf gate: a metric and which direction is better (repeatable; default all, lower).",
 )
 @click.pass_obj
-def add(obj: AppContext, /, gate_id: str, command: tuple[str, ...], **opts: Any) -> None:
+def add(obj: AppContext, /, gate_id: str, command: tuple[str, ...], **opts: Any) -> int:
     """Define gate ID running CMD (everything after `--`) in a clean clone of --repo."""
     from govkit.config import GateDef
     from govkit.gates import add_gate
@@ -120,6 +124,7 @@ def add(obj: AppContext, /, gate_id: str, command: tuple[str, ...], **opts: Any)
     )
     added = add_gate(obj.workspace(), definition)
     click.echo(f"added gate {added.id}: {added.title} (hash {added.definition_hash()[:12]})")
+    return EXIT_OK
 
 
 @gate.command("set")
@@ -156,7 +161,7 @@ def set_(
     artifacts: tuple[str, ...],
     required_artifacts: tuple[str, ...],
     as_json: bool,
-) -> None:
+) -> int:
     """Change a gate's title, required/advisory standing, weekly flag or artifacts.
 
     Changing artifacts changes the gate's definition hash (its streaks start again);
@@ -175,9 +180,10 @@ def set_(
     )
     if as_json:
         emit_json(gate_to_dict(changed))
-        return
+        return EXIT_OK
     standing = "required" if changed.required else "advisory"
     click.echo(f"updated gate {changed.id} ({standing}, hash {changed.definition_hash()[:12]})")
+    return EXIT_OK
 
 
 def _globs(values: tuple[str, ...]) -> list[str] | None:
@@ -187,7 +193,7 @@ def _globs(values: tuple[str, ...]) -> list[str] | None:
     return [v for v in values if v]
 
 
-def _perf_spec(opts: dict[str, Any]) -> Any:
+def _perf_spec(opts: dict[str, Any]) -> PerfSpec | None:
     from govkit.config import PerfSpec
 
     if opts["perf_baseline"] is None:
@@ -213,7 +219,7 @@ def _key_value(text: str, option: str = "--env") -> tuple[str, str]:
 @gate.command("list")
 @json_option
 @click.pass_obj
-def list_(obj: AppContext, as_json: bool) -> None:
+def list_(obj: AppContext, as_json: bool) -> int:
     """List the gates."""
     from govkit.gates import gate_to_dict
     from govkit.ids import id_sort_key
@@ -221,7 +227,7 @@ def list_(obj: AppContext, as_json: bool) -> None:
     gates = sorted(obj.workspace().config.gates.values(), key=lambda g: id_sort_key(g.id))
     if as_json:
         emit_json([gate_to_dict(g) for g in gates])
-        return
+        return EXIT_OK
     rows = [
         (
             g.id,
@@ -235,26 +241,28 @@ def list_(obj: AppContext, as_json: bool) -> None:
         for g in gates
     ]
     emit_table(["gate", "title", "repos", "parser", "standing", "heavy", "weekly"], rows)
+    return EXIT_OK
 
 
 @gate.command("show")
 @click.argument("gate_id", metavar="ID")
 @json_option
 @click.pass_obj
-def show(obj: AppContext, gate_id: str, as_json: bool) -> None:
+def show(obj: AppContext, gate_id: str, as_json: bool) -> int:
     """Show one gate's definition and its hash."""
     from govkit.gates import gate_to_dict, get_gate
 
     data = gate_to_dict(get_gate(obj.workspace(), gate_id))
     if as_json:
         emit_json(data)
-        return
+        return EXIT_OK
     for key, value in data.items():
         if value in (None, (), [], {}, ""):
             continue
         click.echo(
             f"{key}: {json.dumps(value) if isinstance(value, list | dict | tuple) else value}"
         )
+    return EXIT_OK
 
 
 @gate.command("run")
@@ -280,13 +288,12 @@ def run(
     tuple_name: str | None,
     worktree: Path | None,
     as_json: bool,
-) -> None:
+) -> int:
     """Run gates in clean clones through safe-run and record the evidence.
 
     Prints one line per run: gate, outcome, counts, repo@SHA, UTC start, record.
     Exits 0 only when every gate passed.
     """
-    from govkit.errors import EXIT_INTERRUPTED
     from govkit.evidence.record import Outcome
     from govkit.runner import GateRun, run_gates, selected_gates, summary_line
 
@@ -317,6 +324,7 @@ def run(
     if as_json:
         emit_json([{**json.loads(r.record.to_json()), "path": ws.rel(r.path)} for r in results])
     if any(r.record.outcome is Outcome.INTERRUPTED for r in results):
-        sys.exit(EXIT_INTERRUPTED)
+        return EXIT_INTERRUPTED
     if not all(r.record.passed for r in results) or len(results) < len(ids):
-        sys.exit(1)
+        return EXIT_FINDINGS
+    return EXIT_OK

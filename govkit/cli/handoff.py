@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any
 
 import click
 
+from govkit.cli import AppContext
 from govkit.cli.output import emit_json, json_option
+from govkit.errors import EXIT_OK
 
 
 @click.command()
@@ -26,7 +27,9 @@ from govkit.cli.output import emit_json, json_option
 )
 @json_option
 @click.pass_obj
-def handoff(obj: Any, since: str | None, output: Path | None, save: bool, as_json: bool) -> None:
+def handoff(
+    obj: AppContext, since: str | None, output: Path | None, save: bool, as_json: bool
+) -> int:
     """Print a session handoff note filled from the records.
 
     Completed tasks, gates run with outcomes, evidence created, new blockers
@@ -54,3 +57,4 @@ def handoff(obj: Any, since: str | None, output: Path | None, save: bool, as_jso
         click.echo(text, nl=False)
     else:
         click.echo(f"wrote {target}")
+    return EXIT_OK

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
 from govkit.cli import AppContext
 from govkit.cli.output import emit_json, json_option
+from govkit.errors import EXIT_OK
+
+if TYPE_CHECKING:
+    from govkit.importers import ImportReport
 
 
-def _show(report: Any, as_json: bool) -> None:
+def _show(report: ImportReport, as_json: bool) -> None:
     if as_json:
         emit_json(report.to_json())
         return
@@ -40,7 +44,7 @@ def import_() -> None:
 @click.option("--dry-run", is_flag=True, help="Show what would be created; write nothing.")
 @json_option
 @click.pass_obj
-def tracker(obj: AppContext, file: Path, dry_run: bool, as_json: bool) -> None:
+def tracker(obj: AppContext, file: Path, dry_run: bool, as_json: bool) -> int:
     """Turn a hand-written status tracker (Markdown tables) into records.
 
     Tables are found by their section heading (Milestone Board, Baseline
@@ -53,6 +57,7 @@ def tracker(obj: AppContext, file: Path, dry_run: bool, as_json: bool) -> None:
     from govkit.importers.tracker import import_tracker
 
     _show(import_tracker(obj.workspace(), file, dry_run=dry_run), as_json)
+    return EXIT_OK
 
 
 @import_.command()
@@ -60,7 +65,7 @@ def tracker(obj: AppContext, file: Path, dry_run: bool, as_json: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Show what would be created; write nothing.")
 @json_option
 @click.pass_obj
-def adr(obj: AppContext, directory: Path, dry_run: bool, as_json: bool) -> None:
+def adr(obj: AppContext, directory: Path, dry_run: bool, as_json: bool) -> int:
     """Import an ADR folder: Nygard/adr-tools, MADR 2 bullets, MADR 3/4 front matter.
 
     Each decision gets the id D-NNN from its number (H1 or file name), its
@@ -71,6 +76,7 @@ def adr(obj: AppContext, directory: Path, dry_run: bool, as_json: bool) -> None:
     from govkit.importers.adr import import_adr
 
     _show(import_adr(obj.workspace(), directory, dry_run=dry_run), as_json)
+    return EXIT_OK
 
 
 @import_.command()
@@ -91,7 +97,7 @@ def learnings(
     lane: str | None,
     dry_run: bool,
     as_json: bool,
-) -> None:
+) -> int:
     """Turn a learnings note (one `## ` section per learning) into learning records.
 
     Problem, Solution/Change, Files, Verification and Next steps parts (### headings
@@ -105,3 +111,4 @@ def learnings(
         obj.workspace(), file, tasks=tasks, owner=owner, lane=lane, dry_run=dry_run
     )
     _show(report, as_json)
+    return EXIT_OK

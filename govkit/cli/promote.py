@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from govkit.cli import AppContext
 from govkit.cli.output import emit_json, emit_table, json_option
+from govkit.errors import EXIT_FINDINGS, EXIT_OK
 
 
 @click.command()
@@ -35,7 +34,7 @@ def promote(
     gate_ids: tuple[str, ...],
     mode: str | None,
     as_json: bool,
-) -> None:
+) -> int:
     """Promote tuple CANDIDATE after N consecutive claim-grade passes of every required gate.
 
     fail/timeout/oom reset a streak; error/refused/interrupted and runs that are
@@ -70,4 +69,5 @@ def promote(
         if path is not None:
             click.echo(f"promoted: {target} now pins {candidate}'s commits; record {ws.rel(path)}")
     if not result.promotable:
-        sys.exit(1)
+        return EXIT_FINDINGS
+    return EXIT_OK

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from govkit.cli import AppContext
 from govkit.cli.output import emit_json, emit_json_list, emit_table, json_option
+from govkit.errors import EXIT_OK
 from govkit.records import ops
 from govkit.records.model import KINDS, OWNED_KINDS, Record, kind_fields
+
+if TYPE_CHECKING:
+    from govkit.workspace import Workspace
 
 
 class _Flags(Mapping[str, tuple[tuple[str, str, str], ...]]):
@@ -65,13 +69,29 @@ def _status_option(kind: str, help_text: str) -> Decorator:
     return click.option("--status", type=click.Choice(statuses), help=help_text)
 
 
+def _edit_command(
+    func: Callable[..., Any], kind: str, status_help: str, force_help: str
+) -> Callable[..., Any]:
+    """`add` or `set`: ID, --status, --force and one flag per field of the kind."""
+    return _apply(
+        func,
+        [
+            click.pass_obj,
+            click.argument("record_id", metavar="ID"),
+            _status_option(kind, status_help),
+            click.option("--force", is_flag=True, help=force_help),
+            *_field_options(kind),
+        ],
+    )
+
+
 def _text(value: object) -> str:
     if isinstance(value, tuple | list):
         return ", ".join(map(str, value))
     return str(value).replace("\n", "\n    ")
 
 
-def show_record(ws: Any, record: Record) -> None:
+def show_record(ws: Workspace, record: Record) -> None:
     """Human-readable view of one record."""
     click.echo(f"{record.kind} {record.id}  [{record.status}]")
     for name in kind_fields(record.kind):
@@ -90,65 +110,64 @@ def show_record(ws: Any, record: Record) -> None:
             click.echo(f"    {step.at}  {move}{extra}{note}")
 
 
-@functools.cache
+_GROUPS: dict[str, click.Group] = {}
+
+
+def forget_group(kind: str) -> None:
+    """Drop the built group of a kind (after unregistering a throwaway kind)."""
+    _GROUPS.pop(kind, None)
+
+
 def make_group(kind: str) -> click.Group:
     """The add/set/show/list/remove group of one record kind (built once, on first use)."""
+    if kind not in _GROUPS:
+        _GROUPS[kind] = _build_group(kind)
+    return _GROUPS[kind]
+
+
+def _build_group(kind: str) -> click.Group:
     statuses = KINDS[kind].lifecycle.statuses
 
     @click.group(name=kind, help=f"{kind.capitalize()} records (statuses: {', '.join(statuses)}).")
     def group() -> None:
         pass
 
-    def add(obj: Any, record_id: str, status: str | None, force: bool, **values: Any) -> None:
+    def add(obj: AppContext, record_id: str, status: str | None, force: bool, **values: Any) -> int:
         ws = obj.workspace()
         record = ops.add_record(
             ws, kind, record_id, _changes(kind, values), status=status, force=force
         )
         assert record.path is not None
         click.echo(f"added {kind} {record.id} [{record.status}] ({ws.rel(record.path)})")
+        return EXIT_OK
 
     group.command("add", help=f"Add a {kind} with id ID.")(
-        _apply(
+        _edit_command(
             add,
-            [
-                click.pass_obj,
-                click.argument("record_id", metavar="ID"),
-                _status_option(
-                    kind, f"Start in this status (default: {KINDS[kind].lifecycle.initial})."
-                ),
-                click.option(
-                    "--force",
-                    is_flag=True,
-                    help="Complete a milestone with open tasks, or resolve a blocker with "
-                    "unmet conditions (recorded).",
-                ),
-                *_field_options(kind),
-            ],
+            kind,
+            f"Start in this status (default: {KINDS[kind].lifecycle.initial}).",
+            "Complete a milestone with open tasks, or resolve a blocker with unmet conditions "
+            "(recorded).",
         )
     )
 
-    def set_(obj: Any, record_id: str, status: str | None, force: bool, **values: Any) -> None:
+    def set_(
+        obj: AppContext, record_id: str, status: str | None, force: bool, **values: Any
+    ) -> int:
         ws = obj.workspace()
         record = ops.update_record(
             ws, kind, record_id, _changes(kind, values), status=status, force=force
         )
         click.echo(f"updated {kind} {record.id} [{record.status}]")
+        return EXIT_OK
 
     group.command("set", help=f"Change fields of a {kind} and/or move its status.")(
-        _apply(
+        _edit_command(
             set_,
-            [
-                click.pass_obj,
-                click.argument("record_id", metavar="ID"),
-                _status_option(kind, "Move to this status (along the lifecycle)."),
-                click.option(
-                    "--force",
-                    is_flag=True,
-                    help="Complete a milestone whose tasks are not all done, or resolve a "
-                    "blocker whose conditions are unmet (recorded).",
-                ),
-                *_field_options(kind),
-            ],
+            kind,
+            "Move to this status (along the lifecycle).",
+            "Complete a milestone whose tasks are not all done, or resolve a blocker whose "
+            "conditions are unmet (recorded).",
         )
     )
 
@@ -156,7 +175,7 @@ def make_group(kind: str) -> click.Group:
     @click.argument("record_id", metavar="ID")
     @json_option
     @click.pass_obj
-    def show(obj: Any, record_id: str, as_json: bool) -> None:
+    def show(obj: AppContext, record_id: str, as_json: bool) -> int:
         """Show one record."""
         ws = obj.workspace()
         record = ops.get_record(ws, kind, record_id)
@@ -171,6 +190,7 @@ def make_group(kind: str) -> click.Group:
             for state in states:
                 mark = "met" if state["met"] else "unmet"
                 click.echo(f"  condition {mark}: {state['condition']} ({state['evidence']})")
+        return EXIT_OK
 
     owned = kind in OWNED_KINDS
     filters = (
@@ -183,20 +203,21 @@ def make_group(kind: str) -> click.Group:
     )
 
     def list_(
-        obj: Any,
+        obj: AppContext,
         status: str | None,
         as_json: bool,
         owner: str | None = None,
         lane: str | None = None,
-    ) -> None:
+    ) -> int:
         ws = obj.workspace()
         records = ops.list_records(ws, kind, status=status, owner=owner, lane=lane)
         if as_json:
             emit_json_list([ops.record_data(ws, r) for r in records])
-            return
+            return EXIT_OK
         columns = (*KINDS[kind].columns, *(("owner", "lane") if owned else ()))
         rows = [[r.id, r.status, *(_text(getattr(r, c)) for c in columns)] for r in records]
         emit_table(["id", "status", *columns], [[c.split("\n")[0] for c in row] for row in rows])
+        return EXIT_OK
 
     group.command("list", help="List records, by id.")(
         _apply(
@@ -213,11 +234,12 @@ def make_group(kind: str) -> click.Group:
     @group.command("remove")
     @click.argument("record_id", metavar="ID")
     @click.pass_obj
-    def remove(obj: Any, record_id: str) -> None:
+    def remove(obj: AppContext, record_id: str) -> int:
         """Delete a record (refused while other records reference it)."""
         ws = obj.workspace()
         path = ops.remove_record(ws, kind, record_id)
         click.echo(f"removed {kind} {record_id} ({ws.rel(path)})")
+        return EXIT_OK
 
     return group
 
@@ -231,10 +253,11 @@ blocker = make_group("blocker")
 @click.argument("record_id", metavar="ID")
 @click.option("--by", "by", multiple=True, required=True, help="Task id(s) that resolved it.")
 @click.pass_obj
-def resolve_finding(obj: Any, record_id: str, by: tuple[str, ...]) -> None:
+def resolve_finding(obj: AppContext, record_id: str, by: tuple[str, ...]) -> int:
     """Mark a finding resolved by tasks: govkit finding resolve F1 --by M1-T01."""
     record = ops.resolve_finding(obj.workspace(), record_id, by)
     click.echo(f"resolved finding {record.id} (by {', '.join(record.references()['resolved_by'])})")
+    return EXIT_OK
 
 
 @blocker.command("resolve")
@@ -244,7 +267,7 @@ def resolve_finding(obj: Any, record_id: str, by: tuple[str, ...]) -> None:
     "--force", is_flag=True, help="Resolve although checkable conditions are unmet (recorded)."
 )
 @click.pass_obj
-def resolve_blocker(obj: Any, record_id: str, resolution: str, force: bool) -> None:
+def resolve_blocker(obj: AppContext, record_id: str, resolution: str, force: bool) -> int:
     """Mark a blocker resolved: govkit blocker resolve B5 --resolution TEXT.
 
     Refused while any of its checkable conditions is unmet, unless --force.
@@ -252,3 +275,4 @@ def resolve_blocker(obj: Any, record_id: str, resolution: str, force: bool) -> N
     record = ops.resolve_blocker(obj.workspace(), record_id, resolution, force=force)
     note = record.history[-1].note if record.history else ""
     click.echo(f"resolved blocker {record.id}" + (f" ({note})" if note else ""))
+    return EXIT_OK

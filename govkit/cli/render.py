@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
 
 import click
 
+from govkit.cli import AppContext
 from govkit.cli.output import emit_json, json_option
+from govkit.errors import EXIT_FINDINGS, EXIT_OK
 
 
 def parse_as_of(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -44,7 +45,9 @@ def render() -> None:
 )
 @json_option
 @click.pass_obj
-def status(obj: Any, output: Path | None, check: bool, as_of: str | None, as_json: bool) -> None:
+def status(
+    obj: AppContext, output: Path | None, check: bool, as_of: str | None, as_json: bool
+) -> int:
     """Render the status tracker (STATUS.md).
 
     Every claim links its evidence record relatively; the same data always
@@ -68,8 +71,8 @@ def status(obj: Any, output: Path | None, check: bool, as_of: str | None, as_jso
                 err=True,
             )
         if not result.current:
-            raise SystemExit(1)
-        return
+            return EXIT_FINDINGS
+        return EXIT_OK
     ws.check_output(path)
     with ws.lock():
         written = write_if_changed(path, text)
@@ -77,3 +80,4 @@ def status(obj: Any, output: Path | None, check: bool, as_of: str | None, as_jso
         emit_json({"path": str(path), "written": written})
     else:
         click.echo(f"{'wrote' if written else 'unchanged:'} {path}")
+    return EXIT_OK

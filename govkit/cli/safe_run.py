@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sys
 from pathlib import Path
-from typing import NoReturn
 
 import click
 
@@ -60,7 +58,7 @@ def safe_run(
     heavy: bool, slots: int, mem: str | None, admission_wait: str, timeout: str | None,
     grace: str, mem_cap: str | None, log_dir: Path | None, record_path: Path | None,
     label: str, shell: bool, no_tee: bool, as_json: bool, command: tuple[str, ...],
-) -> None:  # fmt: skip
+) -> int:  # fmt: skip
     """Run CMD so that it cannot take the machine down; exit like GNU timeout.
 
     Takes a heavy slot and waits for memory when asked, runs CMD in a new
@@ -108,7 +106,7 @@ def safe_run(
         _remove_log_dir(logs)
     elif result.wrapper_exit != 0 and not as_json:
         click.echo(f"govkit safe-run: logs in {logs}", err=True)
-    _exit(result.wrapper_exit)
+    return result.wrapper_exit
 
 
 def _check_writable(log_dir: Path | None, record_path: Path | None) -> None:
@@ -145,16 +143,3 @@ def _remove_log_dir(path: Path) -> None:
         (path / name).unlink(missing_ok=True)
     with contextlib.suppress(OSError):  # something else was put there: leave it
         path.rmdir()
-
-
-def _exit(code: int) -> NoReturn:
-    # A wrapper's own exit should cost nothing: when we own the real stdout/stderr (not
-    # under a test runner), skip interpreter teardown. Nothing is pending: the logs are
-    # closed and the record was written atomically.
-    out, err = sys.stdout, sys.stderr
-    if out is sys.__stdout__ and err is sys.__stderr__ and out is not None and err is not None:
-        with contextlib.suppress(OSError):  # a closed pipe must not turn into a traceback
-            out.flush()
-            err.flush()
-        os._exit(code)
-    raise SystemExit(code)

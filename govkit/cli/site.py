@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 
+from govkit.cli import AppContext
 from govkit.cli.output import emit_json, json_option
 from govkit.cli.render import parse_as_of
+from govkit.errors import EXIT_OK
 
 
 @click.command()
@@ -22,7 +23,7 @@ from govkit.cli.render import parse_as_of
 @click.option("--as-of", callback=parse_as_of, metavar="DATE", help="The status page's date.")
 @json_option
 @click.pass_obj
-def site(obj: Any, output: Path, as_of: str | None, as_json: bool) -> None:
+def site(obj: AppContext, output: Path, as_of: str | None, as_json: bool) -> int:
     """Write a static HTML site: status, gate pages with charts, decisions, runs.
 
     Self-contained (inline CSS and SVG, no script, no network); open
@@ -48,3 +49,4 @@ def site(obj: Any, output: Path, as_of: str | None, as_json: bool) -> None:
             f"wrote {result.pages} pages to {result.root} ({result.gates} gates, "
             f"{result.runs} runs, {result.decisions} decisions); open index.html"
         )
+    return EXIT_OK

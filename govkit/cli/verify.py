@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from govkit.cli import AppContext
 from govkit.cli.output import emit_json, json_option, progress_printer
+from govkit.errors import EXIT_FINDINGS, EXIT_OK
 
 
 @click.command()
 @click.argument("run")
 @json_option
 @click.pass_obj
-def verify(obj: AppContext, run: str, as_json: bool) -> None:
+def verify(obj: AppContext, run: str, as_json: bool) -> int:
     """Re-run RUN's gate in clean clones of its recorded commits; exit 0 if it reproduces.
 
     Outcome and counts must match. The re-run is recorded as a run of its own.
@@ -37,4 +36,5 @@ def verify(obj: AppContext, run: str, as_json: bool) -> None:
         if new.message and not new.passed:
             click.echo(f"  re-run: {new.message}", err=True)
     if not rep.reproduced:
-        sys.exit(1)
+        return EXIT_FINDINGS
+    return EXIT_OK

@@ -27,6 +27,7 @@ from govkit.atomic import append_line_durable, atomic_write_text
 from govkit.errors import NotFound, ValidationError
 from govkit.evidence.record import Counts, EvidenceRecord, sha256_file
 from govkit.lock import file_lock
+from govkit.problems import Problem
 from govkit.timeutil import compact_stamp
 from govkit.workspace import Workspace
 
@@ -209,12 +210,9 @@ def iter_ledger_newest_first(ws: Workspace, *, block: int = 1 << 20) -> Iterator
             yield parse_ledger_line(rest, path, 1)
 
 
-@dataclass(frozen=True)
-class ChainProblem:
-    """A break in the ledger: the line and what is wrong."""
-
-    line: int
-    message: str
+def ledger_problem(ws: Workspace, line: int, message: str) -> Problem:
+    """A break in the ledger at `line` (a Problem with code "ledger")."""
+    return Problem("ledger", ws.rel(ws.ledger_path), line, message)
 
 
 def entry_hash_ok(entry: LedgerEntry) -> bool:
@@ -226,17 +224,21 @@ def entry_hash_ok(entry: LedgerEntry) -> bool:
 
 def scan_ledger(
     ws: Workspace, *, hashes: bool = True
-) -> tuple[list[tuple[int, LedgerEntry]], list[ChainProblem]]:
+) -> tuple[list[tuple[int, LedgerEntry]], list[Problem]]:
     """One pass over the ledger: (line, entry) of every parsable line, and every chain problem.
 
     With hashes=False the entries' own hashes are not recomputed (seq and prev
     links still are): audit checks them with `entry_hash_ok` in parallel.
     """
-    problems: list[ChainProblem] = []
+    problems: list[Problem] = []
     entries: list[tuple[int, LedgerEntry]] = []
     path = ws.ledger_path
     if not path.is_file():
         return entries, problems
+
+    def broken(line: int, message: str) -> None:
+        problems.append(ledger_problem(ws, line, message))
+
     prev = GENESIS
     expected_seq = 1
     with path.open("rb") as fh:
@@ -247,23 +249,23 @@ def scan_ledger(
         try:
             entry = parse_ledger_line(raw, path, n)
         except ValidationError as exc:
-            problems.append(ChainProblem(n, exc.message))
+            broken(n, exc.message)
             prev = ""
             expected_seq += 1
             continue
         entries.append((n, entry))
         if entry.seq != expected_seq:
-            problems.append(ChainProblem(n, f"seq {entry.seq}, expected {expected_seq}"))
+            broken(n, f"seq {entry.seq}, expected {expected_seq}")
         if entry.prev != prev:
-            problems.append(ChainProblem(n, "prev does not match the previous entry's hash"))
+            broken(n, "prev does not match the previous entry's hash")
         if hashes and not entry_hash_ok(entry):
-            problems.append(ChainProblem(n, "entry hash does not match its content"))
+            broken(n, "entry hash does not match its content")
         prev = entry.hash
         expected_seq = entry.seq + 1 if isinstance(entry.seq, int) else expected_seq + 1
     return entries, problems
 
 
-def verify_chain(ws: Workspace) -> list[ChainProblem]:
+def verify_chain(ws: Workspace) -> list[Problem]:
     """Check seq, prev links and entry hashes of the whole ledger."""
     return scan_ledger(ws)[1]
 

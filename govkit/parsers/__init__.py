@@ -6,22 +6,100 @@ The exit code decides pass or fail; what the parsers read is evidence
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import importlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from govkit.errors import ValidationError
 from govkit.evidence.record import Counts, Outcome
 from govkit.parsers.base import ParseResult
-from govkit.parsers.cargo import parse_cargo
-from govkit.parsers.gojson import parse_go_json
-from govkit.parsers.junit import parse_junit
-from govkit.parsers.metrics import parse_metrics_json
-from govkit.parsers.pytest import parse_pytest
 
-PARSERS = ("pytest", "junit", "cargo", "go-json", "exit-code", "metrics-json")
-TEST_PARSERS = frozenset({"pytest", "junit", "cargo", "go-json"})
 
-__all__ = ["PARSERS", "TEST_PARSERS", "ParseResult", "judge", "parse_run"]
+@dataclass(frozen=True)
+class RunOutput:
+    """What a parser may read: a finished run's logs, working directory and artifacts."""
+
+    stdout: Path
+    stderr: Path
+    workdir: Path
+    artifacts: Sequence[Path] = ()
+
+
+@dataclass(frozen=True)
+class Parser:
+    """One result parser: its name in govkit.yaml, whether it counts tests, where it lives."""
+
+    name: str
+    counts_tests: bool  # False: metrics or nothing, so `min_tests` can never be met
+    module: str  # imported on first use: `gate --help` and config checks stay light
+    function: str
+    reads: str  # one line for the docs: what it reads
+    inputs: tuple[str, ...] = ("stdout",)  # RunOutput fields passed as keyword arguments
+
+    def read(self, output: RunOutput) -> ParseResult:
+        """Run the parser on a finished run's output."""
+        if not self.module:
+            return ParseResult(counts=None, metrics=None, notes=())
+        fn: Callable[..., ParseResult] = getattr(
+            importlib.import_module(self.module), self.function
+        )
+        if self.inputs == ("stdout",):
+            return fn(output.stdout)
+        return fn(**{name: getattr(output, name) for name in self.inputs})
+
+
+# The one list of parsers: config validation, `gate add --parser` and the docs read it.
+# A new parser is a module under govkit/parsers/ and one row here (CONTRIBUTING.md).
+REGISTRY: dict[str, Parser] = {
+    p.name: p
+    for p in (
+        Parser("pytest", True, "govkit.parsers.pytest", "parse_pytest", "pytest's summary line"),
+        Parser(
+            "junit",
+            True,
+            "govkit.parsers.junit",
+            "parse_junit",
+            "JUnit XML files, recounted from their testcases",
+            inputs=("workdir", "artifacts"),
+        ),
+        Parser("cargo", True, "govkit.parsers.cargo", "parse_cargo", "cargo test's result lines"),
+        Parser("go-json", True, "govkit.parsers.gojson", "parse_go_json", "go test -json events"),
+        Parser("exit-code", False, "", "", "nothing: the exit code alone"),
+        Parser(
+            "metrics-json",
+            False,
+            "govkit.parsers.metrics",
+            "parse_metrics_json",
+            "numbers from metrics.json or the last JSON line of stdout",
+            inputs=("stdout", "artifacts"),
+        ),
+    )
+}
+PARSERS = tuple(REGISTRY)
+TEST_PARSERS = frozenset(name for name, p in REGISTRY.items() if p.counts_tests)
+
+__all__ = [
+    "PARSERS",
+    "REGISTRY",
+    "TEST_PARSERS",
+    "ParseResult",
+    "Parser",
+    "RunOutput",
+    "get_parser",
+    "judge",
+    "parse_run",
+]
+
+
+def get_parser(name: str) -> Parser:
+    """The registered parser called `name`, or a ValidationError listing the real ones."""
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise ValidationError(
+            f"unknown parser {name!r}", hint=f"use one of: {', '.join(PARSERS)}"
+        ) from None
 
 
 def parse_run(
@@ -33,19 +111,7 @@ def parse_run(
     artifacts: Sequence[Path] = (),
 ) -> ParseResult:
     """Read counts or metrics from a finished run's logs and artifacts; never raises on junk."""
-    if parser == "pytest":
-        return parse_pytest(stdout)
-    if parser == "junit":
-        return parse_junit(workdir=workdir, artifacts=artifacts)
-    if parser == "cargo":
-        return parse_cargo(stdout)
-    if parser == "go-json":
-        return parse_go_json(stdout)
-    if parser == "metrics-json":
-        return parse_metrics_json(stdout, artifacts=artifacts)
-    if parser == "exit-code":
-        return ParseResult(counts=None, metrics=None, notes=())
-    raise ValidationError(f"unknown parser {parser!r}", hint=f"use one of: {', '.join(PARSERS)}")
+    return get_parser(parser).read(RunOutput(stdout, stderr, workdir, artifacts))
 
 
 def _ran(counts: Counts) -> int:

@@ -16,6 +16,7 @@ import contextlib
 import json
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -67,21 +68,21 @@ class ParseCache:
         entries = data.get("entries")
         return entries if isinstance(entries, dict) else {}
 
-    def load(self, path: Path) -> Any:
-        """Plain data of a YAML file (raises ValidationError for malformed YAML)."""
+    def load(self, path: Path, parse: Callable[[Path], Any] = yamlio.load_plain) -> Any:
+        """Plain data of a YAML file, or what `parse` makes of the file (raises its errors)."""
         if not self.enabled:
-            return yamlio.load_plain(path)
+            return parse(path)
         key = str(path)
         self._seen.add(key)
         try:
             st = os.stat(path)
         except OSError:
-            return yamlio.load_plain(path)  # raises the usual "file not found" error
+            return parse(path)  # raises the usual "file not found" error
         signature = _signature(st)
         entry = self._entries.get(key)
         if entry is not None and entry[0] == signature:
             return entry[1]
-        data = yamlio.load_plain(path)
+        data = parse(path)
         racy = time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) < RACY_WINDOW_NS
         if not racy and _jsonable(data):
             self._entries[key] = [signature, data]

@@ -31,6 +31,9 @@ from govkit.records.model import LIFECYCLES
 
 if TYPE_CHECKING:
     from govkit.config import Config
+    from govkit.decisions import Decision
+    from govkit.problems import ProblemList
+    from govkit.records.model import Record
     from govkit.render.sources import Sources
     from govkit.workspace import Workspace
 
@@ -212,3 +215,60 @@ def facts_from_workspace(ws: Workspace) -> Facts:
     from govkit.render.sources import load_sources
 
     return facts_from_sources(load_sources(ws))
+
+
+def check_blocker_conditions(
+    ws: Workspace,
+    by_kind: dict[str, list[Record]],
+    decisions: Sequence[Decision],
+    problems: ProblemList,
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """`check`: each condition of an active blocker, met or not, with its evidence, and notes.
+
+    A condition that cannot hold as written (a gate or tuple govkit.yaml does not
+    define) is a problem; a blocker whose conditions all hold gets a note.
+    """
+    from govkit.errors import GovkitError
+    from govkit.records import store
+    from govkit.records.model import Blocker
+    from govkit.render.ledger_index import LedgerIndex
+
+    blockers = [
+        b
+        for b in by_kind.get("blocker", [])
+        if isinstance(b, Blocker) and b.conditions and b.status == "active"
+    ]
+    if not blockers:
+        return [], []
+    try:
+        config = ws.config
+        runs = LedgerIndex.open(ws.ledger_path, cache_dir=ws.state_dir / "cache")
+    except GovkitError as exc:  # govkit.yaml itself is reported by the config check
+        return [], [f"blocker conditions not checked: {exc.message}"]
+    status: dict[str, tuple[str, str]] = {
+        r.id: (kind, r.status) for kind, records in by_kind.items() for r in records
+    }
+    for d in decisions:
+        status.setdefault(d.id, ("decision", d.status))
+    facts = Facts(config, status.get, runs.history)
+    rows: list[dict[str, Any]] = []
+    notes: list[str] = []
+    for b in blockers:
+        assert b.path is not None
+        states = check_conditions(b.conditions, facts)
+        for state in states:
+            rows.append({"blocker": b.id, **state.to_dict()})
+            if state.problem:
+                problems.add(
+                    "condition",
+                    b.path,
+                    store.field_line(b.path, "conditions"),
+                    f"{b.id} condition {state.condition.text!r} cannot hold: {state.evidence}",
+                    hint="fix the condition, or define what it names",
+                )
+        if states and all(s.met for s in states):
+            notes.append(
+                f"{b.id}: every checkable exit condition is met; "
+                f"`govkit blocker resolve {b.id} --resolution TEXT` lifts it"
+            )
+    return rows, notes

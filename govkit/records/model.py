@@ -1,17 +1,15 @@
-"""Record kinds as frozen dataclasses, and the one table that declares them (DESIGN.md §2, §4).
+"""Record kinds as frozen dataclasses (DESIGN.md §2, §4).
 
 The YAML file of a record holds the fields below by these names (snake_case);
 `kind` and `path` are implied by where the file is. Each editable field carries
-its own metadata (flag, help, allowed values, what it references), and each kind
-is one row of KINDS (plural, lifecycle, id scheme, list columns, done-state).
-Everything else — the CLI groups and flags, id checks, record directories,
-`check`, the audit's done-states — is derived from these. docs/kinds.md says how
-to add a kind.
+its own metadata (flag, help, allowed values, what it references); with the
+kind's row in govkit.records.kinds.KINDS that is all there is to a kind:
+the CLI groups and flags, id checks, record directories, `check` and the audit
+are derived from the two (docs/kinds.md).
 """
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
@@ -19,11 +17,13 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from govkit.lifecycle import Lifecycle
+from govkit.records.kinds import ANY_RECORD as ANY_RECORD
+from govkit.records.kinds import KINDS as KINDS
+from govkit.records.kinds import Kind as Kind
 
 READINESS = ("low", "medium", "high")
 # Fields every kind has, maintained by govkit rather than edited by flags.
 COMMON_FIELDS = ("id", "status", "created", "updated", "history", "imported", "path")
-ANY_RECORD = "*"  # FieldSpec.refers_to: any record or decision of the workspace
 _SPEC = "govkit"  # the dataclass field metadata key holding a FieldSpec
 
 
@@ -35,8 +35,8 @@ class FieldSpec:
     flag: str = ""  # default: --field-name
     choices: tuple[str, ...] = ()  # allowed values (case-insensitive, stored lower-case)
     refers_to: str | None = None  # a kind, or ANY_RECORD; None: not a reference
-    free_form: bool = False  # list entries are paths or run ids, not record ids
-    sentences: bool = False  # list entries are sentences: a flag is one entry, commas kept
+    evidence: bool = False  # entries are evidence refs (run ids, record paths, gates), not ids
+    sentences: bool = False  # entries are free text (a flag is one entry), not ids
 
 
 def text(
@@ -53,14 +53,14 @@ def id_list(
     *,
     flag: str = "",
     refers_to: str | None = None,
-    free_form: bool = False,
+    evidence: bool = False,
     sentences: bool = False,
 ) -> Any:
     """A list field (repeated flags and/or comma lists) with its flag metadata.
 
-    `sentences=True`: each flag is one entry (commands and sentences keep their commas).
+    `sentences=True`: entries are free text, one per flag (commands keep their commas).
     """
-    spec = FieldSpec(help, flag, (), refers_to, free_form or sentences, sentences)
+    spec = FieldSpec(help, flag, (), refers_to, evidence, sentences)
     return field(default=(), metadata={_SPEC: spec})
 
 
@@ -114,7 +114,7 @@ class Task(Record):
     title: str = text("What the task does.")
     # run ids, gate ids or evidence paths
     evidence: tuple[str, ...] = id_list(
-        "Evidence refs: run ids or paths (repeat, or a,b).", free_form=True
+        "Evidence refs: run ids or paths (repeat, or a,b).", evidence=True
     )
     notes: str = text("Free notes.")
     owner: str = text("Who owns it: a name or handle (filter with `list --owner`).")
@@ -152,12 +152,12 @@ class Blocker(Record):
         "A checkable exit condition, e.g. 'gate VG-X-001 passes 3 on canonical', "
         "'task M1-T03 done' (repeat; replaces the list).",
         flag="--condition",
-        free_form=True,
+        sentences=True,
     )
     resolution: str = text("How it was resolved.")
     # run ids: e.g. the failing run a cadence blocker was opened for
     evidence: tuple[str, ...] = id_list(
-        "Evidence refs: run ids or paths (repeat, or a,b).", free_form=True
+        "Evidence refs: run ids or paths (repeat, or a,b).", evidence=True
     )
     owner: str = text("Who owns it: a name or handle (filter with `list --owner`).")
     lane: str = text("The lane (workstream) it belongs to (filter with `list --lane`).")
@@ -178,7 +178,7 @@ class Resolution(Record):
         "Ids of the records it resolves (repeat, or a,b).", refers_to=ANY_RECORD
     )
     evidence: tuple[str, ...] = id_list(
-        "Evidence refs: run ids or paths (repeat, or a,b).", free_form=True
+        "Evidence refs: run ids or paths (repeat, or a,b).", evidence=True
     )
 
 
@@ -199,7 +199,7 @@ class Learning(Record):
     problem: str = text("The problem met.")
     change: str = text("What was changed, and why.")
     files: tuple[str, ...] = id_list(
-        "Files touched (repeat, or a,b).", flag="--file", free_form=True
+        "Files touched (repeat the flag).", flag="--file", sentences=True
     )
     # run ids (a gate run) or the commands run by hand
     verification: tuple[str, ...] = id_list(
@@ -238,175 +238,28 @@ class KindField:
         return self.spec.refers_to
 
 
-@dataclass(frozen=True)
-class Kind:
-    """One record kind: everything govkit needs to store, check, edit and show it."""
-
-    cls: type[Record]
-    lifecycle: Lifecycle
-    id_pattern: re.Pattern[str] | None  # None: any safe id (free-form names)
-    id_example: str
-    summary: str  # the one-line help shown by `govkit --help`
-    columns: tuple[str, ...]  # fields `list` shows after id and status
-    done: str | None = None  # the status that says "finished": audit wants evidence for it
-    plural: str = ""  # records/<plural>/; default: name + "s"
-    section: str = ""  # a STATUS.md table of this title (kinds with no section of their own)
-
-    @property
-    def name(self) -> str:
-        return self.cls.kind
-
-    @property
-    def directory(self) -> str:
-        """The folder under records/ holding this kind's files."""
-        return self.plural or self.name + "s"
-
-    @functools.cached_property
-    def fields(self) -> tuple[KindField, ...]:
-        """The editable fields, in file order."""
-        out = []
-        for f in fields(self.cls):
-            if f.name in COMMON_FIELDS:
-                continue
-            spec = f.metadata.get(_SPEC, FieldSpec(f"The {f.name.replace('_', ' ')}."))
-            out.append(KindField(f.name, str(f.type).startswith("tuple"), spec))
-        return tuple(out)
-
-    def references(self) -> dict[str, str]:
-        """Reference field -> the kind it must name (ANY_RECORD: any record or decision)."""
-        return {f.name: f.refers_to for f in self.fields if f.refers_to is not None}
-
-    def problems(self, known: Mapping[str, Kind]) -> list[str]:
-        """What is inconsistent in the row (checked when the kind is registered)."""
-        names = {f.name for f in self.fields}
-        out = list(self.lifecycle.problems())
-        out += [f"list column {c!r} is not a field" for c in self.columns if c not in names]
-        if self.done is not None and self.done not in self.lifecycle.statuses:
-            out.append(f"done-state {self.done!r} is not a status")
-        kinds = {*known, self.name, ANY_RECORD}
-        out += [
-            f"field {f.name!r} refers to unknown kind {f.refers_to!r}"
-            for f in self.fields
-            if f.refers_to is not None and f.refers_to not in kinds
-        ]
-        if not self.name or not re.fullmatch(r"[a-z][a-z0-9-]*", self.name):
-            out.append(f"kind name {self.name!r} is not a lower-case word")
-        return out
+_FIELDS: dict[type[Record], tuple[KindField, ...]] = {}
 
 
-def _lifecycle(moves: dict[str, tuple[str, ...]], initial: str) -> Lifecycle:
-    return Lifecycle(tuple(moves), moves, initial)
-
-
-@functools.cache
-def _kind_fields(kind: str) -> tuple[tuple[str, bool], ...]:
-    return tuple((f.name, f.is_list) for f in KINDS[kind].fields)
+def fields_of(cls: type[Record]) -> tuple[KindField, ...]:
+    """The editable fields of a record class, in file order, with their metadata."""
+    known = _FIELDS.get(cls)
+    if known is None:
+        known = _FIELDS[cls] = tuple(
+            KindField(
+                f.name,
+                str(f.type).startswith("tuple"),
+                f.metadata.get(_SPEC, FieldSpec(f"The {f.name.replace('_', ' ')}.")),
+            )
+            for f in fields(cls)
+            if f.name not in COMMON_FIELDS
+        )
+    return known
 
 
 def kind_fields(kind: str) -> dict[str, bool]:
     """The editable fields of a kind, in file order: name -> is it a list of ids/refs."""
-    return dict(_kind_fields(kind))
-
-
-# The record kinds, in the order commands, counts and STATUS.md show them.
-KINDS: dict[str, Kind] = {}
-
-
-def register_kind(kind: Kind) -> Kind:
-    """Add a kind to KINDS (after checking its row); the CLI, check and audit pick it up."""
-    from govkit.errors import ValidationError
-
-    if kind.name in KINDS:
-        raise ValidationError(f"record kind {kind.name!r} is registered already")
-    problems = kind.problems(KINDS)
-    if problems:
-        raise ValidationError(f"record kind {kind.name!r}: {'; '.join(problems)}")
-    KINDS[kind.name] = kind
-    _kind_fields.cache_clear()
-    return kind
-
-
-def unregister_kind(name: str) -> None:
-    """Drop a registered kind (tests that register a throwaway kind)."""
-    del KINDS[name]
-    _kind_fields.cache_clear()
-
-
-for _row in (
-    Kind(
-        Milestone,
-        _lifecycle(
-            {"planned": ("active",), "active": ("complete", "planned"), "complete": ("active",)},
-            "planned",
-        ),
-        re.compile(r"^M\d+$"),
-        "M1",
-        "Milestones: M1, M2 … planned → active → complete.",
-        columns=("title",),
-        done="complete",
-    ),
-    Kind(
-        Task,
-        _lifecycle(
-            {
-                "todo": ("in-progress", "blocked", "done"),
-                "in-progress": ("done", "blocked", "todo"),
-                "blocked": ("in-progress", "todo"),
-                "done": ("in-progress",),
-            },
-            "todo",
-        ),
-        re.compile(r"^M\d+-T\d+$|^[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*$"),
-        "M1-T03",
-        "Tasks: M1-T03 … todo → in-progress → done, or blocked.",
-        columns=("milestone", "title"),
-        done="done",
-    ),
-    Kind(
-        Finding,
-        _lifecycle({"open": ("resolved",), "resolved": ("open",)}, "open"),
-        re.compile(r"^F\d+$"),
-        "F7",
-        "Findings: F7 … open → resolved (by a task).",
-        columns=("milestone", "title"),
-        done="resolved",
-    ),
-    Kind(
-        Blocker,
-        _lifecycle({"active": ("resolved",), "resolved": ("active",)}, "active"),
-        re.compile(r"^B\d+$"),
-        "B5",
-        "Blockers: B5 … impact, exit condition; active → resolved.",
-        columns=("title",),
-        done="resolved",
-    ),
-    Kind(
-        Resolution,
-        _lifecycle({"recorded": ()}, "recorded"),
-        re.compile(r"^R\d+$"),
-        "R12",
-        "Resolutions: R12 … what got resolved, with evidence.",
-        columns=("resolves", "summary"),
-        done="recorded",
-    ),
-    Kind(
-        Consumer,
-        _lifecycle({"tracked": ("retired",), "retired": ("tracked",)}, "tracked"),
-        None,
-        "loop-agent",
-        "Consumers: downstream repos, coupling and readiness.",
-        columns=("readiness", "coupling"),
-    ),
-    Kind(
-        Learning,
-        _lifecycle({"recorded": ()}, "recorded"),
-        re.compile(r"^L\d+$"),
-        "L3",
-        "Learnings: L3 … what a session learned, how it was verified, next steps.",
-        columns=("tasks", "title"),
-    ),
-):
-    register_kind(_row)
+    return {f.name: f.is_list for f in fields_of(KINDS[kind].cls)}
 
 
 class _View(Mapping[str, Any]):

@@ -75,7 +75,7 @@ def _coerce(kind: str, changes: Mapping[str, FieldValue | None]) -> dict[str, ob
             if name == "conditions":
                 for message, hint in condition_problems(items):
                     raise ValidationError(message, hint=hint)
-            elif not f.spec.free_form:  # evidence entries are paths or run ids; the rest are ids
+            elif not (f.spec.evidence or f.spec.sentences):  # run ids, paths, text: not ids
                 for item in items:
                     check_safe_id(item, what=f"{name} entry")
             out[name] = items

@@ -16,9 +16,11 @@ from typing import Any
 from govkit import yamlio
 from govkit.errors import NotFound, ValidationError
 from govkit.ids import check_id, id_sort_key
+from govkit.problems import Problem
 from govkit.records.cache import ParseCache
 from govkit.records.model import (
     KINDS,
+    PRIORITY,
     QueueItem,
     Record,
     Transition,
@@ -32,16 +34,6 @@ def record_path(ws: Workspace, kind: str, record_id: str) -> Path:
     """Where a record of `kind` with `record_id` lives."""
     check_id(kind, record_id)
     return ws.records_dir / KINDS[kind].directory / f"{record_id}.yaml"
-
-
-@dataclass(frozen=True)
-class FieldProblem:
-    """One thing wrong with a record mapping: the field it is in, and how to fix it."""
-
-    field: str | None  # None: the record as a whole
-    message: str
-    hint: str | None = None
-    code: str = "schema"
 
 
 _SHAPES: dict[type[Record], dict[str, str]] = {}
@@ -68,11 +60,25 @@ def _shapes(kind: str) -> dict[str, str]:
     return shapes
 
 
-def validate_mapping(kind: str, data: Any) -> tuple[dict[str, Any], list[FieldProblem]]:
-    """Typed field values of a loaded record, and every problem found (not just the first)."""
+def validate_mapping(
+    kind: str, data: Any, path: Path | None = None
+) -> tuple[dict[str, Any], list[Problem]]:
+    """Typed field values of a loaded record, and every problem found (not just the first).
+
+    With the record's `path`, each problem names it and the line of its field.
+    """
+    problems: list[Problem] = []
+
+    def problem(
+        field_name: str | None, message: str, hint: str | None = None, code: str = "schema"
+    ) -> None:
+        line = None if path is None else field_line(path, field_name)
+        where = "" if path is None else path.as_posix()
+        problems.append(Problem(code, where, line, message, hint))
+
     if not isinstance(data, dict):
-        return {}, [FieldProblem(None, f"a {kind} record must be a YAML mapping")]
-    problems: list[FieldProblem] = []
+        problem(None, f"a {kind} record must be a YAML mapping")
+        return {}, problems
     values: dict[str, Any] = {}
     shapes = _shapes(kind)
     for name, shape in shapes.items():
@@ -85,83 +91,70 @@ def validate_mapping(kind: str, data: Any) -> tuple[dict[str, Any], list[FieldPr
             try:
                 values[name] = _history(raw)
             except ValueError as exc:
-                problems.append(FieldProblem(name, str(exc)))
+                problem(name, str(exc))
         elif shape == "list":
             items = _strings(raw)
             if items is None:
-                problems.append(FieldProblem(name, f"field {name!r} must be a list of ids"))
+                problem(name, f"field {name!r} must be a list of ids")
             else:
                 values[name] = items
         elif shape == "bool":
             if isinstance(raw, bool):
                 values[name] = raw
             else:
-                problems.append(FieldProblem(name, f"field {name!r} must be true or false"))
+                problem(name, f"field {name!r} must be true or false")
         else:
             text = _text(raw)
             if text is None:
-                problems.append(
-                    FieldProblem(name, f"field {name!r} must be text, not {type(raw).__name__}")
-                )
+                problem(name, f"field {name!r} must be text, not {type(raw).__name__}")
             else:
                 values[name] = text
     for name in ("created", "updated"):
         stamp = values.get(name)
         if stamp and not _is_time(stamp):
-            problems.append(
-                FieldProblem(name, f"field {name!r} is not a time: {stamp!r}", _TIME_HINT)
-            )
+            problem(name, f"field {name!r} is not a time: {stamp!r}", _TIME_HINT)
     for t in values.get("history", ()):
         if t.at and not _is_time(t.at):
-            problems.append(
-                FieldProblem("history", f"history entry time {t.at!r} is not a time", _TIME_HINT)
-            )
+            problem("history", f"history entry time {t.at!r} is not a time", _TIME_HINT)
             break
     names = shapes.keys()
     for key in data:
         if str(key) not in names:
-            problems.append(
-                FieldProblem(
-                    str(key),
-                    f"unknown field {str(key)!r} in {kind} record",
-                    hint=f"known fields: {', '.join(sorted(names))}",
-                )
+            problem(
+                str(key),
+                f"unknown field {str(key)!r} in {kind} record",
+                hint=f"known fields: {', '.join(sorted(names))}",
             )
     if "id" not in values:
         if "id" not in data:
-            problems.append(FieldProblem(None, f"{kind} record has no id", hint="add `id: ...`"))
+            problem(None, f"{kind} record has no id", hint="add `id: ...`")
     else:
         try:
             check_id(kind, values["id"])
         except ValidationError as exc:
-            problems.append(FieldProblem("id", exc.message, exc.hint, code="bad-id"))
+            problem("id", exc.message, exc.hint, code="bad-id")
     lifecycle = KINDS[kind].lifecycle
     statuses = lifecycle.statuses
     if "status" not in values:
         values["status"] = lifecycle.initial
     elif values["status"] not in statuses:
-        problems.append(
-            FieldProblem(
-                "status",
-                f"unknown {kind} status {values['status']!r}",
-                hint=f"one of: {', '.join(statuses)}",
-                code="unknown-status",
-            )
+        problem(
+            "status",
+            f"unknown {kind} status {values['status']!r}",
+            hint=f"one of: {', '.join(statuses)}",
+            code="unknown-status",
         )
     if kind == "blocker" and values.get("conditions"):
         from govkit.records.conditions import SYNTAX, condition_problems
 
         for message, hint in condition_problems(values["conditions"]):
-            problems.append(FieldProblem("conditions", message, hint or SYNTAX))
+            problem("conditions", message, hint or SYNTAX)
     for f in KINDS[kind].fields:
         if f.spec.choices and f.name in values:
             chosen = values[f.name].lower()
             if chosen not in f.spec.choices:
-                problems.append(
-                    FieldProblem(
-                        f.name,
-                        f"{f.name} {values[f.name]!r} is not one of {', '.join(f.spec.choices)}",
-                    )
+                problem(
+                    f.name, f"{f.name} {values[f.name]!r} is not one of {', '.join(f.spec.choices)}"
                 )
             values[f.name] = chosen
     return values, problems
@@ -169,15 +162,10 @@ def validate_mapping(kind: str, data: Any) -> tuple[dict[str, Any], list[FieldPr
 
 def record_from_mapping(kind: str, data: Any, path: Path) -> Record:
     """Validate a loaded YAML mapping into the kind's dataclass; errors name file, line and field."""
-    values, problems = validate_mapping(kind, data)
+    values, problems = validate_mapping(kind, data, path)
     if problems:
         first = problems[0]
-        raise ValidationError(
-            first.message,
-            path=path,
-            line=field_line(path, first.field),
-            hint=first.hint,
-        )
+        raise ValidationError(first.message, path=path, line=first.line, hint=first.hint)
     return KINDS[kind].cls(path=path, **values)
 
 
@@ -340,26 +328,71 @@ def _is_empty(value: Any) -> bool:
 QUEUE_FILE = "queue.yaml"
 
 
+@dataclass(frozen=True)
+class QueueEntry:
+    """One item of queue.yaml and where it is: its 1-based number and line (when known)."""
+
+    number: int
+    line: int | None
+    item: QueueItem
+
+
+@dataclass(frozen=True)
+class QueueFile:
+    """queue.yaml as read: its entries, entries that are no item, and items `check` doubts."""
+
+    entries: list[QueueEntry]
+    unreadable: list[Problem]  # not a list, an entry without id: the file cannot be used
+    doubtful: list[Problem]  # queued twice, a priority not like P0: loads, `check` reports
+
+    @property
+    def items(self) -> list[QueueItem]:
+        return [e.item for e in self.entries]
+
+
+def parse_queue(data: Any, path: Path) -> QueueFile:
+    """The queue rules, for loading and for `check` alike (lines when `data` is round-trip)."""
+    where = path.as_posix()
+    if data is None:
+        return QueueFile([], [], [])
+    if not isinstance(data, list):
+        return QueueFile(
+            [], [Problem("schema", where, 1, "queue.yaml must be a list of items")], []
+        )
+    queue = QueueFile([], [], [])
+    seen: set[str] = set()
+    for n, entry in enumerate(data, 1):
+        line = data.lc.item(n - 1)[0] + 1 if hasattr(data, "lc") else None
+        if not isinstance(entry, dict) or "id" not in entry:
+            queue.unreadable.append(Problem("schema", where, line, f"queue item {n} needs an id"))
+            continue
+        item = QueueItem(
+            id=str(entry["id"]),
+            priority=str(entry.get("priority", "P2")),
+            description=str(entry.get("description", "")),
+        )
+        if item.id in seen:
+            queue.doubtful.append(
+                Problem("duplicate-id", where, line, f"{item.id} is queued twice")
+            )
+        seen.add(item.id)
+        if not PRIORITY.match(item.priority):
+            message = f"queue item {n}: priority {item.priority!r} is not P0, P1, …"
+            queue.doubtful.append(Problem("schema", where, line, message))
+        queue.entries.append(QueueEntry(n, line, item))
+    return queue
+
+
 def load_queue(ws: Workspace) -> list[QueueItem]:
     """The ordered priority queue."""
     path = ws.records_dir / QUEUE_FILE
     if not path.is_file():
         return []
-    data = yamlio.load_plain(path) or []
-    if not isinstance(data, list):
-        raise ValidationError("queue.yaml must be a list of items", path=path, line=1)
-    items = []
-    for i, entry in enumerate(data):
-        if not isinstance(entry, dict) or "id" not in entry:
-            raise ValidationError(f"queue item {i + 1} needs an id", path=path)
-        items.append(
-            QueueItem(
-                id=str(entry["id"]),
-                priority=str(entry.get("priority", "P2")),
-                description=str(entry.get("description", "")),
-            )
-        )
-    return items
+    queue = parse_queue(yamlio.load_plain(path) or None, path)  # an empty file: no queue
+    if queue.unreadable:
+        first = queue.unreadable[0]
+        raise ValidationError(first.message, path=path, line=first.line)
+    return queue.items
 
 
 def save_queue(ws: Workspace, items: list[QueueItem]) -> None:

@@ -13,7 +13,7 @@ from govkit.evidence.record import Counts, EvidenceRecord, Outcome
 from govkit.workspace import Workspace
 from tests.audit.evidence import COMMIT_A, make_run, pytest_stdout
 
-CORPUS = Path(__file__).resolve().parent.parent / "audit_corpus"
+CORPUS = Path(__file__).resolve().parent / "corpus"
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 EXPECT = re.compile(r"<!-- expect: ([A-Z0-9 ]+) -->")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from govkit.audit.run import run_audit
 from govkit.gates import set_gate
 from govkit.workspace import Workspace
-from tests.test_conditions import prog  # noqa: F401  (the fixture)
+from tests.records.test_conditions import prog  # noqa: F401  (the fixture)
 from tests.test_promotion import record
 
 

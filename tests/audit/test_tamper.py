@@ -41,6 +41,7 @@ def test_clean_evidence_has_no_findings(evidence_ws: Workspace) -> None:
     assert len(index.by_id) == 3
 
 
+@pytest.mark.slow
 def test_every_single_byte_flip_is_detected(evidence_ws: Workspace) -> None:
     files = _files(evidence_ws)
     assert {p.name for p in files} >= {"ledger.jsonl", "record.json", "stdout.log", "report.xml"}

@@ -44,6 +44,7 @@ def test_demo_runs_the_whole_job(tmp_path: Path) -> None:
     assert "Where to look" in result.stdout
 
 
+@pytest.mark.slow
 def test_demo_refuses_an_existing_directory(tmp_path: Path) -> None:
     target = tmp_path / "mine"
     target.mkdir()

@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from govkit.demo.repos import build_demo_repos
 
 
@@ -15,6 +17,7 @@ def test_demo_repos_have_fixed_shas(tmp_path: Path) -> None:
     assert set(first["core-lib"]) == {"v1", "v2", "v3-experimental"}
 
 
+@pytest.mark.slow
 def test_experimental_core_really_fails_its_suite(tmp_path: Path) -> None:
     shas = build_demo_repos(tmp_path / "repos")
     clone = tmp_path / "clone" / "core-lib"

@@ -83,6 +83,7 @@ def test_dry_run_writes_nothing_and_bad_input_is_named(ws: Workspace, note: Path
         import_learnings(ws, binary)
 
 
+@pytest.mark.slow
 def test_cli_import_and_handoff_show_the_learning(ws: Workspace, note: Path) -> None:
     def gk(*args: str) -> tuple[int, str]:
         r = CliRunner().invoke(cli, ["-C", str(ws.root), *args])

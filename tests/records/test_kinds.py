@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import ClassVar
@@ -14,22 +16,15 @@ from click.testing import CliRunner
 from govkit.audit.integrity import RunIndex
 from govkit.audit.record_checks import check_records
 from govkit.cli import COMMANDS, cli
-from govkit.cli.records import FLAGS, make_group
+from govkit.cli.records import FLAGS, forget_group
 from govkit.decisions import LIFECYCLE as DECISIONS
 from govkit.errors import TransitionError, ValidationError
 from govkit.lifecycle import Lifecycle
 from govkit.records import store
-from govkit.records.model import (
-    KINDS,
-    Kind,
-    Record,
-    id_list,
-    register_kind,
-    text,
-    unregister_kind,
-)
+from govkit.records.kinds import KINDS, Kind, register_kind, unregister_kind
+from govkit.records.model import Record, id_list, text
 from govkit.workspace import Workspace
-from tests.helpers import invoke
+from tests.helpers import REPO_ROOT, invoke
 from tests.render.mdcheck import table_after
 
 
@@ -42,18 +37,20 @@ class Widget(Record):
     part_of: str = text("The milestone it belongs to.", refers_to="milestone")
     grade: str = text("How good: rough or fine.", choices=("rough", "fine"), default="rough")
     parts: tuple[str, ...] = id_list("Task ids it needs (repeat, or a,b).", refers_to="task")
+    evidence: tuple[str, ...] = id_list("Run ids or record paths.", evidence=True)
 
 
 WIDGET = Kind(
+    "widget",
     Widget,
     Lifecycle(
         ("draft", "built", "scrapped"),
         {"draft": ("built", "scrapped"), "built": ("scrapped",), "scrapped": ()},
         "draft",
     ),
-    re.compile(r"^W\d+$"),
-    "W1",
-    "Widgets: W1 … draft → built → scrapped.",
+    id_pattern=re.compile(r"^W\d+$"),
+    id_example="W1",
+    summary="Widgets: W1 … draft → built → scrapped.",
     columns=("title", "grade"),
     done="built",
     section="Widgets",
@@ -65,7 +62,7 @@ def widget() -> Iterator[Kind]:
     register_kind(WIDGET)
     yield WIDGET
     unregister_kind("widget")
-    make_group.cache_clear()
+    forget_group("widget")
 
 
 def test_a_registered_kind_gets_add_set_list_show_check_render(
@@ -76,7 +73,7 @@ def test_a_registered_kind_gets_add_set_list_show_check_render(
     assert "Widgets: W1 … draft → built → scrapped." in runner.invoke(cli, ["--help"]).output
     help_text = runner.invoke(cli, ["widget", "add", "--help"]).output
     assert "--part-of" in help_text and "How good: rough or fine." in help_text
-    assert [f for _, f, _ in FLAGS["widget"]] == ["title", "part_of", "grade", "parts"]
+    assert [f for _, f, _ in FLAGS["widget"]] == ["title", "part_of", "grade", "parts", "evidence"]
 
     assert gk(runner, ws, "milestone", "add", "M1")[0] == 0
     code, out = gk(runner, ws, "widget", "add", "W1", "--title", "Gear", "--part-of", "M1")
@@ -138,19 +135,22 @@ def test_the_audit_wants_evidence_for_a_registered_kinds_done_state(
     ops.add_record(ws, "milestone", "M1")
     ops.add_record(ws, "widget", "W1", {"part_of": "M1"}, status="built")
     ops.add_record(ws, "widget", "W2", {"part_of": "M1"})
+    ops.add_record(ws, "widget", "W3", {"evidence": "evidence/runs/x/record.json"}, status="built")
     findings = check_records(ws, store.load_all(ws), RunIndex())
     assert [(f.code, f.path) for f in findings if "widget" in f.message] == [
-        ("GK501", "records/widgets/W1.yaml")
+        ("GK501", "records/widgets/W1.yaml"),
+        ("GK502", "records/widgets/W3.yaml"),
     ]
 
 
 def test_a_row_that_contradicts_itself_is_refused() -> None:
     broken = Kind(
+        "widget",
         Widget,
         Lifecycle(("draft",), {"draft": ("gone",)}, "new"),
-        None,
-        "W1",
-        "Broken.",
+        id_pattern=None,
+        id_example="W1",
+        summary="Broken.",
         columns=("colour",),
         done="finished",
     )
@@ -162,6 +162,30 @@ def test_a_row_that_contradicts_itself_is_refused() -> None:
     assert "widget" not in KINDS
     with pytest.raises(ValidationError, match="registered already"):
         register_kind(KINDS["task"])
+
+
+def test_the_built_in_rows_are_consistent() -> None:
+    assert {name: kind.problems(KINDS) for name, kind in KINDS.items()} == {
+        name: [] for name in KINDS
+    }
+
+
+def test_help_loads_no_record_class() -> None:
+    # The table is read by `govkit --help`; the record classes (and dataclasses) load on use.
+    code = (
+        "import sys\n"
+        "from govkit.cli import cli\n"
+        "try:\n"
+        "    cli.main(['--help'], prog_name='govkit')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('LOADED=' + ','.join(m for m in ('govkit.records.model', 'dataclasses') "
+        "if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_ROOT, check=True
+    ).stdout
+    assert "LOADED=\n" in out, out
 
 
 def test_records_and_decisions_share_one_transition_check() -> None:

@@ -7,7 +7,7 @@ import pytest
 
 from govkit.evidence.record import EvidenceRecord
 from govkit.workspace import Workspace, init_workspace
-from tests.render_fixture import build_workspace
+from tests.render.fixture import build_workspace
 
 
 @pytest.fixture(scope="session")

@@ -1,15 +1,15 @@
-"""Golden files: tests/golden/<name>. Regenerate with `GOVKIT_UPDATE_GOLDEN=1 pytest tests/render`."""
+"""Golden files: tests/render/golden_files/<name>. Regenerate with `GOVKIT_UPDATE_GOLDEN=1 pytest tests/render`."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-GOLDEN_DIR = Path(__file__).resolve().parent.parent / "golden"
+GOLDEN_DIR = Path(__file__).resolve().parent / "golden_files"
 
 
 def assert_golden(name: str, text: str) -> None:
-    """Compare `text` with tests/golden/<name> (or rewrite it when asked to)."""
+    """Compare `text` with tests/render/golden_files/<name> (or rewrite it when asked to)."""
     path = GOLDEN_DIR / name
     if os.environ.get("GOVKIT_UPDATE_GOLDEN") == "1":
         path.parent.mkdir(parents=True, exist_ok=True)

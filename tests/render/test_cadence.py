@@ -19,9 +19,9 @@ from govkit.timeutil import iso_week, utc_now
 from govkit.tuples import add_repo, pin_tuple
 from govkit.workspace import Workspace
 from tests.helpers import make_repo
+from tests.render.fixture import make_run
 from tests.render.golden import assert_golden
 from tests.render.mdcheck import assert_relative_links_resolve, table_after, tables
-from tests.render_fixture import make_run
 
 
 def gate_rows(text: str) -> dict[str, list[str]]:
@@ -261,13 +261,14 @@ def test_records_stay_editable_while_the_weekly_gates_run(ws: Workspace) -> None
     assert [e.outcome for e in read_ledger(ws)] == ["pass"]
 
 
+@pytest.mark.slow
 def test_the_packet_tells_the_week_and_opens_blockers_for_newly_failing_required_gates(
     harbor: Workspace,
 ) -> None:
     from govkit import yamlio
     from govkit.records.store import load_kind
     from govkit.tuples import set_tuple
-    from tests.render_fixture import OLD_CORE, SHA
+    from tests.render.fixture import OLD_CORE, SHA
 
     assert run(harbor, "run", "--week", "2026-W47", "--no-run")[0] == 0
     # W48: canonical is promoted to a new corelib, and the required core suite fails there.

@@ -14,7 +14,7 @@ from govkit.evidence.record import Counts, Outcome
 from govkit.evidence.store import read_ledger
 from govkit.render.ledger_index import LedgerIndex
 from govkit.workspace import Workspace
-from tests.render_fixture import make_run
+from tests.render.fixture import make_run
 
 
 def check_against_full_parse(ws: Workspace, index: LedgerIndex) -> None:

@@ -265,7 +265,7 @@ def test_a_missing_record_degrades_its_page_not_the_site(
 def test_perf_gate_trend_charts_candidate_medians_not_bookkeeping() -> None:
     # The shape govkit.perf writes for a perf gate (see a real VG-PERF run's record.json).
     from govkit.render.site import _numeric
-    from tests.render_fixture import make_record_like
+    from tests.render.fixture import make_record_like
 
     record = make_record_like(
         metrics={

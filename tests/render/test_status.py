@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from govkit.cli import cli
@@ -14,9 +15,9 @@ from govkit.records.store import load_record, save_record
 from govkit.render.sources import load_sources
 from govkit.render.status import milestone_note, render_status
 from govkit.workspace import Workspace
+from tests.render.fixture import OLD_CORE, make_run
 from tests.render.golden import assert_golden
 from tests.render.mdcheck import assert_relative_links_resolve, links, table_after, tables
-from tests.render_fixture import OLD_CORE, make_run
 
 EXPECTED_COLUMNS = {
     "Milestone Board": ["Milestone", "Status", "Notes"],
@@ -245,6 +246,7 @@ def test_streak_is_labelled_with_the_tuples_that_pin_those_commits(harbor: Works
     assert rows["VG-CORE-001"][6] == "1 on candidate"
 
 
+@pytest.mark.slow
 def test_blocker_conditions_resolved_window_and_gate_commands(harbor: Workspace) -> None:
     render(harbor)
     text = (harbor.root / "STATUS.md").read_text()

@@ -48,6 +48,7 @@ def test_timeout_exit_124_and_json(tmp_path: Path) -> None:
     assert data["outcome"] == "timeout" and data["wrapper_exit"] == 124
 
 
+@pytest.mark.slow
 def test_three_heavy_runs_never_overlap(tmp_path: Path) -> None:
     env = govkit_env({"GOVKIT_SLOT_DIR": str(tmp_path / "locks")})
     procs = [

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+import pytest
 
 from govkit.evidence.record import Outcome
 from govkit.saferun import SafeRunResult, SafeRunSpec, safe_run
@@ -54,9 +55,13 @@ def test_timeout_is_124(tmp_path: Path) -> None:
     assert r.duration_s < 5
 
 
+@pytest.mark.slow
 def test_timeout_escalates_to_kill_when_term_is_ignored(tmp_path: Path) -> None:
-    script = "import signal,time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('ready', flush=True); time.sleep(30)"
-    r = run(tmp_path, [sys.executable, "-c", script], timeout=0.5, grace=0.3)
+    # sh sets SIGTERM to ignored within milliseconds of starting, and sleep inherits it.
+    # (A Python child took longer than the 0.5 s timeout to start on a loaded machine,
+    # so TERM arrived before it was ignored and the run ended by SIGTERM, not SIGKILL.)
+    script = "trap '' TERM; echo ready; sleep 30"
+    r = run(tmp_path, ["sh", "-c", script], timeout=1.0, grace=0.3)
     assert (r.outcome, r.wrapper_exit, r.signal) == (Outcome.TIMEOUT, 124, signal.SIGKILL)
 
 
@@ -147,6 +152,7 @@ def _sleepers(arg: str) -> list[psutil.Process]:
     return found
 
 
+@pytest.mark.slow
 def test_timeout_kills_grandchildren_that_escaped_the_group(tmp_path: Path) -> None:
     pids_file = tmp_path / "pids"
     # A sleep length unique to this test run: other checkouts may run this suite meanwhile.

@@ -357,6 +357,7 @@ def test_tuple_pin_with_a_repo_given_twice(
     assert "canonical" not in ws.config.tuples
 
 
+@pytest.mark.slow
 def test_a_lock_wait_is_told_off_a_terminal_too(ws: Workspace) -> None:
     # A real govkit process with stderr on a pipe (as in CI) waits for a held lock.
     import fcntl

@@ -7,6 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -161,6 +162,7 @@ ANY_TEXT = st.one_of(
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
+@pytest.mark.slow
 @given(values=st.lists(ANY_TEXT, min_size=32, max_size=32))
 def test_any_text_round_trips_through_add_and_show(
     runner: CliRunner, tmp_path: Path, values: list[str]
