@@ -37,3 +37,9 @@ def test_full_pass_on_required_gates_is_checked(ws: Workspace, prog: str) -> Non
     finding = run_audit(ws, [doc]).findings
     hit = [f for f in finding if f.code == "GK205"]
     assert len(hit) == 1 and hit[0].line == 3 and failed in hit[0].message
+
+
+def test_a_quoted_phrase_is_a_mention(ws: Workspace, prog: str) -> None:  # noqa: F811
+    doc = ws.root / "DOC.md"
+    doc.write_text('The audit checks the claim "full pass on required gates" (GK205).\n')
+    assert gk205(ws, doc) == []
