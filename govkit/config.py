@@ -125,6 +125,17 @@ class AuditPolicy:
 
 
 @dataclass(frozen=True)
+class SigningPolicy:
+    """Who signs evidence and whose signatures count (docs/signing.md, D-020)."""
+
+    key: str | None = None  # SSH key for `ssh-keygen -Y sign` (a .pub file signs through ssh-agent)
+    allowed_signers: str | None = None  # ssh-keygen ALLOWED SIGNERS file, relative to the workspace
+    namespace: str = "govkit"  # the ssh-keygen -n namespace of every govkit signature
+    required: bool = False  # audit reports unsigned runs (GK108) only when true
+    dsse_key: str | None = None  # unencrypted ed25519 key for `export intoto --sign` (default: key)
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole govkit.yaml."""
 
@@ -135,6 +146,7 @@ class Config:
     safe_mode: SafeMode = field(default_factory=SafeMode)
     cadence: CadenceSettings = field(default_factory=CadenceSettings)
     audit: AuditPolicy = field(default_factory=AuditPolicy)
+    signing: SigningPolicy = field(default_factory=SigningPolicy)
     status: StatusSettings = field(default_factory=StatusSettings)
 
 
@@ -223,7 +235,10 @@ class _Reader:
             raise self.fail(m, key, exc.message, exc.hint) from None
 
 
-_TOP_KEYS = ("program", "repos", "tuples", "gates", "safe_mode", "cadence", "audit", "status")
+_TOP_KEYS = (
+    "program", "repos", "tuples", "gates", "safe_mode", "cadence", "audit", "signing", "status",
+)  # fmt: skip
+_SIGNING_KEYS = ("key", "allowed_signers", "namespace", "required", "dsse_key")
 _GATE_KEYS = (
     "title", "repo", "also", "tuple", "argv", "shell", "cwd", "env", "timeout", "heavy", "mem",
     "parser", "min_tests", "max_failures", "artifacts", "weekly", "perf", "required",
@@ -315,7 +330,41 @@ def parse_config(data: Any, path: Path) -> Config:
     status = StatusSettings(
         resolved_window=r.duration(st, "resolved_window", "status.resolved_window", 14 * 86400.0)
     )
-    return Config(program, repos, tuples, gates, safe_mode, cadence, audit, status)
+    signing = _parse_signing(r, data)
+    return Config(program, repos, tuples, gates, safe_mode, cadence, audit, signing, status)
+
+
+def _parse_signing(r: _Reader, data: Any) -> SigningPolicy:
+    sg = r.mapping(data, "signing", "signing")
+    r.known(sg, _SIGNING_KEYS, "signing")
+
+    def path(key: str) -> str | None:
+        return r.string(sg, key, f"signing.{key}") if sg.get(key) is not None else None
+
+    policy = SigningPolicy(
+        key=path("key"),
+        allowed_signers=path("allowed_signers"),
+        namespace=r.string(sg, "namespace", "signing.namespace", "govkit"),
+        required=r.boolean(sg, "required", "signing.required"),
+        dsse_key=path("dsse_key"),
+    )
+    if policy.key and not policy.allowed_signers:
+        raise r.fail(
+            sg,
+            "key",
+            "signing.key is set but signing.allowed_signers is not",
+            hint="name the allowed-signers file that lists your key (docs/signing.md)",
+        )
+    if policy.required and not policy.allowed_signers:
+        raise r.fail(
+            sg,
+            "required",
+            "signing.required needs signing.allowed_signers to check signatures against",
+            hint="name the allowed-signers file (docs/signing.md)",
+        )
+    if not policy.namespace or any(c.isspace() for c in policy.namespace):
+        raise r.fail(sg, "namespace", "signing.namespace must be one word, e.g. govkit")
+    return policy
 
 
 def _checked(r: _Reader, parent: Any, key: Any, check: Any) -> None:

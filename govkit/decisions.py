@@ -418,12 +418,19 @@ def rewrite_references(ws: Workspace, placeholder: str, new_id: str, slug: str) 
 
 
 def accept_decision(ws: Workspace, ref: str, *, decision_id: str | None = None) -> Decision:
-    """Accept a proposed decision: give it the next D-NNN (or `decision_id`) and rename it."""
+    """Accept a proposed decision: give it the next D-NNN (or `decision_id`) and rename it.
+
+    A proposal that is numbered already (imported as D-017) keeps its number.
+    """
     with ws.lock():
         d = resolve_ref(load_decisions(ws, skip_broken=True), ref)
         check_move(d, "accepted")
         if decision_id is None:
-            decision_id = next_decision_id(ws)
+            # A proposal that already has its number (an imported D-017) keeps it:
+            # other records and documents cite it by that number.
+            decision_id = d.id if d.numbered else next_decision_id(ws)
+        elif d.numbered and decision_number(decision_id) == decision_number(d.id):
+            decision_id = d.id
         else:
             check_id("decision", decision_id)
             number = decision_number(decision_id)

@@ -7,6 +7,7 @@ CLI, `verify` and the demo all go through it. Progress goes to `on_event`.
 from __future__ import annotations
 
 import glob
+import secrets
 import shutil
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -19,7 +20,8 @@ from govkit.clone import TupleCheckout, clone_tuple
 from govkit.config import GateDef
 from govkit.errors import GovkitError
 from govkit.evidence.record import EvidenceRecord, FileDigest, Outcome
-from govkit.evidence.store import check_ledger_tail, new_run_id, run_dir, write_record
+from govkit.evidence.signing import preflight as preflight_signing
+from govkit.evidence.store import check_ledger_tail, claim_run_dir, store_record
 from govkit.gates import get_gate
 from govkit.timeutil import parse_rfc3339, rfc3339
 from govkit.tuples import get_tuple
@@ -72,6 +74,8 @@ def run_gate_at(
     # The run ends by appending to the ledger: a damaged tail would fail that append after
     # the whole run and leave a record no ledger line covers. Say so before running.
     check_ledger_tail(ws)
+    # A key that cannot sign, or a signer not allowed, is told before the run, not after it.
+    preflight_signing(ws)
     if worktree is not None:
         check_worktree_gates([gate])
     tname = tuple_name or gate.tuple_name
@@ -88,8 +92,8 @@ def run_gate_at(
         record = run_perf_gate(ws, gate, tuple_name=tname, pins=tuple_pins, on_event=emit)
     else:
         record = _run_plain(ws, gate, tname, tuple_pins, worktree, emit)
-    path = write_record(ws, record)
-    return GateRun(record, path)
+    stored, path = store_record(ws, record)
+    return GateRun(stored, path)
 
 
 def run_gates(
@@ -165,12 +169,16 @@ class Prepared:
     directory: Path
 
 
-def start_run(ws: Workspace, gate_id: str) -> Prepared:
-    """A run id and its run directory (logs stream into it)."""
-    started = rfc3339()
-    run_id = new_run_id(gate_id, started)
-    directory = run_dir(ws, run_id, started[:10])
-    directory.mkdir(parents=True, exist_ok=False)
+def start_run(
+    ws: Workspace,
+    gate_id: str,
+    *,
+    clock: Callable[[], str] = rfc3339,
+    token: Callable[[int], str] = secrets.token_hex,
+) -> Prepared:
+    """A run id and its run directory (logs stream into it); a taken id is retried."""
+    started = clock()
+    run_id, directory = claim_run_dir(ws, gate_id, started, token=token)
     return Prepared(run_id, started, directory)
 
 
@@ -467,7 +475,8 @@ def summary_line(ws: Workspace, run: GateRun) -> str:
     pin = rec.working_pin
     where = pin.label() if pin else "-"
     grade = "" if rec.claim_grade else "  (not claim-grade)"
-    return f"{rec.gate_id}  {rec.outcome.value}  {counts}  {where}  {rec.started_at}  {ws.rel(run.path)}{grade}"
+    signed = f"  signed by {rec.signer.get('principal')}" if rec.signer else ""
+    return f"{rec.gate_id}  {rec.outcome.value}  {counts}  {where}  {rec.started_at}  {ws.rel(run.path)}{grade}{signed}"
 
 
 def _metrics_summary(metrics: dict[str, Any] | None) -> str:

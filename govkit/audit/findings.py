@@ -73,6 +73,42 @@ RULES: dict[str, Rule] = {
             "restore the file from git",
         ),
         Rule(
+            "GK108",
+            "run-unsigned",
+            "error",
+            "A run has no record.json.sig, and signing.required is true.",
+            "run the gate again with signing.key configured (docs/signing.md)",
+        ),
+        Rule(
+            "GK109",
+            "signer-unknown",
+            "error",
+            "A run is signed by a key that is not in the allowed-signers file.",
+            "add the signer to signing.allowed_signers if you trust them, or re-run the gate",
+        ),
+        Rule(
+            "GK110",
+            "signature-bad",
+            "error",
+            "A run's signature does not verify: record.json changed after signing, or the "
+            "signature is not an SSH signature for this namespace.",
+            "restore record.json and record.json.sig from git, or re-run the gate",
+        ),
+        Rule(
+            "GK111",
+            "ledger-rewritten-since-ref",
+            "error",
+            "The ledger at the --since revision is not a prefix of the ledger now.",
+            "the ledger is append-only: restore the lines from that revision (git show REF:…)",
+        ),
+        Rule(
+            "GK112",
+            "evidence-changed-since-ref",
+            "error",
+            "A record, log or artifact committed at the --since revision changed or vanished.",
+            "evidence is immutable: restore the file from that revision (git checkout REF -- …)",
+        ),
+        Rule(
             "GK201",
             "claim-evidence-missing",
             "error",
@@ -169,6 +205,6 @@ class AuditFinding(Problem):
         return dataclasses.replace(self, hint=self.hint or self.rule.hint, level=level)
 
 
-def sort_key(f: AuditFinding) -> tuple[str, int, str]:
-    """Order findings by file, line, code."""
-    return (f.path, f.line or 0, f.code)
+def sort_key(f: AuditFinding) -> tuple[str, int, int, str]:
+    """Order findings by file, line, column, code."""
+    return (f.path, f.line or 0, f.column or 0, f.code)

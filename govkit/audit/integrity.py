@@ -7,7 +7,6 @@ hashlib releases the GIL for the digest and the kernel does the reads.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import multiprocessing
 import os
@@ -17,6 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from govkit.audit.findings import AuditFinding
+from govkit.evidence.integrity import (
+    SIGNATURE_CODES,
+    check_run_signatures,
+    rehash,
+    reportable,
+)
+from govkit.evidence.signing import signing_setup
 from govkit.evidence.store import LedgerEntry, entry_hash_ok, scan_ledger
 from govkit.workspace import Workspace
 
@@ -30,29 +36,6 @@ class RunIndex:
     by_id: dict[str, LedgerEntry] = field(default_factory=dict)
     by_record: dict[str, LedgerEntry] = field(default_factory=dict)  # "runs/…/record.json"
     backed_gates: set[str] = field(default_factory=set)  # gates with a passing claim-grade run
-
-
-def read_bytes(path: str, expect: int = 1 << 16) -> bytes | None:
-    """A whole file with os.read (no buffered-IO objects); None when it is missing.
-
-    `expect` is a size hint: a regular file that is shorter than the first read
-    is done after one read call (a short read from a regular file means EOF),
-    which halves the syscalls on a store of many small files.
-    """
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return None
-    try:
-        first = os.read(fd, expect)
-        if len(first) < expect:
-            return first
-        chunks = [first]
-        while chunk := os.read(fd, 1 << 20):
-            chunks.append(chunk)
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
 
 
 def _disk_records(ws: Workspace, known: set[str]) -> set[str]:
@@ -106,12 +89,13 @@ def _check_run(
     # Plain string joins: os.path costs more than the small reads on big ledgers.
     record_path = f"{evidence_dir}/{entry.record}"
     rel_record = f"evidence/{entry.record}"
-    raw = read_bytes(record_path)
-    if raw is None:
+    found = rehash(record_path)
+    if found is None:
         return [
             AuditFinding("GK104", rel_ledger, line, f"run {entry.run_id}: {rel_record} is missing")
         ]
-    if hashlib.sha256(raw).hexdigest() != entry.record_sha256:
+    raw = found.data
+    if found.sha256 != entry.record_sha256:
         out.append(
             AuditFinding(
                 "GK102",
@@ -152,15 +136,13 @@ def _check_run(
             )
             continue
         size = d.get("size")
-        content = read_bytes(
+        content = rehash(
             f"{run_dir}/{rel}", size + 1 if isinstance(size, int) and size >= 0 else 1 << 16
         )
         where = f"{rel_dir}/{rel}"
         if content is None:
             out.append(AuditFinding("GK103", where, None, f"run {entry.run_id}: {rel} is missing"))
-        elif len(content) != d.get("size") or hashlib.sha256(content).hexdigest() != d.get(
-            "sha256"
-        ):
+        elif len(content.data) != d.get("size") or content.sha256 != d.get("sha256"):
             out.append(
                 AuditFinding(
                     "GK103",
@@ -259,4 +241,18 @@ def check_integrity(
     findings.extend(
         _check_runs(str(ws.evidence_dir), rel_ledger, entries, n_workers, strays, parallel_from)
     )
+    setup = signing_setup(ws)
+    if setup.verifies:  # no allowed signers configured: signatures are not checked (D-020)
+        if progress:
+            progress(f"checking signatures of {len(entries)} runs")
+        for s in check_run_signatures(ws, entries, setup=setup):
+            if reportable(setup, s.check):
+                findings.append(
+                    AuditFinding(
+                        SIGNATURE_CODES[s.check.status],
+                        f"evidence/{s.entry.record}",
+                        1,
+                        f"run {s.entry.run_id}: {s.check.describe()}",
+                    )
+                )
     return findings, index

@@ -12,15 +12,18 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
 def to_text(report: AuditReport) -> str:
-    """One 'path:line: level CODE name: message' line per finding, a fix line, a summary."""
+    """One 'path:line[:column]: level CODE name: message' line per finding, a fix, a summary."""
     lines = []
     for f in report.findings:
         where = f"{f.path}:{f.line}" if f.line else f.path
+        if f.line and f.column:
+            where += f":{f.column}"
         lines.append(f"{where}: {f.level} {f.code} {f.rule.name}: {f.message}")
         lines.append(f"    fix: {f.hint}")
+    since = f"; append-only since {report.since}" if report.since else ""
     lines.append(
         f"audit: {report.errors} error(s), {report.warnings} warning(s); "
-        f"{report.runs} run(s), {len(report.documents)} document(s) checked"
+        f"{report.runs} run(s), {len(report.documents)} document(s) checked{since}"
     )
     return "\n".join(lines) + "\n"
 
@@ -35,6 +38,7 @@ def to_json(report: AuditReport) -> dict[str, Any]:
                 "level": f.level,
                 "path": f.path,
                 "line": f.line,
+                "column": f.column,
                 "message": f.message,
                 "hint": f.hint,
             }
@@ -45,6 +49,7 @@ def to_json(report: AuditReport) -> dict[str, Any]:
         "runs": report.runs,
         "documents": list(report.documents),
         "strict": report.strict,
+        "since": report.since,
     }
 
 
@@ -66,6 +71,8 @@ def to_sarif(report: AuditReport) -> dict[str, Any]:
         location: dict[str, Any] = {"artifactLocation": {"uri": f.path, "uriBaseId": "%SRCROOT%"}}
         if f.line:
             location["region"] = {"startLine": f.line}
+            if f.column:
+                location["region"]["startColumn"] = f.column
         results.append(
             {
                 "ruleId": f.code,

@@ -13,6 +13,7 @@ from govkit.audit.findings import AuditFinding, sort_key
 from govkit.audit.integrity import Progress, check_integrity
 from govkit.audit.record_checks import check_records
 from govkit.audit.required import check_required_claims
+from govkit.audit.since import SinceRef, check_since
 from govkit.errors import ValidationError
 from govkit.records.store import load_all
 from govkit.timeutil import utc_now
@@ -27,6 +28,7 @@ class AuditReport:
     documents: tuple[str, ...]
     runs: int
     strict: bool
+    since: str | None = None  # 'main@… (abc123…)' when --since compared against git history
 
     @property
     def errors(self) -> int:
@@ -77,10 +79,18 @@ def run_audit(
     strict: bool = False,
     now: datetime | None = None,
     progress: Progress | None = None,
+    since: SinceRef | None = None,
 ) -> AuditReport:
-    """Integrity, claims in Markdown, and record evidence; findings sorted by place."""
+    """Integrity, claims in Markdown, and record evidence; findings sorted by place.
+
+    With `since`, also that the evidence only grew since that commit (GK111, GK112).
+    """
     docs = markdown_files(ws, paths)
     findings, index = check_integrity(ws, progress=progress)
+    if since is not None:
+        if progress:
+            progress(f"comparing evidence with {since.label}")
+        findings.extend(check_since(ws, since))
     ctx = ClaimContext(
         ws=ws,
         index=index,
@@ -103,8 +113,17 @@ def run_audit(
             raise ValidationError(
                 f"cannot read Markdown: {exc.strerror or exc}", path=doc
             ) from None
-        findings.extend(check_document(ctx, doc, text))
-        findings.extend(check_required_claims(ws.rel(doc), text, ws.config, index.by_id.values()))
+        claims = check_document(ctx, doc, text)
+        findings.extend(claims)
+        # An unanchored "full pass on required gates" is GK301 already; GK205 checks the
+        # rest (anchored, or in a row with evidence) against the required gates themselves.
+        unanchored = {f.line for f in claims if f.code == "GK301"}
+        findings.extend(
+            f
+            for f in check_required_claims(ws.rel(doc), text, ws.config, index.by_id.values())
+            if f.line not in unanchored
+        )
     findings.extend(check_records(ws, load_all(ws), index))
     final = tuple(sorted((f.with_level(strict) for f in findings), key=sort_key))
-    return AuditReport(final, tuple(ws.rel(d) for d in docs), len(index.by_id), strict)
+    label = f"{since.label} ({since.commit[:12]})" if since else None
+    return AuditReport(final, tuple(ws.rel(d) for d in docs), len(index.by_id), strict, label)

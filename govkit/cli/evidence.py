@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import click
 
 from govkit.cli import AppContext
 from govkit.cli.output import emit_json, emit_table, json_option
 from govkit.errors import EXIT_FINDINGS, EXIT_OK
+
+if TYPE_CHECKING:
+    from govkit.evidence.checkpoint import CheckpointVerdict
 
 OUTCOMES = ["pass", "fail", "timeout", "oom", "error", "refused", "interrupted"]
 
@@ -73,7 +79,9 @@ def list_(
 def show(obj: AppContext, run: str, as_json: bool) -> int:
     """Show one run's record (RUN: run id, unique prefix, or path)."""
     import json
+    from dataclasses import asdict
 
+    from govkit.evidence.signing import run_signature
     from govkit.evidence.store import find_run
 
     ws = obj.workspace()
@@ -81,35 +89,122 @@ def show(obj: AppContext, run: str, as_json: bool) -> int:
     from govkit.evidence.record import EvidenceRecord
 
     rec = EvidenceRecord.load(path)
+    check = run_signature(ws, path.parent)
     if as_json:
-        emit_json({**json.loads(rec.to_json()), "path": ws.rel(path)})
+        signature = None if check is None else {"status": check.status.value, **asdict(check)}
+        emit_json({**json.loads(rec.to_json()), "path": ws.rel(path), "signature": signature})
         return EXIT_OK
     for key, value in rec.describe(record=ws.rel(path)):
         click.echo(f"{key + ':':13} {value}")
+    if check is not None:
+        click.echo(f"{'signature:':13} {check.describe()}")
     return EXIT_OK
 
 
 @evidence.command("verify")
+@click.option(
+    "--checkpoint",
+    "checkpoint",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also prove the ledger extends this checkpoint (same first N entries, same head).",
+)
 @json_option
 @click.pass_obj
-def verify(obj: AppContext, as_json: bool) -> int:
-    """Check the ledger hash chain and every record's hash; exit 1 on any problem."""
+def verify(obj: AppContext, checkpoint: Path | None, as_json: bool) -> int:
+    """Check the ledger chain, every record's hash and signature; exit 1 on any problem.
+
+    Signatures are checked when signing.allowed_signers is set: a bad signature
+    (GK110) or unknown signer (GK109) is a problem, an unsigned run (GK108) only
+    with signing.required. With --checkpoint FILE, the ledger must also extend
+    the checkpoint, and the checkpoint's own signature (FILE.sig) must verify.
+    """
+    from govkit.evidence.checkpoint import verify_checkpoint
     from govkit.evidence.integrity import verify_evidence
 
     ws = obj.workspace()
     problems = verify_evidence(ws)
+    verdict = verify_checkpoint(ws, checkpoint) if checkpoint is not None else None
+    failed = bool(problems) or (verdict is not None and not verdict.ok)
     if as_json:
         emit_json(
             {
-                "ok": not problems,
-                "problems": [{"line": p.line, "message": p.message} for p in problems],
+                "ok": not failed,
+                "problems": [
+                    {"line": p.line, "code": p.code, "message": p.message} for p in problems
+                ],
+                "checkpoint": None if verdict is None else _verdict_json(verdict),
             }
         )
     else:
         for p in problems:
-            click.echo(f"{ws.rel(ws.ledger_path)}:{p.line}: {p.message}")
+            click.echo(f"{ws.rel(ws.ledger_path)}:{p.line}: {p.code} {p.message}")
+        if verdict is not None:
+            for line in verdict.problems:
+                click.echo(f"{checkpoint}: {line}")
+            if verdict.ok:
+                cp = verdict.checkpoint
+                click.echo(
+                    f"checkpoint ok: the ledger extends {checkpoint} "
+                    f"({cp.length} -> {verdict.length_now} entries; "
+                    f"signature {verdict.signature.describe()})"
+                )
         if not problems:
-            click.echo("evidence ok: ledger chain and record hashes verified")
-    if problems:
-        return EXIT_FINDINGS
+            click.echo("evidence ok: ledger chain, record hashes and signatures verified")
+    return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def _verdict_json(verdict: CheckpointVerdict) -> dict[str, object]:
+    return {
+        "ok": verdict.ok,
+        "length": verdict.checkpoint.length,
+        "head": verdict.checkpoint.head,
+        "length_now": verdict.length_now,
+        "signature": verdict.signature.status.value,
+        "signer": verdict.signature.principal,
+        "problems": verdict.problems,
+    }
+
+
+@evidence.command("checkpoint")
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write it (default: evidence/checkpoints/<UTC stamp>-<length>.json).",
+)
+@json_option
+@click.pass_obj
+def checkpoint_(obj: AppContext, out: Path | None, as_json: bool) -> int:
+    """Write a checkpoint of the ledger: its length, head hash, UTC time and signer.
+
+    Signed (FILE.sig, ssh-keygen -Y sign) when signing.key is configured.
+    Commit, tag or publish it; `govkit evidence verify --checkpoint FILE` later
+    proves the ledger only grew since.
+    """
+    from govkit.evidence.checkpoint import write_checkpoint
+
+    ws = obj.workspace()
+    if out is not None:
+        ws.check_output(out)
+    with ws.lock():
+        done = write_checkpoint(ws, out=out)
+    cp = done.checkpoint
+    sig = ws.rel(done.signature) if done.signature else None
+    if as_json:
+        emit_json(
+            {
+                "path": ws.rel(done.path),
+                "signature": sig,
+                "length": cp.length,
+                "head": cp.head,
+                "created_at": cp.created_at,
+                "signer": cp.signer,
+            }
+        )
+        return EXIT_OK
+    who = f"signed by {cp.signer['principal']} ({sig})" if cp.signer else "unsigned"
+    click.echo(f"checkpoint {ws.rel(done.path)}: {cp.length} entries, head {cp.head[:16]}, {who}")
     return EXIT_OK

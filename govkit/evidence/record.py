@@ -137,6 +137,9 @@ class EvidenceRecord:
     govkit_version: str = ""
     message: str = ""  # one line on what went wrong, for non-pass outcomes
     schema: str = SCHEMA
+    # {"principal", "key"} of the SSH key that signed record.json.sig (docs/signing.md);
+    # absent from record.json when the run is unsigned, so unsigned records stay as they were.
+    signer: dict[str, str] | None = None
 
     @property
     def passed(self) -> bool:
@@ -172,6 +175,8 @@ class EvidenceRecord:
             ("peak rss", str(self.peak_rss_bytes or "-")),
             ("record", record),
         ]
+        if self.signer:
+            lines.append(("signer", f"{self.signer.get('principal')} ({self.signer.get('key')})"))
         lines += [
             (f"log {k}", f"{v.path} sha256:{v.sha256[:16]} {v.size}B") for k, v in self.logs.items()
         ]
@@ -184,6 +189,8 @@ class EvidenceRecord:
         """Canonical JSON: sorted keys, two-space indent, trailing newline."""
         data = asdict(self)
         data["outcome"] = self.outcome.value
+        if data["signer"] is None:
+            del data["signer"]
         return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
     @classmethod

@@ -18,14 +18,15 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from govkit.atomic import append_line_durable, atomic_write_text
-from govkit.errors import NotFound, ValidationError
+from govkit.errors import ConflictError, GovkitError, NotFound, ValidationError
 from govkit.evidence.record import Counts, EvidenceRecord, sha256_file
+from govkit.evidence.signing import RECORD_SIG, sign_bytes, signer_identity, signing_setup
 from govkit.lock import file_lock
 from govkit.problems import Problem
 from govkit.timeutil import compact_stamp
@@ -34,9 +35,47 @@ from govkit.workspace import Workspace
 GENESIS = "0" * 64
 
 
-def new_run_id(gate_id: str, started_at: str) -> str:
-    """'20261121T044500Z-VG-LA-002-3f9a': sortable by time, unique, path-safe."""
-    return f"{compact_stamp(started_at)}-{gate_id}-{secrets.token_hex(2)}"
+# 12 hex digits (48 random bits) per id: bundles merged from many CI runners that start the
+# same gate in the same millisecond still collide with odds of about n²/2⁴⁹, and a collision
+# that does happen on one machine is caught by `claim_run_dir` and retried.
+RUN_ID_TOKEN_BYTES = 6
+RUN_DIR_ATTEMPTS = 8
+
+
+def new_run_id(
+    gate_id: str, started_at: str, *, token: Callable[[int], str] = secrets.token_hex
+) -> str:
+    """'20261121T044500.123Z-VG-LA-002-3f9a0c1d2e4b': sortable by time, unique, path-safe."""
+    millis = started_at[20:23] if len(started_at) >= 23 and started_at[19] == "." else "000"
+    stamp = compact_stamp(started_at)[:-1] + f".{millis}Z"
+    return f"{stamp}-{gate_id}-{token(RUN_ID_TOKEN_BYTES)}"
+
+
+def claim_run_dir(
+    ws: Workspace,
+    gate_id: str,
+    started_at: str,
+    *,
+    token: Callable[[int], str] = secrets.token_hex,
+) -> tuple[str, Path]:
+    """A fresh run id and its newly created run directory; another id if that one is taken.
+
+    mkdir is the claim: it fails for every process but one, on any filesystem.
+    """
+    for _ in range(RUN_DIR_ATTEMPTS):
+        run_id = new_run_id(gate_id, started_at, token=token)
+        directory = run_dir(ws, run_id, started_at[:10])
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            directory.mkdir()
+        except FileExistsError:
+            continue
+        return run_id, directory
+    raise ConflictError(
+        f"could not claim a new run directory under {ws.rel(ws.runs_dir / started_at[:10])}: "
+        f"{RUN_DIR_ATTEMPTS} random run ids in a row were already taken",
+        hint="something keeps creating run directories there; check for a runaway process",
+    )
 
 
 def run_dir(ws: Workspace, run_id: str, date: str) -> Path:
@@ -91,13 +130,48 @@ def write_record(ws: Workspace, record: EvidenceRecord) -> Path:
 
     Logs and artifacts must already be in the run dir (their digests are in the record).
     """
+    return store_record(ws, record)[1]
+
+
+def store_record(ws: Workspace, record: EvidenceRecord) -> tuple[EvidenceRecord, Path]:
+    """write_record(), also returning the record as stored (with its signer, or unsigned and
+    not claim-grade when signing was configured but failed)."""
     directory = run_dir(ws, record.run_id, record.date)
     path = directory / "record.json"
     if path.exists():
         raise ValidationError("evidence records are immutable; this run id exists", path=path)
-    atomic_write_text(path, record.to_json())
-    append_ledger(ws, record, path)
-    return path
+    final, signature = signed_record(ws, record)
+    text = final.to_json()
+    if signature is not None:
+        # The signature first: a record.json on disk is always complete, signed or not.
+        atomic_write_text(directory / RECORD_SIG, signature)
+    atomic_write_text(path, text)
+    append_ledger(ws, final, path)
+    return final, path
+
+
+def signed_record(ws: Workspace, record: EvidenceRecord) -> tuple[EvidenceRecord, str | None]:
+    """(the record to store, the SSH signature of its JSON or None).
+
+    Signed when signing.key is configured; a run that cannot be signed is still
+    recorded, unsigned and not claim-grade, saying why.
+    """
+    try:
+        setup = signing_setup(ws)
+        if setup.key is None:
+            return record, None
+        signed = replace(record, signer=signer_identity(setup).as_record())
+        return signed, sign_bytes(setup, signed.to_json().encode("utf-8"))
+    except GovkitError as exc:
+        where = f" ({exc.path})" if exc.path else ""
+        reason = f"the record could not be signed{where}: {exc.message}"
+        unsigned = replace(
+            record,
+            signer=None,
+            claim_grade=False,
+            not_claim_grade_because=[*record.not_claim_grade_because, reason],
+        )
+        return unsigned, None
 
 
 def append_ledger(ws: Workspace, record: EvidenceRecord, path: Path) -> LedgerEntry:

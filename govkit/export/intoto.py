@@ -174,12 +174,24 @@ class ExportResult:
     statements: int
 
 
-def export_intoto(ws: Workspace, runs: Sequence[str], *, all_runs: bool, out: Path) -> ExportResult:
-    """Write one test-result and one provenance statement per run, as JSON lines."""
+def export_intoto(
+    ws: Workspace, runs: Sequence[str], *, all_runs: bool, out: Path, sign: bool = False
+) -> ExportResult:
+    """Write one test-result and one provenance statement per run, as JSON lines.
+
+    With `sign`, each line is a DSSE envelope around the statement, signed with
+    the workspace's ed25519 key (docs/signing.md).
+    """
     if bool(runs) == all_runs:
         raise ValidationError(
             "give run ids or --all (not both)", hint="govkit evidence list shows runs"
         )
+    signer = None
+    if sign:
+        from govkit.evidence.signing import signing_setup
+        from govkit.export.dsse import load_dsse_signer
+
+        signer = load_dsse_signer(signing_setup(ws))  # before any work: a bad key fails fast
     if all_runs:
         paths = [entry_record_path(ws, e) for e in read_ledger(ws)]
     else:
@@ -192,6 +204,9 @@ def export_intoto(ws: Workspace, runs: Sequence[str], *, all_runs: bool, out: Pa
         for statement in statements(
             record, rel_dir=rel_dir, record_sha256=hashlib.sha256(raw).hexdigest()
         ):
-            lines.append(json.dumps(statement, ensure_ascii=False, separators=(",", ":")))
+            line = json.dumps(statement, ensure_ascii=False, separators=(",", ":"))
+            if signer is not None:
+                line = json.dumps(signer.envelope(line.encode("utf-8")), separators=(",", ":"))
+            lines.append(line)
     atomic_write_text(out, "".join(line + "\n" for line in lines))
     return ExportResult(out, len(paths), len(lines))

@@ -19,13 +19,25 @@ class ImportItem:
 
 
 @dataclass(frozen=True)
+class BlockNote:
+    """What one table, list or section of the source became (or why it was ignored)."""
+
+    line: int
+    what: str  # "table" | "list" | "section" | "file"
+    became: str
+
+
+@dataclass(frozen=True)
 class ImportReport:
     """What an import did (or would do, with dry_run)."""
 
     source: str
     items: tuple[ImportItem, ...]
-    dry_run: bool
-    problems: tuple[str, ...] = ()  # things that could not be imported at all
+    dry_run: bool  # True when nothing was written (asked for, or refused)
+    problems: tuple[str, ...] = ()  # "file:line: what was expected", never silently dropped
+    blocks: tuple[BlockNote, ...] = ()
+    refused: bool = False  # problems and no --allow-partial: nothing written, exit 1
+    warnings: tuple[str, ...] = ()  # said, but not a reason to refuse
 
     @property
     def created(self) -> list[ImportItem]:
@@ -43,6 +55,9 @@ class ImportReport:
             "created": [_item(i) for i in self.created],
             "skipped": [_item(i) for i in self.skipped],
             "problems": list(self.problems),
+            "warnings": list(self.warnings),
+            "refused": self.refused,
+            "blocks": [{"line": b.line, "what": b.what, "became": b.became} for b in self.blocks],
         }
 
 

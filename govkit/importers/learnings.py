@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from govkit.errors import ValidationError
-from govkit.importers import ImportItem, ImportReport
+from govkit.importers import BlockNote, ImportItem, ImportReport
 from govkit.workspace import Workspace
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -229,9 +229,11 @@ def import_learnings(
         planned, ignored = plan_learnings(text, source=source, tasks=known_tasks)
     except ValidationError as exc:
         raise ValidationError(exc.message, path=path, line=exc.line, hint=exc.hint) from None
-    problems = tuple(
-        f"line {n}: ignored, outside any `## ` section: {line[:60]}" for n, line in ignored
+    # Prose outside any section is said, not imported: a warning with its line.
+    warnings = tuple(
+        f"{source}:{n}: ignored, outside any `## ` section: {line[:60]}" for n, line in ignored
     )
+    blocks = [BlockNote(n, "text", "ignored: outside any `## ` section") for n, _ in ignored]
     existing = store.load_kind(ws, "learning")
     imported = {getattr(r, "source", ""): r.id for r in existing}
     taken = [int(r.id[1:]) for r in existing if r.id[1:].isdigit()]
@@ -259,10 +261,12 @@ def import_learnings(
             values["lane"] = lane
         record_id = f"L{next_number}"
         next_number += 1
+        blocks.append(BlockNote(p.line, "section", f"learning {record_id}"))
         if dry_run:
             items.append(ImportItem("learning", record_id, "created", p.title, line=p.line))
             continue
         record = ops.add_record(ws, "learning", record_id, values)
         where = ws.rel(record.path) if record.path else ""
         items.append(ImportItem("learning", record.id, "created", p.title, where, p.line))
-    return ImportReport(str(path), tuple(items), dry_run, problems)
+    blocks.sort(key=lambda b: b.line)
+    return ImportReport(str(path), tuple(items), dry_run, blocks=tuple(blocks), warnings=warnings)

@@ -23,7 +23,9 @@ from govkit.records.kinds import Kind as Kind
 
 READINESS = ("low", "medium", "high")
 # Fields every kind has, maintained by govkit rather than edited by flags.
-COMMON_FIELDS = ("id", "status", "created", "updated", "history", "imported", "path")
+COMMON_FIELDS = (
+    "id", "status", "created", "updated", "history", "imported", "imported_at", "path",
+)  # fmt: skip
 _SPEC = "govkit"  # the dataclass field metadata key holding a FieldSpec
 
 
@@ -86,6 +88,9 @@ class Record:
     updated: str = ""
     history: tuple[Transition, ...] = ()
     imported: bool = False  # created by `govkit import tracker`: claims unverified
+    # When the import ran (RFC 3339). `created` and the first history step carry the time the
+    # document itself gives, and neither counts as activity (see import_step).
+    imported_at: str = ""
     path: Path | None = field(default=None, compare=False)
 
     def references(self) -> dict[str, tuple[str, ...]]:
@@ -316,6 +321,11 @@ def dangling_references(
     return out
 
 
+def import_step(record: Record, step: Transition) -> bool:
+    """True for the history step an import wrote: it is not activity of the week the import ran."""
+    return record.imported and step.from_status is None
+
+
 def task_milestone(task_id: str) -> str | None:
     """The milestone a task id implies ('M1-T03' -> 'M1'), or None."""
     m = _TASK_ID.match(task_id)
@@ -339,6 +349,8 @@ def record_to_dict(record: Record) -> dict[str, Any]:
         out[name] = list(value) if isinstance(value, tuple) else value
     out["status"] = record.status
     out["imported"] = record.imported
+    if record.imported_at:
+        out["imported_at"] = record.imported_at
     out["created"] = record.created
     out["updated"] = record.updated
     out["history"] = [

@@ -266,8 +266,15 @@ def add_record(
     *,
     status: str | None = None,
     force: bool = False,
+    at: str | None = None,
+    imported: bool = False,
+    note: str = "",
 ) -> Record:
-    """Create a record; ids are unique across all kinds."""
+    """Create a record; ids are unique across all kinds.
+
+    `at` (RFC 3339) dates the record when its history is older than now, as an import's
+    source document says; `imported` marks it imported (`imported_at` is then now).
+    """
     lifecycle = check_kind(kind).lifecycle
     check_id(kind, record_id)
     values = _coerce(kind, changes or {})
@@ -285,16 +292,24 @@ def add_record(
                 hint=f"edit it with `govkit {existing} set {record_id} ...`",
             )
         now = rfc3339()
+        when = at or now
         initial = lifecycle.initial
         record = KINDS[kind].cls(id=record_id, status=initial, **values)  # type: ignore[arg-type]
         # A record may start in a later state (catching up on history): that is the
         # state it is in, not a move, so the transition map does not apply.
         target = initial if status is None else status
         lifecycle.check_status(kind, target)
-        forced, note = _completion(ws, record, target, force)
-        step = Transition(at=now, from_status=None, to_status=target, forced=forced, note=note)
+        forced, why = _completion(ws, record, target, force)
+        note = "; ".join(n for n in (note, why) if n)
+        step = Transition(at=when, from_status=None, to_status=target, forced=forced, note=note)
         record = dataclasses.replace(
-            record, status=target, created=now, updated=now, history=(step,)
+            record,
+            status=target,
+            created=when,
+            updated=when,
+            history=(step,),
+            imported=imported,
+            imported_at=now if imported else "",
         )
         _check_references(ws, record)
         _check_condition_gates(ws, record)

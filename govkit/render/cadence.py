@@ -20,7 +20,7 @@ from govkit.errors import NotFound, ValidationError
 from govkit.evidence.record import EvidenceRecord
 from govkit.evidence.store import LedgerEntry
 from govkit.ids import id_sort_key
-from govkit.records.model import Blocker, Record, Task
+from govkit.records.model import Blocker, Record, Task, import_step
 from govkit.render.ledger_index import LedgerIndex
 from govkit.render.sources import (
     Link,
@@ -392,7 +392,12 @@ def active_blockers(src: Sources) -> list[BlockerNote]:
 
 
 def _moved_in(record: Record, status: str, start: str, end: str) -> str:
-    times = [t.at for t in record.history if t.to_status == status and start <= t.at < end]
+    # An import copies history from a document: that is not activity of any week.
+    times = [
+        t.at
+        for t in record.history
+        if t.to_status == status and start <= t.at < end and not import_step(record, t)
+    ]
     return max(times, default="")
 
 
@@ -449,7 +454,7 @@ def build_packet(src: Sources, week: str, runs: dict[str, LedgerEntry], linker: 
     opened = [
         ItemNote(b.id, b.title, utc_minute(b.created), b.owner)
         for b in blockers
-        if start <= b.created < end
+        if start <= b.created < end and not b.imported
     ]
     resolved = []
     for b in blockers:

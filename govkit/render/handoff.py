@@ -11,7 +11,7 @@ from pathlib import Path
 from govkit.decisions import Decision
 from govkit.errors import NotFound, ValidationError
 from govkit.ids import id_sort_key
-from govkit.records.model import Blocker, Finding, Learning, Record, Task
+from govkit.records.model import Blocker, Finding, Learning, Record, Task, import_step
 from govkit.render.sources import (
     Link,
     Linker,
@@ -103,8 +103,14 @@ class HandoffContext:
 
 def _last_to(record: Record, status: str) -> str:
     """When the record last moved into `status` ('' when its history does not say)."""
-    times = [t.at for t in record.history if t.to_status == status]
+    # An import copies history from a document: that is not activity since any handoff.
+    times = [t.at for t in record.history if t.to_status == status and not import_step(record, t)]
     return max(times, default="")
+
+
+def _created(record: Record) -> str:
+    """When the record was created here ('' for an imported one: the import is not activity)."""
+    return "" if record.imported else record.created
 
 
 def previous_handoff(src: Sources) -> str | None:
@@ -173,7 +179,7 @@ def handoff_context(
     completed = []
     for t in rs.kind("task"):
         if isinstance(t, Task) and t.status == "done":
-            at = _last_to(t, "done") or t.updated
+            at = _last_to(t, "done") or ("" if t.imported else t.updated)
             if at and at >= since:
                 completed.append(TaskDone(t.id, t.title, utc_minute(at), t.owner))
     runs = [e for e in src.runs.between(since or None, None) if e.run_id != exclude_run]
@@ -196,9 +202,9 @@ def handoff_context(
     risks = []
     for r in rs.kind("blocker") + rs.kind("finding"):
         if isinstance(r, Blocker) and r.status == "active":
-            at = max(r.created, _last_to(r, "active"))
+            at = max(_created(r), _last_to(r, "active"))
         elif isinstance(r, Finding) and r.status == "open":
-            at = max(r.created, _last_to(r, "open"))
+            at = max(_created(r), _last_to(r, "open"))
         else:
             continue
         if at and at >= since:

@@ -262,6 +262,8 @@ def _run_page(src: Sources, entry: LedgerEntry, linker: Linker) -> RunPage:
         ("govkit", rec.govkit_version or "—"),
         ("record", f"evidence/{entry.record}"),
     ]
+    if rec.signer:
+        fields.append(("signed by", f"{rec.signer.get('principal')} ({rec.signer.get('key')})"))
     if rec.metrics:
         fields += [(f"metric {k}", str(v)) for k, v in sorted(_numeric(rec).items())]
     if rec.message:

@@ -156,6 +156,7 @@ class GateRow:
     commit: str
     started: str
     streak: str
+    signer: str = ""  # principal that signed the latest run (docs/signing.md); "" unsigned
     required: bool = False
     command: str = ""  # the cited run's argv as run, and where
     artifacts: tuple[Link, ...] = ()  # the cited run's collected artifacts
@@ -313,7 +314,9 @@ def gate_rows(src: Sources, linker: Linker) -> tuple[GateRow, ...]:
         latest = src.runs.latest(gate_id, claim_grade=True)
         if newest is None:
             rows.append(
-                GateRow(gate_id, gate_link, title, "no runs yet", None, "—", "—", "—", required)
+                GateRow(
+                    gate_id, gate_link, title, "no runs yet", None, "—", "—", "—", required=required
+                )
             )
             continue
         newer = ""
@@ -330,7 +333,7 @@ def gate_rows(src: Sources, linker: Linker) -> tuple[GateRow, ...]:
                     "—",
                     "—",
                     "—",
-                    required,
+                    required=required,
                 )
             )
             continue
@@ -345,9 +348,10 @@ def gate_rows(src: Sources, linker: Linker) -> tuple[GateRow, ...]:
                 short_commit(latest, src.config),
                 utc_minute(latest.started_at),
                 streak_text(src, latest),
-                required,
-                command,
-                artifacts,
+                _signer(src, latest),
+                required=required,
+                command=command,
+                artifacts=artifacts,
             )
         )
     return tuple(rows)
@@ -363,6 +367,12 @@ def run_command_and_artifacts(
     command = " ".join(rec.argv) + (" (shell)" if rec.shell else "")
     links = tuple(Link(a.path, linker.artifact(entry, a.path) or "") for a in rec.artifacts)
     return f"`{command}` in `{rec.cwd}`", links
+
+
+def _signer(src: Sources, entry: LedgerEntry) -> str:
+    """The principal the run's record names as signer (audit verifies the signature)."""
+    rec = src.record_or_none(entry)
+    return str(rec.signer.get("principal", "")) if rec is not None and rec.signer else ""
 
 
 def display_status(status: str) -> str:

@@ -31,7 +31,7 @@ def test_findings_exit_1_with_file_line_and_fix(runner: CliRunner, ws: Workspace
     (ws.root / "notes.md").write_text("# Notes\n\nEverything is fine.\nAll tests pass.\n")
     code, out = _audit(runner, ws, str(ws.root / "notes.md"))
     assert code == 1
-    assert "notes.md:4: error GK301 unanchored-claim" in out
+    assert "notes.md:4:1: error GK301 unanchored-claim" in out
     assert "    fix: link the run" in out
 
 
@@ -62,6 +62,7 @@ def test_json_and_sarif(runner: CliRunner, ws: Workspace) -> None:
         "level": "error",
         "path": "STATUS.md",
         "line": 3,
+        "column": 7,
         "message": "",
         "hint": RULES["GK301"].hint,
     }
@@ -79,7 +80,7 @@ def test_json_and_sarif(runner: CliRunner, ws: Workspace) -> None:
     loc = result["locations"][0]["physicalLocation"]
     assert loc == {
         "artifactLocation": {"uri": "STATUS.md", "uriBaseId": "%SRCROOT%"},
-        "region": {"startLine": 3},
+        "region": {"startLine": 3, "startColumn": 7},
     }
 
 
@@ -119,7 +120,7 @@ def test_audit_as_a_process(ws: Workspace) -> None:
     (ws.root / "STATUS.md").write_text("CI is green.\n")
     proc = run_govkit("audit", cwd=ws.root)
     assert proc.returncode == 1
-    assert "STATUS.md:1: error GK301" in proc.stdout
+    assert "STATUS.md:1:1: error GK301" in proc.stdout
     assert "Traceback" not in proc.stderr
 
 
@@ -133,5 +134,5 @@ def test_configured_claim_directories_are_searched(runner: CliRunner, ws: Worksp
     ws.config_path.write_text(text)
     code, out = _audit(runner, ws)
     assert code == 1, out
-    assert "docs/notes/week.md:3: error GK301" in out
+    assert "docs/notes/week.md:3:1: error GK301" in out
     assert "data.txt" not in out

@@ -11,7 +11,7 @@ def test_hooks_manifest() -> None:
     hooks = yamlio.load_plain(REPO_ROOT / ".pre-commit-hooks.yaml")
     by_id = {h["id"]: h for h in hooks}
     assert set(by_id) == {"govkit-audit", "govkit-render-check"}
-    assert by_id["govkit-audit"]["entry"] == "govkit audit"
+    assert by_id["govkit-audit"]["entry"] == "govkit audit --since-merge-base"
     assert by_id["govkit-render-check"]["entry"] == "govkit render status --check"
     for hook in hooks:
         assert hook["language"] == "python"

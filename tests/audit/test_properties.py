@@ -65,7 +65,7 @@ def test_claim_scanning_and_ids_never_crash(text: str) -> None:
         assert n >= 0 and field in {"passed", "failed", "skipped", "xfailed", "xpassed", "errors"}
     assert len(task_ids(text)) <= 10 * (text.count("T") + 1) * 201
     assert all(d.startswith("D-") for d in decision_ids(text))
-    read_tracker(text, source="x.md", now="2026-01-01T00:00:00.000Z")
+    read_tracker(text, source="x.md")
 
 
 @settings(max_examples=100, deadline=None)
@@ -78,3 +78,24 @@ def test_adr_parser_takes_any_bytes(tmp_path_factory: object, data: bytes, statu
     # Malformed front matter is a GovkitError (reported as a skipped file), never a traceback.
     with contextlib.suppress(GovkitError):
         parse_adr(path)
+
+
+@settings(max_examples=120, deadline=None)
+@given(DOCS)
+def test_claim_findings_always_point_inside_the_document(
+    tmp_path_factory: object, text: str
+) -> None:
+    from datetime import UTC, datetime
+
+    from govkit.audit.claims import ClaimContext, check_document
+    from govkit.audit.integrity import RunIndex
+    from govkit.workspace import init_workspace
+
+    root = Path(str(tmp_path_factory.mktemp("ws")))  # type: ignore[attr-defined]
+    ws = init_workspace(root / "ws", name="p")
+    ctx = ClaimContext(ws, RunIndex(), datetime(2026, 1, 1, tzinfo=UTC), 86400.0, {})
+    # Lines as editors and markdown-it count them: \x1c or \u2028 do not end a line.
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    for f in check_document(ctx, ws.root / "doc.md", text):
+        assert f.line is not None and 1 <= f.line <= len(lines)
+        assert f.column is not None and 1 <= f.column <= len(lines[f.line - 1]) + 1

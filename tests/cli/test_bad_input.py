@@ -308,7 +308,7 @@ def test_importing_a_file_that_is_not_a_tracker_is_an_error(
     notes.write_text("# A review\n\nSome prose, no tables.\n")
     res = invoke(runner, ws, "import", "tracker", str(notes))
     # Before: "0 created, 0 skipped", exit 0, as if the tracker were empty.
-    assert_user_error(res, "review.md", "found nothing to import", "Milestone Board")
+    assert_user_error(res, "review.md", "found nothing to import", "M1, F1, B1")
     empty = tmp_path / "adr"
     empty.mkdir()
     assert_user_error(invoke(runner, ws, "import", "adr", str(empty)), "no ADR files")

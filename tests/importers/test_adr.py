@@ -94,18 +94,28 @@ def test_madr4_front_matter(ws: Workspace) -> None:
 
 
 def test_messy_folder(ws: Workspace) -> None:
-    report = import_adr(ws, FIXTURES / "messy")
+    # A duplicate number refuses the import: nothing is written.
+    refused = import_adr(ws, FIXTURES / "messy")
+    assert refused.refused and refused.dry_run and load_decisions(ws) == []
+    assert refused.problems == (
+        "ADR-007-trunk.md:1: duplicate number 7: 7-duplicate-seven.md and ADR-007-trunk.md "
+        "(expected one file per number)",
+    )
+    report = import_adr(ws, FIXTURES / "messy", allow_partial=True)
+    assert not report.refused
     created = {i.id for i in report.created}
-    assert created == {"D-007", "D-008"}
+    # The date-named file has no number anywhere: it gets the next after the highest (8).
+    assert created == {"D-007", "D-008", "D-009"}
+    assert any("2024-01-15-date-named.md:1: no number" in w for w in report.warnings)
     skipped = {i.id: i.reason for i in report.skipped}
-    assert skipped["2024-01-15-date-named.md"] == "no number in the H1 or the file name"
     assert "7-duplicate-seven.md" in skipped["D-007"] and "ADR-007-trunk.md" in skipped["D-007"]
-    assert report.problems == ("duplicate number 7: 7-duplicate-seven.md and ADR-007-trunk.md",)
+    assert any("README.md: ignored" in b.became for b in report.blocks)
     d = _by_id(ws)
     assert d["D-007"].title == "Another seventh decision" and d["D-007"].status == "proposed"
     assert d["D-008"].extra["raw_status"] == "🚧 Draft" and d["D-008"].status == "proposed"
     assert d["D-008"].extra["custom-field"] == "kept as is"
     assert d["D-008"].title == "Feature flags live in one service"
+    assert d["D-009"].extra["raw_status"] == "Draft" and d["D-009"].status == "proposed"
 
 
 def test_crlf_bom_comment_file_alone(ws: Workspace, tmp_path: Path) -> None:

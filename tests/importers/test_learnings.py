@@ -32,9 +32,14 @@ def test_each_section_becomes_a_learning_with_its_parts(ws: Workspace, note: Pat
     report = import_learnings(ws, note, owner="lee")
     assert [(i.id, i.line) for i in report.created] == [("L1", 5), ("L2", 27)]
     # The sentence before the first section is named, not silently dropped.
-    assert report.problems == (
-        "line 3: ignored, outside any `## ` section: A few notes kept while reworking the ledger cache.",
+    assert report.warnings == (
+        "notes/learnings.md:3: ignored, outside any `## ` section: "
+        "A few notes kept while reworking the ledger cache.",
     )
+    assert [(b.line, b.became) for b in report.blocks][:2] == [
+        (3, "ignored: outside any `## ` section"),
+        (5, "learning L1"),
+    ]
     first, second = store.load_kind(ws, "learning")
     assert first.title == "Cache ledger offsets between renders (M1-T02)"  # type: ignore[attr-defined]
     assert first.change.startswith("Stored the byte offset of every ledger line")  # type: ignore[attr-defined]
@@ -94,7 +99,7 @@ def test_cli_import_and_handoff_show_the_learning(ws: Workspace, note: Path) -> 
     )
     assert code == 0, out
     data = json.loads(out)
-    assert [c["id"] for c in data["created"]] == ["L1", "L2"] and len(data["problems"]) == 1
+    assert [c["id"] for c in data["created"]] == ["L1", "L2"] and len(data["warnings"]) == 1
     code, out = gk("learning", "list", "--lane", "cache", "--json")
     assert [r["tasks"] for r in json.loads(out)] == [["M1-T02"], ["M1-T02"]]
     code, out = gk("handoff", "--since", "2000-01-01")
