@@ -215,8 +215,11 @@ CONDITION_COLUMN = re.compile(
     r"|expected|requirements?|rules?|policy|policies|when)\b",
     re.IGNORECASE,
 )
-# A run id written out ("run 20261121T044500Z-VG-LA-002-3f9a") cites that run like `run:<id>`.
-RUN_ID = re.compile(r"(?<![\w/.-])\d{8}T\d{6}Z-[A-Za-z0-9][A-Za-z0-9._-]*-[0-9a-f]{4,}(?![\w/-])")
+# A run id written out ("run 20261121T044500.123Z-VG-LA-002-3f9a0c1d2e4b", or the older
+# second-resolution form without ".123") cites that run like `run:<id>`.
+RUN_ID = re.compile(
+    r"(?<![\w/.-])\d{8}T\d{6}(?:\.\d{3})?Z-[A-Za-z0-9][A-Za-z0-9._-]*-[0-9a-f]{4,}(?![\w/-])"
+)
 BARE_CELL = {
     "pass": PASS,
     "passed": PASS,

@@ -247,3 +247,12 @@ def test_condition_columns_are_not_claims(ws: Workspace) -> None:
         "| B6 | drift | all checks green, and tests pass |\n"
     )
     assert _audit(ws, text) == []
+
+
+def test_run_ids_of_both_spellings_are_recognised() -> None:
+    from govkit.audit.claim_patterns import RUN_ID
+
+    # Runs recorded before millisecond ids (D-020) stay citable by their written-out id.
+    assert RUN_ID.fullmatch("20261121T044500Z-VG-LA-002-3f9a")
+    assert RUN_ID.fullmatch("20261121T044500.123Z-VG-LA-002-3f9a0c1d2e4b")
+    assert not RUN_ID.fullmatch("20261121T0445Z-VG-LA-002-3f9a")
