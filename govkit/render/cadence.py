@@ -20,6 +20,7 @@ from govkit.errors import NotFound, ValidationError
 from govkit.evidence.record import EvidenceRecord
 from govkit.evidence.store import LedgerEntry
 from govkit.ids import id_sort_key
+from govkit.records.conditions import parse_condition
 from govkit.records.model import Blocker, Record, Task, import_step
 from govkit.render.ledger_index import LedgerIndex
 from govkit.render.sources import (
@@ -347,9 +348,12 @@ def suggested_blockers(
     for b in src.records.kind("blocker"):
         if isinstance(b, Blocker) and b.status == "active":
             for text in b.conditions:
-                words = text.split()
-                if len(words) > 1 and words[0] == "gate":
-                    tracking.setdefault(words[1], b.id)
+                try:
+                    c = parse_condition(text)
+                except ValidationError:
+                    continue  # `check` reports it
+                if c.kind == "gate":
+                    tracking.setdefault(c.target, b.id)
     out = []
     for g in gates:
         if not g.required or g.outcome in ("pass", "missing"):
