@@ -20,6 +20,7 @@ from govkit.decision_checks import check_decisions
 from govkit.problems import Problem as Problem
 from govkit.problems import ProblemList
 from govkit.records.checks import check_queue, check_record_files, check_references
+from govkit.records.conditions import check_blocker_conditions
 from govkit.workspace import Workspace
 
 
@@ -30,6 +31,8 @@ class CheckReport:
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    # Active blockers' checkable conditions: {"blocker", "condition", "met", "evidence", "runs"}
+    conditions: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -42,6 +45,7 @@ class CheckReport:
             "problems": [problem_data(p) for p in self.problems],
             "notes": self.notes,
             "counts": self.counts,
+            "conditions": self.conditions,
         }
 
 
@@ -68,6 +72,9 @@ def check_workspace(ws: Workspace) -> CheckReport:
     decisions = check_decisions(ws, problems)
     report.counts["decisions"] = len(decisions)
     check_references(records, {d.id for d in decisions}, problems)
+    conditions, notes = check_blocker_conditions(ws, records.by_kind, decisions, problems)
+    report.conditions += conditions
+    report.notes += notes
     report.notes += check_decision_mentions(
         ws, sorted(records.ids.values()), {d.id for d in decisions}, problems
     )

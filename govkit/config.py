@@ -165,6 +165,16 @@ class GateDef:
     perf: PerfSpec | None = key(
         "compare against a baseline tuple", "section", default=None, section=PerfSpec
     )
+    required_artifacts: tuple[str, ...] = key(
+        "globs that must each match a file after the run, or the run fails (also kept)",
+        "strings",
+        default=(),
+    )
+    # Policy, not definition: promotion waits on required gates, the packet and STATUS.md
+    # list them apart. Left out of the definition hash (gates.gate_hash).
+    required: bool = key(
+        "a required gate: promotion waits on its streak; advisory otherwise", "bool", default=False
+    )
 
     @property
     def repos(self) -> tuple[str, ...]:
@@ -173,7 +183,14 @@ class GateDef:
 
     def definition_hash(self) -> str:
         """sha256 of the canonical JSON of the definition: same hash, same gate."""
-        data = json.dumps(asdict(self), sort_keys=True, separators=(",", ":"), default=list)
+        spec = asdict(self)
+        # D-022: `required` says how much a gate weighs, not what a run does, so flipping
+        # it keeps the gate's streaks; `required_artifacts` changes the verdict, so it is
+        # hashed, but only when set, so gates written before it existed keep their hash.
+        del spec["required"]
+        if not self.required_artifacts:
+            del spec["required_artifacts"]
+        data = json.dumps(spec, sort_keys=True, separators=(",", ":"), default=list)
         return hashlib.sha256(data.encode()).hexdigest()
 
 
@@ -207,6 +224,23 @@ class CadenceSettings:
 
     tuple_name: str = key("the tuple the weekly packet reports", yaml="tuple", default="canonical")
     next_actions: int = key("queue items listed as next actions", "int", default=5, minimum=1)
+    blocker_streak: int = key(
+        "consecutive claim-grade passes that lift a suggested blocker of a failing required gate",
+        "int",
+        default=3,
+        minimum=1,
+    )
+
+
+@dataclass(frozen=True)
+class StatusSettings:
+    """What STATUS.md shows beyond the records' current state (`status`)."""
+
+    resolved_window: float = key(
+        "blockers resolved this long before the document's date stay listed",
+        "duration",
+        default=14 * 86400.0,
+    )
 
 
 @dataclass(frozen=True)
@@ -316,6 +350,9 @@ class Config:
     )
     ci: CiSettings = key(
         "the workflow `govkit ci github` writes", "section", factory=CiSettings, section=CiSettings
+    )
+    status: StatusSettings = key(
+        "what STATUS.md shows", "section", factory=StatusSettings, section=StatusSettings
     )
 
 
@@ -586,6 +623,9 @@ def _parse_gate(r: _Reader, gid: str, m: Any) -> GateDef:
         raise r.fail(m, None, f"{d} has neither argv nor shell", hint="give the command to run")
     _inside_repo(r, m, "cwd", f"{d}.cwd", [values["cwd"]])
     _inside_repo(r, m, "artifacts", f"{d}.artifacts", list(values["artifacts"]))
+    _inside_repo(
+        r, m, "required_artifacts", f"{d}.required_artifacts", list(values["required_artifacts"])
+    )
     return GateDef(id=gid, **{**values, "title": values["title"] or gid})
 
 

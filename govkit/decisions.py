@@ -194,6 +194,14 @@ def iter_decision_files(ws: Workspace) -> list[Path]:
     return sorted(p for p in ws.decisions_dir.glob("*.md") if _DECISION_FILE.match(p.name))
 
 
+def decided_by(decision: Decision, owner: str | None) -> bool:
+    """True when no owner is asked for, or `owner` is one of the deciders (ignoring case)."""
+    if owner is None:
+        return True
+    wanted = owner.strip().casefold()
+    return any(d.strip().casefold() == wanted for d in decision.deciders)
+
+
 def load_decisions(ws: Workspace, *, skip_broken: bool = False) -> list[Decision]:
     """Every decision, numbered ones by number, then proposed ones by slug.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from govkit import yamlio
@@ -100,8 +101,12 @@ def gate_to_yaml(gate: GateDef) -> dict[str, Any]:
         m["max_failures"] = gate.max_failures
     if gate.artifacts:
         m["artifacts"] = yamlio.new_seq(list(gate.artifacts))
+    if gate.required_artifacts:
+        m["required_artifacts"] = yamlio.new_seq(list(gate.required_artifacts))
     if gate.weekly:
         m["weekly"] = True
+    if gate.required:
+        m["required"] = True
     if gate.perf is not None:
         perf: dict[str, Any] = {"baseline": gate.perf.baseline, "threshold": gate.perf.threshold}
         perf["rounds"] = gate.perf.rounds
@@ -109,6 +114,49 @@ def gate_to_yaml(gate: GateDef) -> dict[str, Any]:
             perf["metrics"] = yamlio.new_map(dict(gate.perf.metrics))
         m["perf"] = yamlio.new_map(perf)
     return m
+
+
+def set_gate(
+    ws: Workspace,
+    gate_id: str,
+    *,
+    title: str | None = None,
+    required: bool | None = None,
+    weekly: bool | None = None,
+    artifacts: Sequence[str] | None = None,
+    required_artifacts: Sequence[str] | None = None,
+) -> GateDef:
+    """Change a gate's policy keys in govkit.yaml (round-trip, validated); the gate as parsed.
+
+    `None` leaves a key alone; False / an empty list removes it (the default).
+    Changing artifacts changes the gate's hash, so its streaks start again.
+    """
+    get_gate(ws, gate_id)
+    changes: dict[str, Any] = {
+        "title": title,
+        "required": required,
+        "weekly": weekly,
+        "artifacts": None if artifacts is None else list(artifacts),
+        "required_artifacts": None if required_artifacts is None else list(required_artifacts),
+    }
+    with ws.edit_config() as data:
+        spec = data["gates"][gate_id]
+        for key, value in changes.items():
+            if value is None:
+                continue
+            if value in (False, []):
+                spec.pop(key, None)
+            else:
+                spec[key] = yamlio.new_seq(value) if isinstance(value, list) else value
+    return ws.config.gates[gate_id]
+
+
+def required_gates(ws_or_gates: Workspace | Mapping[str, GateDef]) -> list[str]:
+    """Ids of the gates marked `required: true`, in natural order."""
+    from govkit.ids import id_sort_key
+
+    gates = ws_or_gates.config.gates if isinstance(ws_or_gates, Workspace) else ws_or_gates
+    return sorted((g.id for g in gates.values() if g.required), key=id_sort_key)
 
 
 def gate_to_dict(gate: GateDef) -> dict[str, Any]:

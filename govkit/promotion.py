@@ -17,7 +17,7 @@ from govkit import yamlio
 from govkit.errors import ConflictError, ValidationError
 from govkit.evidence.query import Streak, streak
 from govkit.evidence.store import read_ledger
-from govkit.gates import get_gate
+from govkit.gates import get_gate, required_gates
 from govkit.ids import check_safe_id, id_sort_key
 from govkit.timeutil import compact_stamp, rfc3339
 from govkit.tuples import get_tuple, set_tuple
@@ -34,6 +34,7 @@ class GateStreak:
     streak: Streak
     needed: int
     unpinned: tuple[str, ...] = ()  # repos the gate needs that the candidate does not pin
+    required: bool = False  # marked `required: true` (else named with --gate, or no gate is)
 
     @property
     def missing(self) -> int:
@@ -54,6 +55,7 @@ class GateStreak:
         """The JSON row of `promote --json`."""
         return {
             "gate": self.gate_id,
+            "required": self.required,
             "streak": self.streak.count,
             "needed": self.needed,
             "missing": self.missing,
@@ -97,14 +99,19 @@ def check_promotion(
     streak_needed: int,
     gate_ids: Sequence[str] = (),
 ) -> PromotionCheck:
-    """Each required gate's streak on the candidate tuple (all gates when none are named)."""
+    """Each required gate's streak on the candidate tuple.
+
+    The gates are those marked `required: true` plus any named in `gate_ids`; when no
+    gate is marked required and none is named, every gate is (as before D-022).
+    """
     if streak_needed < 1:
         raise ValidationError("--streak must be at least 1")
     check_safe_id(into, what="tuple name")
     if candidate == into:
         raise ValidationError(f"cannot promote {candidate!r} into itself")
     pins = get_tuple(ws, candidate)
-    ids = list(gate_ids) or sorted(ws.config.gates, key=id_sort_key)
+    required = required_gates(ws)
+    ids = list(dict.fromkeys([*required, *gate_ids])) or sorted(ws.config.gates, key=id_sort_key)
     if not ids:
         raise ValidationError(
             "there are no gates to require", hint="define gates first (govkit gate add)"
@@ -117,7 +124,7 @@ def check_promotion(
         unpinned = tuple(r for r in gate.repos if r not in pins)
         h = gate.definition_hash()
         st = streak(entries, gate_id=gid, gate_hash=h, pins=gate_pins)
-        rows.append(GateStreak(gid, h, gate_pins, st, streak_needed, unpinned))
+        rows.append(GateStreak(gid, h, gate_pins, st, streak_needed, unpinned, gate.required))
     return PromotionCheck(candidate, into, streak_needed, rows)
 
 

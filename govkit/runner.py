@@ -219,7 +219,7 @@ def _run_plain(
                 pins,
                 gate.repos,
                 tuple_name=tuple_name,
-                exclude=(*git.TOOL_CACHES, *gate.artifacts),
+                exclude=(*git.TOOL_CACHES, *gate_artifacts(gate)),
                 worktree=worktree,
             ),
         )
@@ -311,7 +311,7 @@ def execute(
         stdout=result.stdout_path,
         stderr=result.stderr_path,
         workdir=workdir,
-        artifacts=tuple(artifact_paths(checkout.working.path, gate.artifacts)),
+        artifacts=tuple(artifact_paths(checkout.working.path, gate_artifacts(gate))),
     )
     outcome, message = result.outcome, result.message
     if outcome in (Outcome.PASS, Outcome.FAIL):
@@ -322,7 +322,10 @@ def execute(
             min_tests=gate.min_tests,
             max_failures=gate.max_failures,
         )
-    artifacts = collect_artifacts(checkout.working.path, gate.artifacts, prep.directory)
+    artifacts = collect_artifacts(checkout.working.path, gate_artifacts(gate), prep.directory)
+    missing = missing_artifacts(checkout.working.path, gate.required_artifacts)
+    if missing:
+        outcome, message = judge_artifacts(outcome, message, missing, gate.required_artifacts)
     ended = rfc3339()
     return replace(
         base,
@@ -408,6 +411,31 @@ def recorded_environment(env: Mapping[str, str], gate: GateDef) -> tuple[dict[st
     allow = set(ENV_ALLOW) | set(gate.env) | {"GOVKIT_RUN_ID", "GOVKIT_GATE", "SOURCE_DATE_EPOCH"}
     allow |= {name for name in env if name.startswith("LC_")}
     return env_for_record(env, allow)
+
+
+def gate_artifacts(gate: GateDef) -> tuple[str, ...]:
+    """Every artifact glob of a gate: the kept ones, then the required ones (no repeats)."""
+    return tuple(dict.fromkeys((*gate.artifacts, *gate.required_artifacts)))
+
+
+def missing_artifacts(root: Path, required: Sequence[str]) -> list[str]:
+    """The required globs that match no file of the clone."""
+    return [pattern for pattern in required if not artifact_paths(root, [pattern])]
+
+
+def judge_artifacts(
+    outcome: Outcome, message: str, missing: Sequence[str], expected: Sequence[str]
+) -> tuple[Outcome, str]:
+    """A pass that lacks a required artifact is a fail; other outcomes keep theirs, with the reason."""
+    reason = (
+        f"required artifact{'s' if len(missing) > 1 else ''} missing: {', '.join(missing)} "
+        f"(expected: {', '.join(expected)})"
+    )
+    if outcome is Outcome.PASS:
+        return Outcome.FAIL, reason
+    if outcome is Outcome.FAIL:
+        return outcome, f"{message}; {reason}" if message else reason
+    return outcome, message  # timeout, oom, error…: the run did not finish, so nothing is owed
 
 
 def artifact_paths(root: Path, patterns: Sequence[str]) -> list[Path]:

@@ -143,3 +143,25 @@ def test_cli_check_and_apply(ws: Workspace, prog: dict[str, str], runner: CliRun
     assert ws.config.tuples["canonical"] == {"core": prog["new"]}
     res = runner.invoke(cli, ["-C", str(ws.root), "promote", "candidate"])
     assert res.exit_code == 2  # neither --check nor --apply
+
+
+def test_required_gates_are_what_promotion_waits_on(ws: Workspace, prog: dict[str, str]) -> None:
+    from govkit.gates import set_gate
+
+    before = ws.config.gates["VG-A-1"].definition_hash()
+    set_gate(ws, "VG-A-1", required=True)
+    # Required is policy, not definition: the hash (and so every streak) is kept.
+    assert ws.config.gates["VG-A-1"].definition_hash() == before
+    for _ in range(2):
+        record(ws, "VG-A-1", "pass", prog["new"])
+    result = check_promotion(ws, "candidate", into="canonical", streak_needed=2)
+    # VG-B-1 is advisory and has no run: it does not hold the promotion back.
+    assert [(g.gate_id, g.required, g.ok) for g in result.gates] == [("VG-A-1", True, True)]
+    assert result.promotable
+    # A gate named with --gate is waited on beside the required ones.
+    named = check_promotion(ws, "candidate", into="canonical", streak_needed=2, gate_ids=["VG-B-1"])
+    assert [g.gate_id for g in named.gates] == ["VG-A-1", "VG-B-1"] and not named.promotable
+    code = CliRunner().invoke(
+        cli, ["-C", str(ws.root), "promote", "candidate", "--streak", "2", "--check", "--json"]
+    )
+    assert code.exit_code == 0 and '"required": true' in code.output

@@ -359,3 +359,23 @@ def test_worktree_run_needs_no_tuple_for_a_single_repo_gate(ws: Workspace, core:
     gate(ws, "VG-OK-1", "true", tuple_name="not-pinned-yet")
     rec = run_gate(ws, "VG-OK-1", worktree=core)
     assert rec.outcome is Outcome.PASS and rec.source == "worktree" and not rec.claim_grade
+
+
+@pytest.mark.slow
+def test_a_missing_required_artifact_fails_the_run_and_says_what_was_expected(
+    ws: Workspace, core: Path
+) -> None:
+    gate(ws, "VG-ART-1", PY, "make_out.py", required_artifacts=("out/report.txt",))
+    ok = run_gate(ws, "VG-ART-1")
+    assert ok.outcome is Outcome.PASS, ok.message
+    assert [a.path for a in ok.artifacts] == ["artifacts/out/report.txt"]
+    gate(ws, "VG-ART-2", PY, "-c", "pass", required_artifacts=("out/report.txt", "cov/*.xml"))
+    bad = run_gate(ws, "VG-ART-2")
+    assert bad.outcome is Outcome.FAIL
+    assert bad.message == (
+        "required artifacts missing: out/report.txt, cov/*.xml "
+        "(expected: out/report.txt, cov/*.xml)"
+    )
+    # Required artifacts are part of the definition: the hash differs from the same gate without.
+    plain = GateDef(id="VG-ART-2", title="VG-ART-2", repo="core", argv=(PY, "-c", "pass"))
+    assert plain.definition_hash() != ws.config.gates["VG-ART-2"].definition_hash()

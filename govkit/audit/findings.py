@@ -137,6 +137,13 @@ RULES: dict[str, Rule] = {
             "cite a passing run, or say what actually happened",
         ),
         Rule(
+            "GK205",
+            "required-gates-claim-false",
+            "error",
+            'A claim of "full pass on required gates" does not hold for some required gate.',
+            "run the failing required gates on the claim tuple, or say which ones passed",
+        ),
+        Rule(
             "GK301",
             "unanchored-claim",
             "error",

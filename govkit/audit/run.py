@@ -12,6 +12,7 @@ from govkit.audit.claims import ClaimContext, check_document
 from govkit.audit.findings import AuditFinding, sort_key
 from govkit.audit.integrity import Progress, check_integrity
 from govkit.audit.record_checks import check_records
+from govkit.audit.required import check_required_claims
 from govkit.audit.since import SinceRef, check_since
 from govkit.errors import ValidationError
 from govkit.records.store import load_all
@@ -112,7 +113,16 @@ def run_audit(
             raise ValidationError(
                 f"cannot read Markdown: {exc.strerror or exc}", path=doc
             ) from None
-        findings.extend(check_document(ctx, doc, text))
+        claims = check_document(ctx, doc, text)
+        findings.extend(claims)
+        # An unanchored "full pass on required gates" is GK301 already; GK205 checks the
+        # rest (anchored, or in a row with evidence) against the required gates themselves.
+        unanchored = {f.line for f in claims if f.code == "GK301"}
+        findings.extend(
+            f
+            for f in check_required_claims(ws.rel(doc), text, ws.config, index.by_id.values())
+            if f.line not in unanchored
+        )
     findings.extend(check_records(ws, load_all(ws), index))
     final = tuple(sorted((f.with_level(strict) for f in findings), key=sort_key))
     label = f"{since.label} ({since.commit[:12]})" if since else None

@@ -37,9 +37,15 @@ def cadence() -> None:
 @cadence.command()
 @click.option("--week", metavar="YYYY-Www", help="The ISO week (default: this week).")
 @click.option("--no-run", is_flag=True, help="Use the runs already recorded in that week.")
+@click.option(
+    "--open-blockers",
+    is_flag=True,
+    help="Open a blocker (with a checked exit condition, linked to the run) for each newly "
+    "failing required gate that no active blocker tracks.",
+)
 @json_option
 @click.pass_obj
-def run(obj: AppContext, week: str | None, no_run: bool, as_json: bool) -> int:
+def run(obj: AppContext, week: str | None, no_run: bool, open_blockers: bool, as_json: bool) -> int:
     """Run the weekly gates on the cadence tuple and write that week's packet.
 
     Exits 1 when a weekly gate has no claim-grade pass in the week.
@@ -59,13 +65,16 @@ def run(obj: AppContext, week: str | None, no_run: bool, as_json: bool) -> int:
         )
     src = load_sources(ws)
     runner = None if no_run else _runner(ws, ws.config.cadence.tuple_name, as_json)
-    packet, md, js = write_packet(src, week, runner=runner)
+    packet, md, js = write_packet(src, week, runner=runner, open_blockers=open_blockers)
     if as_json:
         emit_json(dataclasses.asdict(packet))
     else:
         for g in packet.gates:
             grade = "" if g.claim_grade or g.outcome == "missing" else " (not claim-grade)"
             click.echo(f"{g.id}: {g.outcome}{grade} ({g.counts})")
+        for sb in packet.suggested_blockers:
+            state = f"tracked by {sb.tracked_by}" if sb.tracked_by else "suggested blocker"
+            click.echo(f"{sb.gate_id} newly failing (required): {state}")
         click.echo(f"wrote {ws.rel(md)} and {ws.rel(js)}")
     if not packet.all_passed:
         return EXIT_FINDINGS

@@ -28,6 +28,9 @@ def check(obj: AppContext, as_json: bool) -> int:
             click.echo(f"{p.where}: {p.code}: {p.message}")
             if p.hint:
                 click.echo(f"  hint: {p.hint}")
+        for c in report.conditions:
+            mark = "met" if c["met"] else "unmet"
+            click.echo(f"{c['blocker']}: condition {mark}: {c['condition']} ({c['evidence']})")
         for note in report.notes:
             click.echo(f"note: {note}", err=True)
         records = sum(n for k, n in report.counts.items() if k not in ("decisions", "queue"))

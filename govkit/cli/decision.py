@@ -101,12 +101,17 @@ def supersede(obj: AppContext, old: str, new: str) -> int:
 
 @decision.command("list")
 @click.option("--status", type=click.Choice(core.STATUSES), help="Only decisions with this status.")
+@click.option("--owner", default=None, help="Only decisions with this decider.")
 @json_option
 @click.pass_obj
-def list_(obj: AppContext, status: str | None, as_json: bool) -> int:
+def list_(obj: AppContext, status: str | None, owner: str | None, as_json: bool) -> int:
     """List decisions: numbered ones by number, then proposals."""
     ws = obj.workspace()
-    found = [d for d in core.load_decisions(ws) if status is None or d.status == status]
+    found = [
+        d
+        for d in core.load_decisions(ws)
+        if (status is None or d.status == status) and core.decided_by(d, owner)
+    ]
     if as_json:
         emit_json([core.decision_data(ws, d) for d in found])
     else:

@@ -53,7 +53,19 @@ def gate() -> None:
     "--artifact", "artifacts", multiple=True, metavar="GLOB", help="Files to keep (repeatable)."
 )
 @click.option(
+    "--required-artifact",
+    "required_artifacts",
+    multiple=True,
+    metavar="GLOB",
+    help="Files the run must produce, or it fails (repeatable; also kept).",
+)
+@click.option(
     "--weekly", is_flag=True, help="Part of `gate run --all --weekly` (the cadence packet)."
+)
+@click.option(
+    "--required",
+    is_flag=True,
+    help="Promotion waits on this gate's streak; listed apart from advisory gates.",
 )
 @click.option("--cwd", default="", help="Subdirectory of the working repo to run in.")
 @click.option("--shell", is_flag=True, help="Run CMD as one shell string (sh -c).")
@@ -107,10 +119,78 @@ def add(obj: AppContext, /, gate_id: str, command: tuple[str, ...], **opts: Any)
         artifacts=tuple(opts["artifacts"]),
         weekly=opts["weekly"],
         perf=_perf_spec(opts),
+        required_artifacts=tuple(opts["required_artifacts"]),
+        required=opts["required"],
     )
     added = add_gate(obj.workspace(), definition)
     click.echo(f"added gate {added.id}: {added.title} (hash {added.definition_hash()[:12]})")
     return EXIT_OK
+
+
+@gate.command("set")
+@click.argument("gate_id", metavar="ID")
+@click.option("--title", default=None, help="What the gate proves, in a few words.")
+@click.option(
+    "--required/--advisory",
+    default=None,
+    help="Required: promotion waits on its streak. Advisory: shown, not waited on.",
+)
+@click.option("--weekly/--not-weekly", default=None, help="Part of the cadence packet or not.")
+@click.option(
+    "--artifact",
+    "artifacts",
+    multiple=True,
+    metavar="GLOB",
+    help="Replace the kept artifact globs (repeatable; --artifact '' clears).",
+)
+@click.option(
+    "--required-artifact",
+    "required_artifacts",
+    multiple=True,
+    metavar="GLOB",
+    help="Replace the required artifact globs (repeatable; --required-artifact '' clears).",
+)
+@json_option
+@click.pass_obj
+def set_(
+    obj: AppContext,
+    gate_id: str,
+    title: str | None,
+    required: bool | None,
+    weekly: bool | None,
+    artifacts: tuple[str, ...],
+    required_artifacts: tuple[str, ...],
+    as_json: bool,
+) -> int:
+    """Change a gate's title, required/advisory standing, weekly flag or artifacts.
+
+    Changing artifacts changes the gate's definition hash (its streaks start again);
+    --required/--advisory and --title do not.
+    """
+    from govkit.gates import gate_to_dict, set_gate
+
+    changed = set_gate(
+        obj.workspace(),
+        gate_id,
+        title=title,
+        required=required,
+        weekly=weekly,
+        artifacts=_globs(artifacts),
+        required_artifacts=_globs(required_artifacts),
+    )
+    if as_json:
+        emit_json(gate_to_dict(changed))
+        return EXIT_OK
+    standing = "required" if changed.required else "advisory"
+    click.echo(f"updated gate {changed.id} ({standing}, hash {changed.definition_hash()[:12]})")
+    return EXIT_OK
+
+
+def _globs(values: tuple[str, ...]) -> list[str] | None:
+    """Repeated glob flags: None when not given; [''] (an empty flag) clears the list."""
+    if not values:
+        return None
+    return [v for v in values if v]
 
 
 def _perf_spec(opts: dict[str, Any]) -> PerfSpec | None:
@@ -154,12 +234,13 @@ def list_(obj: AppContext, as_json: bool) -> int:
             g.title,
             ",".join(g.repos),
             g.parser,
+            "required" if g.required else "advisory",
             "heavy" if g.heavy else "",
             "weekly" if g.weekly else "",
         )
         for g in gates
     ]
-    emit_table(["gate", "title", "repos", "parser", "heavy", "weekly"], rows)
+    emit_table(["gate", "title", "repos", "parser", "standing", "heavy", "weekly"], rows)
     return EXIT_OK
 
 

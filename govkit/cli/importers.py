@@ -1,4 +1,4 @@
-"""govkit import tracker|adr."""
+"""govkit import tracker|adr|learnings."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def _show_text(report: ImportReport) -> None:
 
 @click.group(name="import")
 def import_() -> None:
-    """Import a hand-written tracker or an ADR folder as govkit records."""
+    """Import a hand-written tracker, an ADR folder or a learnings note as govkit records."""
 
 
 @import_.command()
@@ -101,4 +101,38 @@ def adr(obj: AppContext, directory: Path, dry_run: bool, allow_partial: bool, as
     from govkit.importers.adr import import_adr
 
     report = import_adr(obj.workspace(), directory, dry_run=dry_run, allow_partial=allow_partial)
+    return _show(report, as_json)
+
+
+@import_.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--task", "tasks", multiple=True, metavar="ID", help="Link every learning to this task."
+)
+@click.option("--owner", default=None, help="Who learned it (set on every learning).")
+@click.option("--lane", default=None, help="The lane it belongs to (set on every learning).")
+@click.option("--dry-run", is_flag=True, help="Show what would be created; write nothing.")
+@json_option
+@click.pass_obj
+def learnings(
+    obj: AppContext,
+    file: Path,
+    tasks: tuple[str, ...],
+    owner: str | None,
+    lane: str | None,
+    dry_run: bool,
+    as_json: bool,
+) -> int:
+    """Turn a learnings note (one `## ` section per learning) into learning records.
+
+    Problem, Solution/Change, Files, Verification and Next steps parts (### headings
+    or **bold:** labels) fill those fields; other parts are kept in notes. Task ids
+    of the workspace named in a section link it. Text outside any section is named
+    as ignored. Importing the same note again creates nothing new.
+    """
+    from govkit.importers.learnings import import_learnings
+
+    report = import_learnings(
+        obj.workspace(), file, tasks=tasks, owner=owner, lane=lane, dry_run=dry_run
+    )
     return _show(report, as_json)

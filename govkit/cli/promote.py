@@ -14,7 +14,11 @@ from govkit.errors import EXIT_FINDINGS, EXIT_OK
 @click.option("--into", "target", default="canonical", show_default=True, help="Tuple to move.")
 @click.option("--streak", "needed", type=int, default=3, show_default=True, help="Passes needed.")
 @click.option(
-    "--gate", "gate_ids", multiple=True, metavar="ID", help="Required gate (default: all)."
+    "--gate",
+    "gate_ids",
+    multiple=True,
+    metavar="ID",
+    help="Also require this gate (default: the gates marked required, else all).",
 )
 @click.option(
     "--check", "mode", flag_value="check", help="Report each gate's streak; exit 0 if promotable."

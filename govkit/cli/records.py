@@ -12,7 +12,7 @@ from govkit.cli.output import emit_json, emit_json_list, emit_table, json_option
 from govkit.errors import EXIT_OK
 from govkit.records import ops
 from govkit.records.kinds import KindView
-from govkit.records.model import KINDS, Record, kind_fields
+from govkit.records.model import KINDS, OWNED_KINDS, Record, kind_fields
 
 if TYPE_CHECKING:
     from govkit.workspace import Workspace
@@ -139,7 +139,8 @@ def _build_group(kind: str) -> click.Group:
             add,
             kind,
             f"Start in this status (default: {KINDS[kind].lifecycle.initial}).",
-            "Complete a milestone with open tasks.",
+            "Complete a milestone with open tasks, or resolve a blocker with unmet conditions "
+            "(recorded).",
         )
     )
 
@@ -158,7 +159,8 @@ def _build_group(kind: str) -> click.Group:
             set_,
             kind,
             "Move to this status (along the lifecycle).",
-            "Complete a milestone whose tasks are not all done (recorded).",
+            "Complete a milestone whose tasks are not all done, or resolve a blocker whose "
+            "conditions are unmet (recorded).",
         )
     )
 
@@ -170,27 +172,57 @@ def _build_group(kind: str) -> click.Group:
         """Show one record."""
         ws = obj.workspace()
         record = ops.get_record(ws, kind, record_id)
+        states = ops.condition_states(ws, [record]).get(record.id, [])
         if as_json:
-            emit_json(ops.record_data(ws, record))
+            data = ops.record_data(ws, record)
+            if states:
+                data["condition_states"] = states
+            emit_json(data)
         else:
             show_record(ws, record)
+            for state in states:
+                mark = "met" if state["met"] else "unmet"
+                click.echo(f"  condition {mark}: {state['condition']} ({state['evidence']})")
         return EXIT_OK
 
-    @group.command("list")
-    @_status_option(kind, "Only records with this status.")
-    @json_option
-    @click.pass_obj
-    def list_(obj: AppContext, status: str | None, as_json: bool) -> int:
-        """List records, by id."""
+    owned = kind in OWNED_KINDS
+    filters = (
+        [
+            click.option("--owner", default=None, help="Only records this owner owns."),
+            click.option("--lane", default=None, help="Only records in this lane."),
+        ]
+        if owned
+        else []
+    )
+
+    def list_(
+        obj: AppContext,
+        status: str | None,
+        as_json: bool,
+        owner: str | None = None,
+        lane: str | None = None,
+    ) -> int:
         ws = obj.workspace()
-        records = ops.list_records(ws, kind, status=status)
+        records = ops.list_records(ws, kind, status=status, owner=owner, lane=lane)
         if as_json:
             emit_json_list([ops.record_data(ws, r) for r in records])
             return EXIT_OK
-        columns = KINDS[kind].columns
+        columns = (*KINDS[kind].columns, *(("owner", "lane") if owned else ()))
         rows = [[r.id, r.status, *(_text(getattr(r, c)) for c in columns)] for r in records]
         emit_table(["id", "status", *columns], [[c.split("\n")[0] for c in row] for row in rows])
         return EXIT_OK
+
+    group.command("list", help="List records, by id.")(
+        _apply(
+            list_,
+            [
+                click.pass_obj,
+                _status_option(kind, "Only records with this status."),
+                *filters,
+                json_option,
+            ],
+        )
+    )
 
     @group.command("remove")
     @click.argument("record_id", metavar="ID")
@@ -224,9 +256,16 @@ def resolve_finding(obj: AppContext, record_id: str, by: tuple[str, ...]) -> int
 @blocker.command("resolve")
 @click.argument("record_id", metavar="ID")
 @click.option("--resolution", required=True, help="How it was resolved.")
+@click.option(
+    "--force", is_flag=True, help="Resolve although checkable conditions are unmet (recorded)."
+)
 @click.pass_obj
-def resolve_blocker(obj: AppContext, record_id: str, resolution: str) -> int:
-    """Mark a blocker resolved: govkit blocker resolve B5 --resolution TEXT."""
-    record = ops.resolve_blocker(obj.workspace(), record_id, resolution)
-    click.echo(f"resolved blocker {record.id}")
+def resolve_blocker(obj: AppContext, record_id: str, resolution: str, force: bool) -> int:
+    """Mark a blocker resolved: govkit blocker resolve B5 --resolution TEXT.
+
+    Refused while any of its checkable conditions is unmet, unless --force.
+    """
+    record = ops.resolve_blocker(obj.workspace(), record_id, resolution, force=force)
+    note = record.history[-1].note if record.history else ""
+    click.echo(f"resolved blocker {record.id}" + (f" ({note})" if note else ""))
     return EXIT_OK

@@ -168,6 +168,15 @@ _BUILT_IN = (
         summary="Consumers: downstream repos, coupling and readiness.",
         columns=("readiness", "coupling"),
     ),
+    Kind(
+        "learning",
+        "Learning",
+        Lifecycle.of({"recorded": ()}, "recorded"),
+        id_pattern=re.compile(r"^L\d+$"),
+        id_example="L3",
+        summary="Learnings: L3 … what a session learned, how it was verified, next steps.",
+        columns=("tasks", "title"),
+    ),
 )
 KINDS: dict[str, Kind] = {k.name: k for k in _BUILT_IN}
 

@@ -39,6 +39,7 @@ class FieldSpec:
     choices: tuple[str, ...] = ()  # allowed values (case-insensitive, stored lower-case)
     refers_to: str | None = None  # a kind, or ANY_RECORD; None: not a reference
     evidence: bool = False  # entries are evidence refs (run ids, record paths, gates), not ids
+    sentences: bool = False  # entries are free text (a flag is one entry), not ids
 
 
 def text(
@@ -51,10 +52,19 @@ def text(
 
 
 def id_list(
-    help: str, *, flag: str = "", refers_to: str | None = None, evidence: bool = False
+    help: str,
+    *,
+    flag: str = "",
+    refers_to: str | None = None,
+    evidence: bool = False,
+    sentences: bool = False,
 ) -> Any:
-    """A list field (repeated flags and/or comma lists) with its flag metadata."""
-    return field(default=(), metadata={_SPEC: FieldSpec(help, flag, (), refers_to, evidence)})
+    """A list field (repeated flags and/or comma lists) with its flag metadata.
+
+    `sentences=True`: entries are free text, one per flag (commands keep their commas).
+    """
+    spec = FieldSpec(help, flag, (), refers_to, evidence, sentences)
+    return field(default=(), metadata={_SPEC: spec})
 
 
 @dataclass(frozen=True)
@@ -113,6 +123,8 @@ class Task(Record):
         "Evidence refs: run ids or paths (repeat, or a,b).", evidence=True
     )
     notes: str = text("Free notes.")
+    owner: str = text("Who owns it: a name or handle (filter with `list --owner`).")
+    lane: str = text("The lane (workstream) it belongs to (filter with `list --lane`).")
 
 
 @dataclass(frozen=True)
@@ -127,6 +139,8 @@ class Finding(Record):
     resolved_by: tuple[str, ...] = id_list(
         "Task ids that resolved it (repeat, or a,b).", refers_to="task"
     )
+    owner: str = text("Who owns it: a name or handle (filter with `list --owner`).")
+    lane: str = text("The lane (workstream) it belongs to (filter with `list --lane`).")
 
     def milestone_mentions(self) -> list[str]:
         """Milestone ids named in the free-text milestone field ('M2 and M3' -> M2, M3)."""
@@ -139,7 +153,26 @@ class Blocker(Record):
     title: str = text("What blocks progress.")
     impact: str = text("What happens while it stays.")
     exit_condition: str = text("What must be true to lift it.")
+    # Checkable exit conditions (govkit.records.conditions): resolving waits on them.
+    conditions: tuple[str, ...] = id_list(
+        "A checkable exit condition, e.g. 'gate VG-X-001 passes 3 on canonical', "
+        "'task M1-T03 done' (repeat; replaces the list).",
+        flag="--condition",
+        sentences=True,
+    )
     resolution: str = text("How it was resolved.")
+    # run ids: e.g. the failing run a cadence blocker was opened for
+    evidence: tuple[str, ...] = id_list(
+        "Evidence refs: run ids or paths (repeat, or a,b).", evidence=True
+    )
+    owner: str = text("Who owns it: a name or handle (filter with `list --owner`).")
+    lane: str = text("The lane (workstream) it belongs to (filter with `list --lane`).")
+
+    def references(self) -> dict[str, tuple[str, ...]]:
+        # A condition names a record of its own kind; check_condition says which is wrong.
+        from govkit.records.conditions import record_targets
+
+        return {**super().references(), "conditions": record_targets(self.conditions)}
 
 
 @dataclass(frozen=True)
@@ -161,6 +194,37 @@ class Consumer(Record):
     coupling: str = text("Coupling type, e.g. 'hard runtime + vendoring'.")
     readiness: str = text("How ready the consumer is.", choices=READINESS, default="low")
     risk: str = text("Principal risk.")
+
+
+@dataclass(frozen=True)
+class Learning(Record):
+    """What a working session learned: the problem, the change, how it was verified, what next."""
+
+    kind: ClassVar[str] = "learning"
+    title: str = text("What the session worked on, in a few words.")
+    problem: str = text("The problem met.")
+    change: str = text("What was changed, and why.")
+    files: tuple[str, ...] = id_list(
+        "Files touched (repeat the flag).", flag="--file", sentences=True
+    )
+    # run ids (a gate run) or the commands run by hand
+    verification: tuple[str, ...] = id_list(
+        "How it was verified: a run id, or a command (repeat the flag).",
+        flag="--verified-by",
+        sentences=True,
+    )
+    next_steps: tuple[str, ...] = id_list(
+        "What to do next (repeat the flag).", flag="--next", sentences=True
+    )
+    tasks: tuple[str, ...] = id_list("Task ids it belongs to (repeat, or a,b).", refers_to="task")
+    owner: str = text("Who learned it: a name or handle.")
+    lane: str = text("The lane (workstream) it belongs to.")
+    notes: str = text("Anything else the session wrote down.")
+    source: str = text("Where it was imported from (file#line), so a re-import skips it.")
+
+
+# Kinds that carry `owner` and `lane` (list --owner/--lane, STATUS.md, handoff, packet).
+OWNED_KINDS = ("task", "finding", "blocker", "learning")
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,13 @@ from govkit.atomic import fsync_dir
 from govkit.errors import ConflictError, NotFound, TransitionError, ValidationError
 from govkit.ids import check_id, check_safe_id
 from govkit.records import store
+from govkit.records.conditions import condition_problems
 from govkit.records.model import (
     KINDS,
     MILESTONE_MENTION,
+    OWNED_KINDS,
     PRIORITY,
+    Blocker,
     Finding,
     Kind,
     QueueItem,
@@ -43,10 +46,15 @@ def check_kind(kind: str) -> Kind:
     return row
 
 
-def split_list(values: str | Iterable[str]) -> tuple[str, ...]:
-    """Repeated flags and/or comma lists -> clean tuple of items ('a,b' 'c' -> a, b, c)."""
+def split_list(values: str | Iterable[str], *, commas: bool = True) -> tuple[str, ...]:
+    """Repeated flags and/or comma lists -> clean tuple of items ('a,b' 'c' -> a, b, c).
+
+    `commas=False`: each value is one item (sentences, commands).
+    """
     if isinstance(values, str):
         values = [values]
+    if not commas:
+        return tuple(v.strip() for v in values if v.strip())
     return tuple(part.strip() for v in values for part in v.split(",") if part.strip())
 
 
@@ -63,8 +71,11 @@ def _coerce(kind: str, changes: Mapping[str, FieldValue | None]) -> dict[str, ob
                 f"a {kind} has no field {name!r}", hint=f"fields: {', '.join(spec)}"
             )
         if f.is_list:
-            items = split_list(value)
-            if not f.spec.evidence:  # evidence refs are paths or run ids; the rest are ids
+            items = split_list(value, commas=not f.spec.sentences)
+            if name == "conditions":
+                for message, hint in condition_problems(items):
+                    raise ValidationError(message, hint=hint)
+            elif not (f.spec.evidence or f.spec.sentences):  # run ids, paths, text: not ids
                 for item in items:
                     check_safe_id(item, what=f"{name} entry")
             out[name] = items
@@ -110,12 +121,54 @@ def _check_references(ws: Workspace, record: Record) -> None:
         if wanted is None:
             raise ValidationError(
                 f"{target!r} is not a record or decision of this workspace",
-                hint="resolutions resolve existing tasks, findings, blockers or decisions",
+                hint="resolutions resolve existing tasks, findings, blockers or decisions"
+                if field_name == "resolves"
+                else "a condition waits on an existing task, finding, milestone, blocker or decision",
             )
         raise ValidationError(
             f"{wanted} {target!r} does not exist",
             hint=f"create it first: govkit {wanted} add {target} --title ...",
         )
+
+
+def _check_condition_gates(ws: Workspace, record: Record) -> None:
+    """Refuse a blocker condition that waits on a gate govkit.yaml does not define."""
+    if not isinstance(record, Blocker):
+        return
+    from govkit.records.conditions import parse_condition
+
+    for text in record.conditions:
+        c = parse_condition(text)
+        if c.kind == "gate" and c.target not in ws.config.gates:
+            raise NotFound.unknown(
+                "gate",
+                c.target,
+                ws.config.gates,
+                path=ws.config_path,
+                hint="`govkit gate list` shows the gates; define it first with `govkit gate add`",
+            )
+        if c.tuple_name is not None and c.tuple_name not in ws.config.tuples:
+            raise ValidationError(
+                f"condition {text!r}: tuple {c.tuple_name!r} is not defined",
+                hint=f"pin it first: govkit tuple pin {c.tuple_name} REPO=REV",
+            )
+
+
+def condition_states(
+    ws: Workspace, blockers: Sequence[Record]
+) -> dict[str, list[dict[str, object]]]:
+    """Blocker id -> each checkable condition, met or not, with its evidence (for show --json)."""
+    from govkit.records.conditions import check_conditions, facts_from_workspace
+
+    with_conditions = [b for b in blockers if isinstance(b, Blocker) and b.conditions]
+    if not with_conditions:
+        return {}
+    facts = facts_from_workspace(ws)
+    return {
+        b.id: [s.to_dict() for s in check_conditions(b.conditions, facts)]
+        for b in with_conditions
+        if isinstance(b, Blocker)
+    }
 
 
 def _decision_exists(ws: Workspace, ref: str) -> bool:
@@ -141,7 +194,10 @@ def _open_tasks(ws: Workspace, milestone_id: str) -> list[str]:
 
 
 def _completion(ws: Workspace, record: Record, target: str, force: bool) -> tuple[bool, str]:
-    """(forced, note) for a move to `target`: a milestone completes only when its tasks are done."""
+    """(forced, note) for a move to `target`: a milestone completes only when its tasks are
+    done; a blocker resolves only when its checkable conditions hold."""
+    if isinstance(record, Blocker) and target == "resolved" and record.conditions:
+        return _conditions_hold(ws, record, force)
     if record.kind != "milestone" or target != "complete":
         return False, ""
     not_done = _open_tasks(ws, record.id)
@@ -154,6 +210,27 @@ def _completion(ws: Workspace, record: Record, target: str, force: bool) -> tupl
             hint="finish them first, or pass --force (recorded in the history)",
         )
     return True, f"completed with {len(not_done)} task(s) not done: {', '.join(not_done)}"
+
+
+def _conditions_hold(ws: Workspace, blocker: Blocker, force: bool) -> tuple[bool, str]:
+    """(forced, note) for resolving a blocker: its conditions, checked now, with their evidence."""
+    from govkit.records.conditions import check_conditions, facts_from_workspace
+
+    states = check_conditions(blocker.conditions, facts_from_workspace(ws))
+    unmet = [s for s in states if not s.met]
+    if not unmet:
+        return False, "conditions met: " + "; ".join(
+            f"{s.condition.text} ({s.evidence})" for s in states
+        )
+    if not force:
+        shown = "; ".join(f"{s.condition.text} ({s.evidence})" for s in unmet)
+        raise TransitionError(
+            f"cannot resolve {blocker.id}: {len(unmet)} of {len(states)} condition(s) unmet: {shown}",
+            hint="meet them first (`govkit check` shows each), or pass --force (recorded)",
+        )
+    return True, "resolved with unmet conditions: " + "; ".join(
+        f"{s.condition.text} ({s.evidence})" for s in unmet
+    )
 
 
 def _moved(ws: Workspace, record: Record, target: str, *, force: bool, now: str) -> Record:
@@ -235,6 +312,7 @@ def add_record(
             imported_at=now if imported else "",
         )
         _check_references(ws, record)
+        _check_condition_gates(ws, record)
         path = store.save_record(ws, record)
         return dataclasses.replace(record, path=path)
 
@@ -263,6 +341,8 @@ def update_record(
             return record
         updated = dataclasses.replace(updated, updated=now)
         _check_references(ws, updated)
+        if getattr(updated, "conditions", ()) != getattr(record, "conditions", ()):
+            _check_condition_gates(ws, updated)
         path = store.save_record(ws, updated)
         return dataclasses.replace(updated, path=path)
 
@@ -275,11 +355,15 @@ def resolve_finding(ws: Workspace, finding_id: str, by: Sequence[str]) -> Record
     return update_record(ws, "finding", finding_id, {"resolved_by": tasks}, status="resolved")
 
 
-def resolve_blocker(ws: Workspace, blocker_id: str, resolution: str) -> Record:
-    """Mark a blocker resolved, saying how."""
+def resolve_blocker(
+    ws: Workspace, blocker_id: str, resolution: str, *, force: bool = False
+) -> Record:
+    """Mark a blocker resolved, saying how (refused while its conditions are unmet, unless forced)."""
     if not resolution.strip():
         raise ValidationError("say how it was resolved", hint='--resolution "what changed"')
-    return update_record(ws, "blocker", blocker_id, {"resolution": resolution}, status="resolved")
+    return update_record(
+        ws, "blocker", blocker_id, {"resolution": resolution}, status="resolved", force=force
+    )
 
 
 def record_data(ws: Workspace, record: Record) -> dict[str, object]:
@@ -296,13 +380,41 @@ def get_record(ws: Workspace, kind: str, record_id: str) -> Record:
     return store.load_record(ws, kind, record_id)
 
 
-def list_records(ws: Workspace, kind: str, *, status: str | None = None) -> list[Record]:
-    """Records of a kind, by id, optionally only those with `status`."""
-    lifecycle = check_kind(kind).lifecycle
+def list_records(
+    ws: Workspace,
+    kind: str,
+    *,
+    status: str | None = None,
+    owner: str | None = None,
+    lane: str | None = None,
+) -> list[Record]:
+    """Records of a kind, by id, optionally only those with `status`, `owner` and/or `lane`.
+
+    Owners and lanes match whole and case-insensitively ('Ana' finds 'ana').
+    """
+    row = check_kind(kind)
     if status is not None:
-        lifecycle.check_status(kind, status)
+        row.lifecycle.check_status(kind, status)
+    names = {f.name for f in row.fields}
+    for name, wanted in (("owner", owner), ("lane", lane)):
+        if wanted is not None and name not in names:
+            raise ValidationError(
+                f"a {kind} has no {name}",
+                hint=f"kinds with owners and lanes: {', '.join(OWNED_KINDS)}",
+            )
     records = store.load_kind(ws, kind)
-    return [r for r in records if status is None or r.status == status]
+    return [
+        r
+        for r in records
+        if (status is None or r.status == status)
+        and matches(getattr(r, "owner", ""), owner)
+        and matches(getattr(r, "lane", ""), lane)
+    ]
+
+
+def matches(value: str, wanted: str | None) -> bool:
+    """True when no filter is given, or `value` is `wanted` ignoring case and outer spaces."""
+    return wanted is None or value.strip().casefold() == wanted.strip().casefold()
 
 
 def referrers(records: store.RecordSet, record_id: str) -> list[str]:

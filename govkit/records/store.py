@@ -146,6 +146,11 @@ def validate_mapping(
             hint=f"one of: {', '.join(statuses)}",
             code="unknown-status",
         )
+    if kind == "blocker" and values.get("conditions"):
+        from govkit.records.conditions import SYNTAX, condition_problems
+
+        for message, hint in condition_problems(values["conditions"]):
+            problem("conditions", message, hint or SYNTAX)
     for name, choices in _choices(kind):
         if name in values:
             chosen = values[name].lower()

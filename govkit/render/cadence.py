@@ -20,6 +20,7 @@ from govkit.errors import NotFound, ValidationError
 from govkit.evidence.record import EvidenceRecord
 from govkit.evidence.store import LedgerEntry
 from govkit.ids import id_sort_key
+from govkit.records.conditions import parse_condition
 from govkit.records.model import Blocker, Record, Task, import_step
 from govkit.render.ledger_index import LedgerIndex
 from govkit.render.sources import (
@@ -30,7 +31,12 @@ from govkit.render.sources import (
     short_commit,
     utc_minute,
 )
-from govkit.render.status import QueueRow, display_status, write_if_changed
+from govkit.render.status import (
+    QueueRow,
+    display_status,
+    run_command_and_artifacts,
+    write_if_changed,
+)
 from govkit.render.templating import Templates
 from govkit.timeutil import midnight
 
@@ -70,6 +76,49 @@ class PacketGate:
     commit: str
     started: str
     metrics: dict[str, float]
+    required: bool = False
+    command: str = ""  # "`argv` in `repo/cwd`" of the chosen run
+    artifacts: tuple[Link, ...] = ()  # the run's collected artifacts
+
+
+@dataclass(frozen=True)
+class PromotionNote:
+    """A promotion applied in the week, from records/promotions/."""
+
+    candidate: str
+    into: str
+    at: str
+    record: str  # workspace-relative path of the promotion record
+    changes: tuple[str, ...]  # "corelib 7a90c3e → 3c1f9a7"
+
+
+@dataclass(frozen=True)
+class ConditionNote:
+    text: str
+    met: bool
+    evidence: str
+
+
+@dataclass(frozen=True)
+class BlockerNote:
+    """An active blocker and its checkable exit conditions, as they stand."""
+
+    id: str
+    title: str
+    conditions: tuple[ConditionNote, ...]
+
+
+@dataclass(frozen=True)
+class SuggestedBlocker:
+    """What `cadence run --open-blockers` opens for a newly failing required gate."""
+
+    gate_id: str
+    run_id: str | None
+    outcome: str
+    title: str
+    impact: str
+    condition: str  # checkable: "gate VG-X passes 3 on canonical"
+    tracked_by: str = ""  # an active blocker already waiting on this gate
 
 
 @dataclass(frozen=True)
@@ -84,6 +133,7 @@ class ItemNote:
     id: str
     title: str
     at: str
+    owner: str = ""
 
 
 @dataclass(frozen=True)
@@ -99,6 +149,10 @@ class Packet:
     gates: tuple[PacketGate, ...]
     previous: str | None  # the week compared against
     changes: tuple[Change, ...]
+    promotions: tuple[PromotionNote, ...]
+    pin_changes: tuple[str, ...]  # against the previous packet's pins
+    suggested_blockers: tuple[SuggestedBlocker, ...]
+    blockers_active: tuple[BlockerNote, ...]
     blockers_opened: tuple[ItemNote, ...]
     blockers_resolved: tuple[ItemNote, ...]
     decisions: tuple[ItemNote, ...]
@@ -109,6 +163,14 @@ class Packet:
     def all_passed(self) -> bool:
         """Every weekly gate has a claim-grade pass this week."""
         return all(g.outcome == "pass" and g.claim_grade for g in self.gates)
+
+    @property
+    def required_gates(self) -> tuple[PacketGate, ...]:
+        return tuple(g for g in self.gates if g.required)
+
+    @property
+    def advisory_gates(self) -> tuple[PacketGate, ...]:
+        return tuple(g for g in self.gates if not g.required)
 
     def to_json(self) -> str:
         """Stable JSON of the packet."""
@@ -201,7 +263,7 @@ def changes_since(src: Sources, gates: Iterable[PacketGate], prev: dict[str, Any
         if old.get("outcome") == "pass" and g.outcome != "pass":
             out.append(Change(g.id, "newly failing", f"{g.id} was pass, now {g.outcome}"))
         elif old.get("outcome") != "pass" and g.outcome == "pass":
-            out.append(Change(g.id, "fixed", f"{g.id} was {old.get('outcome')}, now pass"))
+            out.append(Change(g.id, "newly passing", f"{g.id} was {old.get('outcome')}, now pass"))
         gate = src.config.gates.get(g.id)
         wanted = gate.perf.metrics if gate and gate.perf else {}
         for name, value in g.metrics.items():
@@ -217,6 +279,120 @@ def changes_since(src: Sources, gates: Iterable[PacketGate], prev: dict[str, Any
                 Change(g.id, "perf", f"{g.id} {name}: {was:g} → {value:g} ({delta:+.1%}{verdict})")
             )
     return out
+
+
+def pin_changes(pins: Iterable[str], prev: dict[str, Any] | None) -> list[str]:
+    """'corelib 7a90c3e → 3c1f9a7' for each pin that differs from the previous packet's."""
+    if not prev or not isinstance(prev.get("pins"), list):
+        return []
+    before = dict(str(p).split(" ", 1) for p in prev["pins"] if " " in str(p))
+    after = dict(p.split(" ", 1) for p in pins)
+    out = []
+    for repo in sorted(set(before) | set(after)):
+        old, new = before.get(repo), after.get(repo)
+        if old == new:
+            continue
+        if old is None:
+            out.append(f"{repo} pinned at {str(new)[:7]}")
+        elif new is None:
+            out.append(f"{repo} no longer pinned (was {old[:7]})")
+        else:
+            out.append(f"{repo} {old[:7]} → {new[:7]}")
+    return out
+
+
+def week_promotions(src: Sources, start: str, end: str) -> list[PromotionNote]:
+    """Promotions whose record is dated inside [start, end)."""
+    from govkit import yamlio
+
+    directory = src.ws.records_dir / "promotions"
+    out = []
+    for path in sorted(directory.glob("*.yaml")) if directory.is_dir() else ():
+        data = yamlio.load_plain(path)
+        if not isinstance(data, dict):
+            raise ValidationError("a promotion record must be a mapping", path=path, line=1)
+        at = str(data.get("date", ""))
+        if not start <= at < end:
+            continue
+        before = data.get("pins_before") or {}
+        after = data.get("pins_after") or {}
+        changes = pin_changes(
+            [f"{k} {v}" for k, v in sorted(after.items())],
+            {"pins": [f"{k} {v}" for k, v in sorted(before.items())]},
+        )
+        out.append(
+            PromotionNote(
+                str(data.get("candidate", "?")),
+                str(data.get("into", "?")),
+                utc_minute(at),
+                src.ws.rel(path),
+                tuple(changes),
+            )
+        )
+    return out
+
+
+def suggested_blockers(
+    src: Sources, gates: Iterable[PacketGate], prev: dict[str, Any] | None
+) -> list[SuggestedBlocker]:
+    """One suggestion per required weekly gate that fails now and passed (or was not
+    there) in the previous packet; `tracked_by` names an active blocker already on it."""
+    before = {
+        g["id"]: g.get("outcome")
+        for g in (prev or {}).get("gates", [])
+        if isinstance(g, dict) and "id" in g
+    }
+    cfg = src.config
+    tname = cfg.cadence.tuple_name
+    tracking: dict[str, str] = {}
+    for b in src.records.kind("blocker"):
+        if isinstance(b, Blocker) and b.status == "active":
+            for text in b.conditions:
+                try:
+                    c = parse_condition(text)
+                except ValidationError:
+                    continue  # `check` reports it
+                if c.kind == "gate":
+                    tracking.setdefault(c.target, b.id)
+    out = []
+    for g in gates:
+        if not g.required or g.outcome in ("pass", "missing"):
+            continue
+        if before.get(g.id) not in (None, "pass", "missing"):
+            continue  # it was failing last week too: not newly failing
+        out.append(
+            SuggestedBlocker(
+                gate_id=g.id,
+                run_id=g.run_id,
+                outcome=g.outcome,
+                title=f"required gate {g.id} {g.outcome} on {tname}",
+                impact=f"promotion into {tname} and claims on it wait on {g.id}",
+                condition=f"gate {g.id} passes {cfg.cadence.blocker_streak} on {tname}",
+                tracked_by=tracking.get(g.id, ""),
+            )
+        )
+    return out
+
+
+def active_blockers(src: Sources) -> list[BlockerNote]:
+    """Active blockers with their checkable exit conditions evaluated now."""
+    from govkit.records.conditions import check_conditions, facts_from_sources
+
+    active = [
+        b for b in src.records.kind("blocker") if isinstance(b, Blocker) and b.status == "active"
+    ]
+    facts = facts_from_sources(src) if any(b.conditions for b in active) else None
+    return [
+        BlockerNote(
+            b.id,
+            b.title,
+            tuple(
+                ConditionNote(s.condition.text, s.met, s.evidence)
+                for s in (check_conditions(b.conditions, facts) if facts else ())
+            ),
+        )
+        for b in active
+    ]
 
 
 def _moved_in(record: Record, status: str, start: str, end: str) -> str:
@@ -251,12 +427,14 @@ def build_packet(src: Sources, week: str, runs: dict[str, LedgerEntry], linker: 
                     "—",
                     "—",
                     {},
+                    gate.required,
                 )
             )
             continue
         counts = e.test_counts()
         rec = src.record_or_none(e)
         metrics = _numeric(rec.metrics if rec else None)
+        command, artifacts = run_command_and_artifacts(src, e, linker)
         gates.append(
             PacketGate(
                 gate.id,
@@ -269,13 +447,16 @@ def build_packet(src: Sources, week: str, runs: dict[str, LedgerEntry], linker: 
                 short_commit(e, cfg),
                 utc_minute(e.started_at),
                 metrics,
+                gate.required,
+                command,
+                artifacts,
             )
         )
     prev = previous_packet(src, week)
     rs = src.records
     blockers = [b for b in rs.kind("blocker") if isinstance(b, Blocker)]
     opened = [
-        ItemNote(b.id, b.title, utc_minute(b.created))
+        ItemNote(b.id, b.title, utc_minute(b.created), b.owner)
         for b in blockers
         if start <= b.created < end and not b.imported
     ]
@@ -283,30 +464,35 @@ def build_packet(src: Sources, week: str, runs: dict[str, LedgerEntry], linker: 
     for b in blockers:
         at = _moved_in(b, "resolved", start, end)
         if at:
-            resolved.append(ItemNote(b.id, b.title, utc_minute(at)))
+            resolved.append(ItemNote(b.id, b.title, utc_minute(at), b.owner))
     done = []
     for t in rs.kind("task"):
         at = _moved_in(t, "done", start, end)
         if isinstance(t, Task) and at:
-            done.append(ItemNote(t.id, t.title, utc_minute(at)))
+            done.append(ItemNote(t.id, t.title, utc_minute(at), t.owner))
     decided = [
-        ItemNote(d.id, d.title, d.date)
+        ItemNote(d.id, d.title, d.date, ", ".join(d.deciders))
         for d in src.decisions
         if d.numbered and d.status != "rejected" and start[:10] <= d.date[:10] < end[:10]
     ]
     status = {t.id: t.status for t in rs.kind("task")}
     actions = [q for q in rs.queue if status.get(q.id) != "done"][: cfg.cadence.next_actions]
     tname = cfg.cadence.tuple_name
+    pins = tuple(f"{repo} {sha}" for repo, sha in sorted(cfg.tuples.get(tname, {}).items()))
     return Packet(
         program=cfg.program,
         week=week,
         start=start[:10],
         end=(dt.date.fromisoformat(end[:10]) - dt.timedelta(days=1)).isoformat(),
         tuple_name=tname,
-        pins=tuple(f"{repo} {sha}" for repo, sha in sorted(cfg.tuples.get(tname, {}).items())),
+        pins=pins,
         gates=tuple(gates),
         previous=str(prev["week"]) if prev and "week" in prev else None,
         changes=tuple(changes_since(src, gates, prev) if prev else ()),
+        promotions=tuple(week_promotions(src, start, end)),
+        pin_changes=tuple(pin_changes(pins, prev)),
+        suggested_blockers=tuple(suggested_blockers(src, gates, prev)),
+        blockers_active=tuple(active_blockers(src)),
         blockers_opened=tuple(sorted(opened, key=lambda n: id_sort_key(n.id))),
         blockers_resolved=tuple(sorted(resolved, key=lambda n: id_sort_key(n.id))),
         decisions=tuple(decided),
@@ -324,6 +510,7 @@ def write_packet(
     *,
     runner: Runner | None = None,
     templates: Templates | None = None,
+    open_blockers: bool = False,
 ) -> tuple[Packet, Path, Path]:
     """Run the weekly gates (or, without a runner, use the week's runs) and write the packet.
 
@@ -334,12 +521,40 @@ def write_packet(
     runs = run_weekly_gates(src, runner) if runner is not None else week_runs(src, week)
     md_path, json_path = packet_paths(src, week)
     packet = build_packet(src, week, runs, Linker(src.ws, md_path.parent))
+    if open_blockers and open_suggested_blockers(src.ws, packet):
+        # The packet names the blockers it opened: read the records again and rebuild.
+        from govkit.records.store import load_all
+
+        src.records = load_all(src.ws)
+        packet = build_packet(src, week, runs, Linker(src.ws, md_path.parent))
     templates = templates or Templates(src.ws.templates_dir)
     text = templates.render(PACKET_TEMPLATE, {"p": packet})
     with src.ws.lock():
         write_if_changed(md_path, text)
         write_if_changed(json_path, packet.to_json())
     return packet, md_path, json_path
+
+
+def open_suggested_blockers(ws: Any, packet: Packet) -> list[Record]:
+    """Create a blocker for each suggestion no active blocker tracks yet, linked to the run."""
+    from govkit.records import ops, store
+
+    opened: list[Record] = []
+    for s in packet.suggested_blockers:
+        if s.tracked_by:
+            continue
+        taken = [int(b.id[1:]) for b in store.load_kind(ws, "blocker") if b.id[1:].isdigit()]
+        blocker_id = f"B{max(taken, default=0) + 1}"
+        changes: dict[str, Any] = {
+            "title": s.title,
+            "impact": s.impact,
+            "exit_condition": f"checked: {s.condition} (consecutive claim-grade passes)",
+            "conditions": [s.condition],
+        }
+        if s.run_id:
+            changes["evidence"] = [s.run_id]
+        opened.append(ops.add_record(ws, "blocker", blocker_id, changes))
+    return opened
 
 
 def latest_packet_week(src: Sources) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 from govkit.decisions import Decision
 from govkit.errors import NotFound, ValidationError
 from govkit.ids import id_sort_key
-from govkit.records.model import Blocker, Finding, Record, Task, import_step
+from govkit.records.model import Blocker, Finding, Learning, Record, Task, import_step
 from govkit.render.sources import (
     Link,
     Linker,
@@ -36,6 +36,23 @@ class TaskDone:
     id: str
     title: str
     at: str
+    owner: str = ""
+
+
+@dataclass(frozen=True)
+class LearningNote:
+    """A learning recorded in the window: what was met, changed, verified, and what next."""
+
+    id: str
+    title: str
+    at: str
+    owner: str
+    problem: str
+    change: str
+    files: tuple[str, ...]
+    verification: tuple[Link | str, ...]  # a run id becomes a link to its record
+    next_steps: tuple[str, ...]
+    tasks: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -53,6 +70,7 @@ class RecordNote:
     kind: str
     title: str
     at: str
+    owner: str = ""
 
 
 @dataclass(frozen=True)
@@ -80,6 +98,7 @@ class HandoffContext:
     new_risks: tuple[RecordNote, ...]
     decisions: tuple[DecisionNote, ...]
     next_task: QueueRow | None
+    learnings: tuple[LearningNote, ...] = ()
 
 
 def _last_to(record: Record, status: str) -> str:
@@ -162,7 +181,7 @@ def handoff_context(
         if isinstance(t, Task) and t.status == "done":
             at = _last_to(t, "done") or ("" if t.imported else t.updated)
             if at and at >= since:
-                completed.append(TaskDone(t.id, t.title, utc_minute(at)))
+                completed.append(TaskDone(t.id, t.title, utc_minute(at), t.owner))
     runs = [e for e in src.runs.between(since or None, None) if e.run_id != exclude_run]
     runs.sort(key=lambda e: (e.started_at, e.seq))
     gates = []
@@ -189,7 +208,7 @@ def handoff_context(
         else:
             continue
         if at and at >= since:
-            risks.append(RecordNote(r.id, r.kind, r.title, utc_minute(at)))
+            risks.append(RecordNote(r.id, r.kind, r.title, utc_minute(at), r.owner))
     decisions = [
         DecisionNote(d.id, _decision_link(d, linker), d.title, d.status, d.date)
         for d in src.decisions
@@ -215,7 +234,35 @@ def handoff_context(
             if head
             else None
         ),
+        learnings=learning_notes(src, linker, since),
     )
+
+
+def learning_notes(src: Sources, linker: Linker, since: str) -> tuple[LearningNote, ...]:
+    """Learnings recorded at or after `since`, by id; verification run ids become links."""
+    out = []
+    for r in src.records.kind("learning"):
+        if not isinstance(r, Learning) or not r.created or r.created < since:
+            continue
+        checks: list[Link | str] = []
+        for ref in r.verification:
+            entry = src.runs.find(ref)
+            checks.append(Link(claim_text(entry), linker.run(entry)) if entry else ref)
+        out.append(
+            LearningNote(
+                r.id,
+                r.title,
+                utc_minute(r.created),
+                r.owner,
+                r.problem,
+                r.change,
+                r.files,
+                tuple(checks),
+                r.next_steps,
+                r.tasks,
+            )
+        )
+    return tuple(sorted(out, key=lambda n: id_sort_key(n.id)))
 
 
 def _decision_link(decision: Decision, linker: Linker) -> Link | None:

@@ -104,6 +104,12 @@ class Linker:
             return self._rel(self.site_root / "runs" / f"{entry.run_id}.html")
         return self._rel(self.ws.evidence_dir.resolve() / entry.record)
 
+    def artifact(self, entry: LedgerEntry, path: str) -> str | None:
+        """An artifact of a run (`path` relative to its run dir); None in the site."""
+        if self.site_root:
+            return None
+        return self._rel(self.ws.evidence_dir.resolve() / Path(entry.record).parent / path)
+
     def gate(self, gate_id: str) -> str | None:
         return self._rel(self.site_root / "gates" / f"{gate_id}.html") if self.site_root else None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,11 +75,33 @@ class FindingRow:
 
 
 @dataclass(frozen=True)
+class ConditionRow:
+    """One checkable exit condition and what shows whether it holds."""
+
+    text: str
+    met: bool
+    evidence: str
+
+
+@dataclass(frozen=True)
 class BlockerRow:
     id: str
     title: str
     impact: str
     exit_condition: str
+    conditions: tuple[ConditionRow, ...] = ()
+
+
+@dataclass(frozen=True)
+class ResolvedBlockerRow:
+    """A blocker resolved inside the window STATUS.md keeps showing (status.resolved_window)."""
+
+    id: str
+    title: str
+    resolution: str
+    resolved: str  # "2026-11-19 10:00Z"
+    note: str  # the history note: conditions met, or forced past which
+    forced: bool
 
 
 @dataclass(frozen=True)
@@ -134,6 +157,9 @@ class GateRow:
     started: str
     streak: str
     signer: str = ""  # principal that signed the latest run (docs/signing.md); "" unsigned
+    required: bool = False
+    command: str = ""  # the cited run's argv as run, and where
+    artifacts: tuple[Link, ...] = ()  # the cited run's collected artifacts
 
 
 @dataclass(frozen=True)
@@ -157,12 +183,69 @@ class StatusContext:
     milestones: tuple[MilestoneRow, ...]
     findings: tuple[FindingRow, ...]
     blockers: tuple[BlockerRow, ...]
+    resolved_since: str  # YYYY-MM-DD: the start of the resolved-blockers window
+    resolved_blockers: tuple[ResolvedBlockerRow, ...]
     resolutions: tuple[ResolutionRow, ...]
     queue: tuple[QueueRow, ...]
     consumers: tuple[ConsumerRow, ...]
     gates: tuple[GateRow, ...]
     decisions: tuple[DecisionRow, ...]
     kind_tables: tuple[KindTable, ...] = ()
+    lanes: tuple[LaneRow, ...] = ()  # open work by lane and owner (only when any is set)
+
+    @property
+    def gate_groups(self) -> tuple[GateGroup, ...]:
+        """Required gates apart from advisory ones; one untitled group when none is required."""
+        required = tuple(g for g in self.gates if g.required)
+        if not required:
+            return (GateGroup("", "", self.gates),)
+        return (
+            GateGroup("Required Gates", "Promotion waits on a streak of each of these.", required),
+            GateGroup("Advisory Gates", "", tuple(g for g in self.gates if not g.required)),
+        )
+
+
+@dataclass(frozen=True)
+class LaneRow:
+    """Open work of one lane and owner: tasks not done, open findings, active blockers."""
+
+    lane: str
+    owner: str
+    tasks: tuple[str, ...]
+    findings: tuple[str, ...]
+    blockers: tuple[str, ...]
+
+
+def lane_rows(records: dict[str, list[Record]]) -> tuple[LaneRow, ...]:
+    """Open owned work grouped by (lane, owner); empty when no record names either."""
+    open_status = {"task": ("todo", "in-progress", "blocked"), "finding": ("open",)}
+    open_status["blocker"] = ("active",)
+    groups: dict[tuple[str, str], dict[str, list[str]]] = {}
+    for kind, statuses in open_status.items():
+        for r in records.get(kind, []):
+            owner, lane = getattr(r, "owner", ""), getattr(r, "lane", "")
+            if r.status not in statuses or not (owner or lane):
+                continue
+            groups.setdefault((lane, owner), {}).setdefault(kind, []).append(r.id)
+    return tuple(
+        LaneRow(
+            lane or "—",
+            owner or "—",
+            tuple(g.get("task", ())),
+            tuple(g.get("finding", ())),
+            tuple(g.get("blocker", ())),
+        )
+        for (lane, owner), g in sorted(groups.items(), key=lambda kv: (kv[0][0] == "", kv[0]))
+    )
+
+
+@dataclass(frozen=True)
+class GateGroup:
+    """A titled gate table of STATUS.md (required or advisory)."""
+
+    title: str
+    note: str
+    rows: tuple[GateRow, ...]
 
 
 def _of(records: list[Record], cls: type[R]) -> list[R]:
@@ -223,13 +306,18 @@ def gate_rows(src: Sources, linker: Linker) -> tuple[GateRow, ...]:
     for gate_id in sorted(set(src.config.gates) | src.runs.gates(), key=id_sort_key):
         gate = src.config.gates.get(gate_id)
         title = gate.title if gate else "(not in govkit.yaml)"
+        required = gate.required if gate else False
         href = linker.gate(gate_id)
         gate_link = Link(gate_id, href) if href else None
         newest = src.runs.latest(gate_id)
         # Claims rest on claim-grade runs only; a newer worktree run is mentioned, not cited.
         latest = src.runs.latest(gate_id, claim_grade=True)
         if newest is None:
-            rows.append(GateRow(gate_id, gate_link, title, "no runs yet", None, "—", "—", "—"))
+            rows.append(
+                GateRow(
+                    gate_id, gate_link, title, "no runs yet", None, "—", "—", "—", required=required
+                )
+            )
             continue
         newer = ""
         if latest is None or newest.run_id != latest.run_id:
@@ -237,10 +325,19 @@ def gate_rows(src: Sources, linker: Linker) -> tuple[GateRow, ...]:
         if latest is None:
             rows.append(
                 GateRow(
-                    gate_id, gate_link, title, f"no claim-grade run; {newer}", None, "—", "—", "—"
+                    gate_id,
+                    gate_link,
+                    title,
+                    f"no claim-grade run; {newer}",
+                    None,
+                    "—",
+                    "—",
+                    "—",
+                    required=required,
                 )
             )
             continue
+        command, artifacts = run_command_and_artifacts(src, latest, linker)
         rows.append(
             GateRow(
                 gate_id,
@@ -252,9 +349,24 @@ def gate_rows(src: Sources, linker: Linker) -> tuple[GateRow, ...]:
                 utc_minute(latest.started_at),
                 streak_text(src, latest),
                 _signer(src, latest),
+                required=required,
+                command=command,
+                artifacts=artifacts,
             )
         )
     return tuple(rows)
+
+
+def run_command_and_artifacts(
+    src: Sources, entry: LedgerEntry, linker: Linker
+) -> tuple[str, tuple[Link, ...]]:
+    """("`argv` in `repo/cwd`", links to the collected artifacts) of a run, from its record."""
+    rec = src.record_or_none(entry)
+    if rec is None:
+        return "", ()
+    command = " ".join(rec.argv) + (" (shell)" if rec.shell else "")
+    links = tuple(Link(a.path, linker.artifact(entry, a.path) or "") for a in rec.artifacts)
+    return f"`{command}` in `{rec.cwd}`", links
 
 
 def _signer(src: Sources, entry: LedgerEntry) -> str:
@@ -278,9 +390,11 @@ def status_context(src: Sources, linker: Linker, *, as_of: str | None = None) ->
     by_milestone: dict[str, list[Task]] = {}
     for t in tasks:
         by_milestone.setdefault(t.milestone, []).append(t)
+    last_updated = as_of or src.latest_change() or "never"
+    window_start = resolved_window_start(last_updated, cfg.status.resolved_window)
     return StatusContext(
         program=cfg.program,
-        last_updated=as_of or src.latest_change() or "never",
+        last_updated=last_updated,
         execution=ExecutionMode(
             mode=sm.mode,
             heavy_slots=sm.heavy_slots,
@@ -312,11 +426,9 @@ def status_context(src: Sources, linker: Linker, *, as_of: str | None = None) ->
             )
             for f in _of(rs.kind("finding"), Finding)
         ),
-        blockers=tuple(
-            BlockerRow(b.id, b.title, b.impact, b.exit_condition)
-            for b in _of(rs.kind("blocker"), Blocker)
-            if b.status == "active"
-        ),
+        blockers=blocker_rows(src, _of(rs.kind("blocker"), Blocker)),
+        resolved_since=window_start,
+        resolved_blockers=resolved_blocker_rows(_of(rs.kind("blocker"), Blocker), window_start),
         resolutions=tuple(
             ResolutionRow(
                 r.id,
@@ -340,6 +452,7 @@ def status_context(src: Sources, linker: Linker, *, as_of: str | None = None) ->
         gates=gate_rows(src, linker),
         decisions=tuple(decision_row(d, linker) for d in src.decisions),
         kind_tables=tuple(kind_table(k, rs.kind(k.name)) for k in KINDS.values() if k.section),
+        lanes=lane_rows(rs.by_kind),
     )
 
 
@@ -357,6 +470,57 @@ def kind_table(kind: Kind, records: list[Record]) -> KindTable:
             for r in records
         ),
     )
+
+
+def blocker_rows(src: Sources, blockers: list[Blocker]) -> tuple[BlockerRow, ...]:
+    """Active blockers, each checkable condition evaluated against the current data."""
+    active = [b for b in blockers if b.status == "active"]
+    if not any(b.conditions for b in active):
+        return tuple(BlockerRow(b.id, b.title, b.impact, b.exit_condition) for b in active)
+    from govkit.records.conditions import check_conditions, facts_from_sources
+
+    facts = facts_from_sources(src)
+    return tuple(
+        BlockerRow(
+            b.id,
+            b.title,
+            b.impact,
+            b.exit_condition,
+            tuple(
+                ConditionRow(s.condition.text, s.met, s.evidence)
+                for s in check_conditions(b.conditions, facts)
+            ),
+        )
+        for b in active
+    )
+
+
+def resolved_window_start(last_updated: str, window: float) -> str:
+    """YYYY-MM-DD the resolved-blockers window opens, counted back from the page's date."""
+    try:
+        day = dt.date.fromisoformat(last_updated[:10])
+    except ValueError:
+        return last_updated  # "never": nothing was resolved
+    return (day - dt.timedelta(seconds=window)).isoformat()
+
+
+def resolved_blocker_rows(blockers: list[Blocker], since: str) -> tuple[ResolvedBlockerRow, ...]:
+    """Resolved blockers whose last move to resolved is on or after `since`, newest first."""
+    rows = []
+    for b in blockers:
+        if b.status != "resolved":
+            continue
+        step = max(
+            (t for t in b.history if t.to_status == "resolved"), key=lambda t: t.at, default=None
+        )
+        at = step.at if step else b.updated
+        if not at or at[:10] < since:
+            continue
+        note = step.note if step else ""
+        forced = step.forced if step else False
+        rows.append(ResolvedBlockerRow(b.id, b.title, b.resolution, utc_minute(at), note, forced))
+    rows.sort(key=lambda r: (r.resolved, id_sort_key(r.id)), reverse=True)
+    return tuple(rows)
 
 
 def _finding_summary(f: Finding) -> str:

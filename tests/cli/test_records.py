@@ -163,7 +163,7 @@ ANY_TEXT = st.one_of(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @pytest.mark.slow
-@given(values=st.lists(ANY_TEXT, min_size=16, max_size=16))
+@given(values=st.lists(ANY_TEXT, min_size=32, max_size=32))
 def test_any_text_round_trips_through_add_and_show(
     runner: CliRunner, tmp_path: Path, values: list[str]
 ) -> None:

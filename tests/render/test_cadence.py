@@ -24,6 +24,12 @@ from tests.render.golden import assert_golden
 from tests.render.mdcheck import assert_relative_links_resolve, table_after, tables
 
 
+def gate_rows(text: str) -> dict[str, list[str]]:
+    """Every row of the packet's gate tables (required and advisory), by gate id."""
+    section = text.split("\n## Weekly Gates\n", 1)[1].split("\n## ", 1)[0]
+    return {r[0]: r for t in tables(section) for r in t.rows}
+
+
 def run(ws: Workspace, *args: str) -> tuple[int, str]:
     result = CliRunner().invoke(cli, ["-C", str(ws.root), "cadence", *args])
     return result.exit_code, result.output
@@ -47,24 +53,24 @@ def test_no_run_packet_from_the_weeks_runs(harbor: Workspace) -> None:
     text = md.read_text()
     gates = table_after(text, "Weekly Gates")
     assert gates.header == ["Gate", "Title", "Outcome", "Evidence", "Commit", "Started (UTC)"]
-    assert [r[0] for r in gates.rows] == [
-        "VG-CORE-001",
-        "VG-MESH-001",
-        "VG-PERF-001",
-        "VG-RELAY-002",
-    ]
-    assert gates.rows[3][3].startswith("[VG-RELAY-002: 436 passed](../runs/2026-11-19/")
+    # Required gates first (their own table), then the advisory ones.
+    assert "### Required" in text and "### Advisory" in text
+    assert list(gate_rows(text)) == ["VG-CORE-001", "VG-RELAY-002", "VG-MESH-001", "VG-PERF-001"]
+    assert gates.rows[1][3].startswith("[VG-RELAY-002: 436 passed](../runs/2026-11-19/")
     assert table_after(text, "Next Actions").header == [
         "Priority",
         "Task ID",
         "Description",
         "Status",
     ]
-    assert assert_relative_links_resolve(text, md.parent) == 4
-    assert "- Opened B1 (2026-11-18 14:00Z): mesh-io schema version is unpinned" in text
+    assert assert_relative_links_resolve(text, md.parent) == 5  # 4 runs and an artifact
+    assert "- Opened B1 (2026-11-18 14:00Z, raj): mesh-io schema version is unpinned" in text
     assert "- Resolved B2 (2026-11-19 10:00Z): CI runner out of disk" in text
-    assert "- D-002 (2026-11-18): Heavy suites go through safe-run admission" in text
-    assert "- M2-T01 (2026-11-17 10:00Z): Define the relay seam contract" in text
+    assert (
+        "- D-002 (2026-11-18, decided by harbor maintainers): "
+        "Heavy suites go through safe-run admission" in text
+    )
+    assert "- M2-T01 (2026-11-17 10:00Z, ana): Define the relay seam contract" in text
     assert "This is the first packet" in text
     data = json.loads((harbor.packets_dir / "2026-W47.json").read_text())
     assert data["week"] == "2026-W47" and len(data["gates"]) == 4
@@ -76,7 +82,7 @@ def test_changes_since_previous_packet(harbor: Workspace) -> None:
     run(harbor, "run", "--week", "2026-W47", "--no-run")
     text = (harbor.packets_dir / "2026-W47.md").read_text()
     assert "## Changes Since 2026-W46" in text
-    assert "- fixed: VG-RELAY-002 was fail, now pass" in text
+    assert "- newly passing: VG-RELAY-002 was fail, now pass" in text
     assert "- perf: VG-PERF-001 startup_ms: 182 → 171.5 (-5.8%, better)" in text
     assert "- perf: VG-PERF-001 batch_per_s: 940 → 1012 (+7.7%, better)" in text
     w46 = (harbor.packets_dir / "2026-W46.md").read_text()
@@ -117,10 +123,7 @@ def test_a_week_with_only_a_worktree_run_says_so(harbor: Workspace) -> None:
     )
     code, out = run(harbor, "run", "--week", "2026-W48", "--no-run")
     assert code == 1 and "VG-MESH-001: pass (not claim-grade) (1 passed)" in out
-    rows = {
-        r[0]: r
-        for r in table_after((harbor.packets_dir / "2026-W48.md").read_text(), "Weekly Gates").rows
-    }
+    rows = gate_rows((harbor.packets_dir / "2026-W48.md").read_text())
     assert rows["VG-MESH-001"][2] == "pass (not claim-grade)"
     assert rows["VG-CORE-001"][2] == "missing"
 
@@ -207,7 +210,7 @@ def test_golden_packet(harbor: Workspace) -> None:
     run(harbor, "run", "--week", "2026-W46", "--no-run")
     run(harbor, "run", "--week", "2026-W47", "--no-run")
     text = (harbor.packets_dir / "2026-W47.md").read_text()
-    assert len(tables(text)) == 2
+    assert len(tables(text)) == 3  # required gates, advisory gates, next actions
     assert_golden("packet.md", text)
 
 
@@ -260,3 +263,71 @@ def test_records_stay_editable_while_the_weekly_gates_run(ws: Workspace) -> None
     # Before: the whole cadence run, gates included, held the workspace lock.
     assert code == 0, out
     assert [e.outcome for e in read_ledger(ws)] == ["pass"]
+
+
+@pytest.mark.slow
+def test_the_packet_tells_the_week_and_opens_blockers_for_newly_failing_required_gates(
+    harbor: Workspace,
+) -> None:
+    from govkit import yamlio
+    from govkit.records.store import load_kind
+    from govkit.tuples import set_tuple
+    from tests.render.fixture import OLD_CORE, SHA
+
+    assert run(harbor, "run", "--week", "2026-W47", "--no-run")[0] == 0
+    # W48: canonical is promoted to a new corelib, and the required core suite fails there.
+    set_tuple(harbor, "canonical", {**SHA, "corelib": OLD_CORE}, replace=True)
+    promotions = harbor.records_dir / "promotions"
+    promotions.mkdir()
+    yamlio.write(
+        promotions / "20261124T080000Z-candidate-into-canonical.yaml",
+        {
+            "kind": "promotion",
+            "candidate": "candidate",
+            "into": "canonical",
+            "date": "2026-11-24T08:00:00.000Z",
+            "streak": 3,
+            "pins_before": {"corelib": SHA["corelib"]},
+            "pins_after": {"corelib": OLD_CORE},
+        },
+    )
+    failing = make_run(
+        harbor,
+        "w48-core",
+        "VG-CORE-001",
+        "2026-11-24T09:00:00.000Z",
+        Outcome.FAIL,
+        counts=Counts(passed=200, failed=16),
+        core=OLD_CORE,
+    )
+    code, out = run(harbor, "run", "--week", "2026-W48", "--no-run")
+    assert code == 1 and "VG-CORE-001 newly failing (required): suggested blocker" in out
+    text = (harbor.packets_dir / "2026-W48.md").read_text()
+    assert (
+        "- Promoted `candidate` into `canonical` (2026-11-24 08:00Z, "
+        "`records/promotions/20261124T080000Z-candidate-into-canonical.yaml`): "
+        "corelib 3c1f9a7 → 7a90c3e" in text
+    )
+    assert "- Pin since 2026-W47: corelib 3c1f9a7 → 7a90c3e" in text
+    assert "- newly failing: VG-CORE-001 was pass, now fail" in text
+    assert "## Suggested Blockers" in text
+    assert f"- VG-CORE-001 (fail, run `{failing.run_id}`): " in text
+    assert "lifts when `gate VG-CORE-001 passes 3 on canonical`" in text
+    # The advisory gates that went missing raise no suggestion.
+    assert text.count("lifts when") == 1
+    assert not any(b.id == "B3" for b in load_kind(harbor, "blocker"))
+
+    code, out = run(harbor, "run", "--week", "2026-W48", "--no-run", "--open-blockers", "--json")
+    data = json.loads(out)
+    assert data["suggested_blockers"][0]["tracked_by"] == "B3"
+    opened = {b.id: b for b in load_kind(harbor, "blocker")}["B3"]
+    assert opened.conditions == ("gate VG-CORE-001 passes 3 on canonical",)  # type: ignore[attr-defined]
+    assert opened.evidence == (failing.run_id,)  # type: ignore[attr-defined]
+    text = (harbor.packets_dir / "2026-W48.md").read_text()
+    assert "- VG-CORE-001 (fail, run " in text and "tracked by B3" in text
+    assert (
+        "- Active B3: required gate VG-CORE-001 fail on canonical; exit conditions: unmet" in text
+    )
+    # Running again opens nothing new.
+    run(harbor, "run", "--week", "2026-W48", "--no-run", "--open-blockers")
+    assert len(load_kind(harbor, "blocker")) == 3

@@ -32,11 +32,19 @@ def test_since_date_lists_tasks_gates_evidence_risks_decisions_next(harbor: Work
     assert "2. Validation gates run: VG-CORE-001, VG-MESH-001, VG-PERF-001, VG-RELAY-002\n" in text
     assert "VG-RELAY-002: 3 runs (2 pass, 1 refused)" in text
     assert "3. Evidence created: 8 runs\n" in text
-    assert "   - B1 (blocker, 2026-11-18 14:00Z): mesh-io schema version is unpinned" in text
+    assert "   - B1 (blocker, 2026-11-18 14:00Z, raj): mesh-io schema version is unpinned" in text
     assert "[D-002](../decisions/D-002-safe-run-admission.md) accepted 2026-11-18" in text
-    assert text.rstrip().endswith(
-        "6. Next task to start: M2-T02 (P0): Relay full suite green three times on canonical"
+    assert (
+        "6. Next task to start: M2-T02 (P0): Relay full suite green three times on canonical\n"
+        "7. Learnings: L1\n" in text
     )
+    assert "   - L1: Relay seam contract suite (2026-11-19 12:00Z, ana; tasks M2-T01)" in text
+    assert "     - Files: `relay/seam.py`, `tests/test_seam.py`" in text
+    # A run id in the verification links the run; a command stays a command.
+    assert "     - Verified by: [VG-RELAY-002: 436 passed](../evidence/runs/2026-11-19/" in text
+    assert "; `make contract-check`" in text
+    assert "     - Next: pin the mesh-io schema (M2-T03)" in text
+    assert "   - M2-T01: Define the relay seam contract (done 2026-11-17 10:00Z, ana)" in text
     assert assert_relative_links_resolve(text, out.parent) >= 12
 
 

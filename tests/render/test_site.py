@@ -83,7 +83,7 @@ def test_status_page_links_into_the_site(
     assert "gates/VG-CORE-001.html" in index.urls
     assert f"runs/{harbor_runs['core-1'].run_id}.html" in index.urls  # cited by R1
     assert "decisions/D-002.html" in index.urls
-    assert index.tags["table"] == 8
+    assert index.tags["table"] == 11  # status tables, resolved-since, lanes, a second gate table
 
 
 def test_gate_page_has_charts_with_one_mark_per_run(harbor: Workspace, tmp_path: Path) -> None:

@@ -1,0 +1,77 @@
+"""The claim "full pass on required gates", checked against the ledger (D-022).
+
+Kept apart from govkit.audit.claims, which reads claims anchored to one run: this
+claim is about a set of gates, so it is checked against the policy in govkit.yaml
+rather than a link. It holds when at least one gate is `required: true` and each
+required gate's newest claim-grade run of its current definition, at the claim
+tuple's pins (`cadence.tuple`, canonical by default), is a pass.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from govkit.audit.findings import AuditFinding
+from govkit.config import Config
+from govkit.documents import parse_units
+from govkit.evidence.store import LedgerEntry
+from govkit.ids import id_sort_key
+
+REQUIRED_CLAIM = re.compile(
+    r"\b(?:full|all)[\s-]+(?:green|pass(?:es|ed)?)\s+(?:on|of)\s+(?:the\s+|all\s+)?required\s+gates\b"
+    r"|\b(?:all|every)\s+required\s+gates?\s+(?:is\s+|are\s+)?(?:green|pass(?:es|ed|ing)?)\b",
+    re.IGNORECASE,
+)
+
+
+# A phrase in quotes is mentioned, not claimed ('the claim "full pass on required gates"').
+_QUOTED = re.compile(r"“[^”]*”|‘[^’]*’|\"[^\"]*\"|(?<!\w)'[^']*'(?!\w)")
+
+
+def required_gate_gaps(config: Config, entries: Iterable[LedgerEntry]) -> list[str]:
+    """Why "full pass on required gates" does not hold now (empty: it holds)."""
+    required = sorted(
+        (g for g in config.gates.values() if g.required), key=lambda g: id_sort_key(g.id)
+    )
+    if not required:
+        return ["no gate is marked `required: true` in govkit.yaml"]
+    tname = config.cadence.tuple_name
+    pins = config.tuples.get(tname, {})
+    newest: dict[str, LedgerEntry] = {}
+    wanted = {g.id: (g.definition_hash(), {r: pins.get(r) for r in g.repos}) for g in required}
+    for e in entries:
+        want = wanted.get(e.gate_id)
+        if want is None or not e.claim_grade or e.gate_hash != want[0] or e.pins != want[1]:
+            continue
+        cur = newest.get(e.gate_id)
+        if cur is None or (e.started_at, e.seq) > (cur.started_at, cur.seq):
+            newest[e.gate_id] = e
+    gaps = []
+    for g in required:
+        last = newest.get(g.id)
+        if last is None:
+            gaps.append(f"{g.id} has no claim-grade run of its current definition on {tname}")
+        elif last.outcome != "pass":
+            gaps.append(f"{g.id} last ran {last.outcome} on {tname} ({last.run_id})")
+    return gaps
+
+
+def check_required_claims(
+    rel: str, text: str, config: Config, entries: Iterable[LedgerEntry]
+) -> list[AuditFinding]:
+    """A GK205 finding for each "full pass on required gates" in `text` that does not hold."""
+    hits = []
+    for unit in parse_units(text):
+        unquoted = _QUOTED.sub(lambda q: " " * len(q.group(0)), unit.text)
+        for m in REQUIRED_CLAIM.finditer(unquoted):
+            hits.append((unit.line_at(m.start()), " ".join(m.group(0).split())))
+    if not hits:
+        return []
+    gaps = required_gate_gaps(config, entries)
+    if not gaps:
+        return []
+    return [
+        AuditFinding("GK205", rel, line, f"claim {said!r} does not hold: {'; '.join(gaps)}")
+        for line, said in hits
+    ]
