@@ -256,3 +256,13 @@ def test_configuration_example_is_a_valid_govkit_yaml(tmp_path: Path) -> None:
     config = parse_config(yamlio.load_plain(path), path)
     assert config.gates["VG-LA-002"].timeout == 1800 and config.gates["VG-PERF-1"].perf
     assert config.repos["docs-site"].ref == "main"
+
+
+def test_every_audit_code_is_in_the_audit_page() -> None:
+    from govkit.audit.findings import RULES
+
+    page = (REPO_ROOT / "docs" / "audit.md").read_text(encoding="utf-8")
+    for code, rule in RULES.items():
+        assert f"| {code} | {rule.name} | {rule.level} |" in page, (
+            f"docs/audit.md has no row for {code} ({rule.name}, {rule.level})"
+        )
