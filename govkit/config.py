@@ -181,8 +181,8 @@ class GateDef:
         """Every repo the gate needs, working repo first."""
         return (self.repo, *[r for r in self.also if r != self.repo])
 
-    def definition_hash(self) -> str:
-        """sha256 of the canonical JSON of the definition: same hash, same gate."""
+    def definition(self) -> dict[str, Any]:
+        """The fields that define what a run of the gate does: what its hash covers."""
         spec = asdict(self)
         # D-022: `required` says how much a gate weighs, not what a run does, so flipping
         # it keeps the gate's streaks; `required_artifacts` changes the verdict, so it is
@@ -190,8 +190,17 @@ class GateDef:
         del spec["required"]
         if not self.required_artifacts:
             del spec["required_artifacts"]
-        data = json.dumps(spec, sort_keys=True, separators=(",", ":"), default=list)
-        return hashlib.sha256(data.encode()).hexdigest()
+        return spec
+
+    def definition_hash(self) -> str:
+        """sha256 of the canonical JSON of the definition: same hash, same gate."""
+        return definition_hash_of(self.definition())
+
+
+def definition_hash_of(definition: dict[str, Any]) -> str:
+    """The hash of a gate definition (GateDef.definition(), or one stored in a bundle)."""
+    data = json.dumps(definition, sort_keys=True, separators=(",", ":"), default=list)
+    return hashlib.sha256(data.encode()).hexdigest()
 
 
 @dataclass(frozen=True)

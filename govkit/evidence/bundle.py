@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from govkit import __version__
 from govkit.atomic import atomic_rename, atomic_write_bytes, fsync_dir
-from govkit.config import GateDef
+from govkit.config import GateDef, definition_hash_of
 from govkit.errors import GovkitError, ValidationError
 from govkit.evidence.record import EvidenceRecord, sha256_file
 from govkit.evidence.store import append_ledger, read_ledger, run_dir
@@ -67,14 +67,8 @@ class Bundle:
 
 def gate_definition(gate: GateDef) -> dict[str, Any]:
     """The gate as JSON data whose canonical hash is `gate.definition_hash()`."""
-    data: dict[str, Any] = json.loads(json.dumps(asdict(gate), default=list))
+    data: dict[str, Any] = json.loads(json.dumps(gate.definition(), default=list))
     return data
-
-
-def definition_hash_of(data: dict[str, Any]) -> str:
-    """GateDef.definition_hash() of a stored gate definition."""
-    text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=list)
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _canonical(data: dict[str, Any]) -> bytes:

@@ -264,3 +264,17 @@ def test_two_ingests_at_once_land_each_run_once(gated: Workspace, tmp_path: Path
     entries = read_ledger(gated)
     assert len(entries) == len({e.run_id for e in entries}) == 3
     assert run_govkit("evidence", "verify", cwd=gated.root).returncode == 0
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [{}, {"required": True}, {"required_artifacts": ("out.txt",)}, {"required": True, "mem": 1}],
+)
+def test_a_stored_gate_definition_hashes_like_the_gate(extra: dict[str, object]) -> None:
+    # One hash rule for the gate and its copy in bundle.json (they once disagreed on `required`).
+    from govkit.config import GateDef, definition_hash_of
+    from govkit.evidence.bundle import gate_definition
+
+    gate = GateDef(id="VG-X-1", title="x", repo="core", argv=("true",), **extra)  # type: ignore[arg-type]
+    stored = json.loads(json.dumps(gate_definition(gate)))
+    assert definition_hash_of(stored) == gate.definition_hash()
