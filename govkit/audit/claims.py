@@ -34,7 +34,7 @@ from govkit.audit.claim_patterns import (
 )
 from govkit.audit.findings import AuditFinding
 from govkit.audit.integrity import RunIndex
-from govkit.documents import Link, Unit, parse_units
+from govkit.documents import Link, Unit
 from govkit.errors import GovkitError
 from govkit.evidence.query import RESETTING
 from govkit.evidence.record import Counts, EvidenceRecord
@@ -280,11 +280,11 @@ def _claims_in(piece: _Piece) -> list[Claim]:
     return sorted(claims, key=lambda c: c.start)
 
 
-def check_document(ctx: ClaimContext, path: Path, text: str) -> list[AuditFinding]:
-    """Every claim finding in one Markdown document."""
+def check_document(ctx: ClaimContext, path: Path, units: list[Unit]) -> list[AuditFinding]:
+    """Every claim finding in one Markdown document (its `parse_units`)."""
     rel = ctx.ws.rel(path)
     out: list[AuditFinding] = []
-    for what, pieces in _scopes(parse_units(text)):
+    for what, pieces in _scopes(units):
         anchors = [_resolve(ctx, path, piece, lk) for piece in pieces for lk in _links(ctx, piece)]
         found = []
         for piece in pieces:

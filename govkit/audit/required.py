@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from govkit.audit.findings import AuditFinding
 from govkit.config import Config
-from govkit.documents import parse_units
+from govkit.documents import Unit
 from govkit.evidence.store import LedgerEntry
 from govkit.ids import id_sort_key
 
@@ -58,11 +58,11 @@ def required_gate_gaps(config: Config, entries: Iterable[LedgerEntry]) -> list[s
 
 
 def check_required_claims(
-    rel: str, text: str, config: Config, entries: Iterable[LedgerEntry]
+    rel: str, units: Iterable[Unit], config: Config, entries: Iterable[LedgerEntry]
 ) -> list[AuditFinding]:
-    """A GK205 finding for each "full pass on required gates" in `text` that does not hold."""
+    """A GK205 finding for each "full pass on required gates" in a document that does not hold."""
     hits = []
-    for unit in parse_units(text):
+    for unit in units:
         unquoted = _QUOTED.sub(lambda q: " " * len(q.group(0)), unit.text)
         for m in REQUIRED_CLAIM.finditer(unquoted):
             hits.append((unit.line_at(m.start()), " ".join(m.group(0).split())))

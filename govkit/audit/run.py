@@ -14,6 +14,7 @@ from govkit.audit.integrity import Progress, check_integrity
 from govkit.audit.record_checks import check_records
 from govkit.audit.required import check_required_claims
 from govkit.audit.since import SinceRef, check_since
+from govkit.documents import parse_units
 from govkit.errors import ValidationError
 from govkit.records.store import load_all
 from govkit.timeutil import utc_now
@@ -113,14 +114,15 @@ def run_audit(
             raise ValidationError(
                 f"cannot read Markdown: {exc.strerror or exc}", path=doc
             ) from None
-        claims = check_document(ctx, doc, text)
+        units = parse_units(text)  # one Markdown parse serves both claim checks
+        claims = check_document(ctx, doc, units)
         findings.extend(claims)
         # An unanchored "full pass on required gates" is GK301 already; GK205 checks the
         # rest (anchored, or in a row with evidence) against the required gates themselves.
         unanchored = {f.line for f in claims if f.code == "GK301"}
         findings.extend(
             f
-            for f in check_required_claims(ws.rel(doc), text, ws.config, index.by_id.values())
+            for f in check_required_claims(ws.rel(doc), units, ws.config, index.by_id.values())
             if f.line not in unanchored
         )
     findings.extend(check_records(ws, load_all(ws), index))

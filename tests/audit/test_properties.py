@@ -99,6 +99,6 @@ def test_claim_findings_always_point_inside_the_document(
     ctx = ClaimContext(ws, RunIndex(), datetime(2026, 1, 1, tzinfo=UTC), 86400.0, {})
     # Lines as editors and markdown-it count them: \x1c or \u2028 do not end a line.
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    for f in check_document(ctx, ws.root / "doc.md", text):
+    for f in check_document(ctx, ws.root / "doc.md", parse_units(text)):
         assert f.line is not None and 1 <= f.line <= len(lines)
         assert f.column is not None and 1 <= f.column <= len(lines[f.line - 1]) + 1
