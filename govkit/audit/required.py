@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from govkit.audit.findings import AuditFinding
 from govkit.config import Config
 from govkit.documents import Unit
+from govkit.evidence.query import is_on_tuple, latest_by_gate
 from govkit.evidence.store import LedgerEntry
 from govkit.ids import id_sort_key
 
@@ -38,15 +39,21 @@ def required_gate_gaps(config: Config, entries: Iterable[LedgerEntry]) -> list[s
         return ["no gate is marked `required: true` in govkit.yaml"]
     tname = config.cadence.tuple_name
     pins = config.tuples.get(tname, {})
-    newest: dict[str, LedgerEntry] = {}
-    wanted = {g.id: (g.definition_hash(), {r: pins.get(r) for r in g.repos}) for g in required}
-    for e in entries:
-        want = wanted.get(e.gate_id)
-        if want is None or not e.claim_grade or e.gate_hash != want[0] or e.pins != want[1]:
-            continue
-        cur = newest.get(e.gate_id)
-        if cur is None or (e.started_at, e.seq) > (cur.started_at, cur.seq):
-            newest[e.gate_id] = e
+    # A gate with a repo the tuple does not pin has no run on it: it is reported as such below.
+    wanted = {
+        g.id: (g.definition_hash(), {r: pins[r] for r in g.repos})
+        for g in required
+        if all(r in pins for r in g.repos)
+    }
+    on_tuple = (
+        e
+        for e in entries
+        if e.gate_id in wanted
+        and is_on_tuple(
+            e, gate_id=e.gate_id, gate_hash=wanted[e.gate_id][0], pins=wanted[e.gate_id][1]
+        )
+    )
+    newest = latest_by_gate(on_tuple, claim_grade_only=True)
     gaps = []
     for g in required:
         last = newest.get(g.id)
