@@ -32,7 +32,9 @@ from govkit.render.sources import (
     utc_minute,
 )
 from govkit.render.status import (
+    ConditionRow,
     QueueRow,
+    condition_rows,
     display_status,
     run_command_and_artifacts,
     write_if_changed,
@@ -93,19 +95,12 @@ class PromotionNote:
 
 
 @dataclass(frozen=True)
-class ConditionNote:
-    text: str
-    met: bool
-    evidence: str
-
-
-@dataclass(frozen=True)
 class BlockerNote:
     """An active blocker and its checkable exit conditions, as they stand."""
 
     id: str
     title: str
-    conditions: tuple[ConditionNote, ...]
+    conditions: tuple[ConditionRow, ...]
 
 
 @dataclass(frozen=True)
@@ -376,23 +371,11 @@ def suggested_blockers(
 
 def active_blockers(src: Sources) -> list[BlockerNote]:
     """Active blockers with their checkable exit conditions evaluated now."""
-    from govkit.records.conditions import check_conditions, facts_from_sources
-
     active = [
         b for b in src.records.kind("blocker") if isinstance(b, Blocker) and b.status == "active"
     ]
-    facts = facts_from_sources(src) if any(b.conditions for b in active) else None
-    return [
-        BlockerNote(
-            b.id,
-            b.title,
-            tuple(
-                ConditionNote(s.condition.text, s.met, s.evidence)
-                for s in (check_conditions(b.conditions, facts) if facts else ())
-            ),
-        )
-        for b in active
-    ]
+    rows = condition_rows(src, active)
+    return [BlockerNote(b.id, b.title, rows.get(b.id, ())) for b in active]
 
 
 def _moved_in(record: Record, status: str, start: str, end: str) -> str:

@@ -472,26 +472,28 @@ def kind_table(kind: Kind, records: list[Record]) -> KindTable:
     )
 
 
-def blocker_rows(src: Sources, blockers: list[Blocker]) -> tuple[BlockerRow, ...]:
-    """Active blockers, each checkable condition evaluated against the current data."""
-    active = [b for b in blockers if b.status == "active"]
-    if not any(b.conditions for b in active):
-        return tuple(BlockerRow(b.id, b.title, b.impact, b.exit_condition) for b in active)
+def condition_rows(src: Sources, blockers: list[Blocker]) -> dict[str, tuple[ConditionRow, ...]]:
+    """Each blocker's checkable conditions evaluated now (facts read only when some has any)."""
+    if not any(b.conditions for b in blockers):
+        return {}
     from govkit.records.conditions import check_conditions, facts_from_sources
 
     facts = facts_from_sources(src)
-    return tuple(
-        BlockerRow(
-            b.id,
-            b.title,
-            b.impact,
-            b.exit_condition,
-            tuple(
-                ConditionRow(s.condition.text, s.met, s.evidence)
-                for s in check_conditions(b.conditions, facts)
-            ),
+    return {
+        b.id: tuple(
+            ConditionRow(s.condition.text, s.met, s.evidence)
+            for s in check_conditions(b.conditions, facts)
         )
-        for b in active
+        for b in blockers
+    }
+
+
+def blocker_rows(src: Sources, blockers: list[Blocker]) -> tuple[BlockerRow, ...]:
+    """Active blockers, each checkable condition evaluated against the current data."""
+    active = [b for b in blockers if b.status == "active"]
+    rows = condition_rows(src, active)
+    return tuple(
+        BlockerRow(b.id, b.title, b.impact, b.exit_condition, rows.get(b.id, ())) for b in active
     )
 
 
