@@ -72,6 +72,11 @@ def key(
     return field(metadata=meta) if default is MISSING else field(default=default, metadata=meta)
 
 
+def section(doc: str, cls: type) -> Any:
+    """A key that is a whole section, read into (and defaulting to) the dataclass cls."""
+    return key(doc, "section", factory=cls, section=cls)
+
+
 def keys_of(cls: type) -> list[tuple[str, Key, Any]]:
     """(field name, Key, default) of every govkit.yaml key of a section dataclass, in order."""
     out = []
@@ -345,24 +350,12 @@ class Config:
         factory=dict,
         section=GateDef,
     )
-    safe_mode: SafeMode = key(
-        "how heavy commands run", "section", factory=SafeMode, section=SafeMode
-    )
-    cadence: CadenceSettings = key(
-        "the weekly cadence packet", "section", factory=CadenceSettings, section=CadenceSettings
-    )
-    audit: AuditPolicy = key(
-        "what audit checks", "section", factory=AuditPolicy, section=AuditPolicy
-    )
-    signing: SigningPolicy = key(
-        "evidence signatures", "section", factory=SigningPolicy, section=SigningPolicy
-    )
-    ci: CiSettings = key(
-        "the workflow `govkit ci github` writes", "section", factory=CiSettings, section=CiSettings
-    )
-    status: StatusSettings = key(
-        "what STATUS.md shows", "section", factory=StatusSettings, section=StatusSettings
-    )
+    safe_mode: SafeMode = section("how heavy commands run", SafeMode)
+    cadence: CadenceSettings = section("the weekly cadence packet", CadenceSettings)
+    audit: AuditPolicy = section("what audit checks", AuditPolicy)
+    signing: SigningPolicy = section("evidence signatures", SigningPolicy)
+    ci: CiSettings = section("the workflow `govkit ci github` writes", CiSettings)
+    status: StatusSettings = section("what STATUS.md shows", StatusSettings)
 
 
 class _Reader:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 # Exit codes shared by every command (safe-run and gate runs add their own, see docs/exit-codes.md).
 EXIT_OK = 0
@@ -74,6 +77,13 @@ class NotFound(GovkitError):
         """'unknown gate 'VG-X' (known: VG-A, VG-B)': a name not defined, listing those that are."""
         listed = ", ".join(sorted(known)) or "none yet"
         return cls(f"unknown {what} {name!r} (known: {listed})", path=path, hint=hint)
+
+    @classmethod
+    def lookup(cls, what: str, table: Mapping[str, T], name: str, *, path: Path, hint: str) -> T:
+        """table[name], or the `unknown` error listing the names the table does hold."""
+        if name not in table:
+            raise cls.unknown(what, name, table, path=path, hint=hint)
+        return table[name]
 
 
 class TransitionError(GovkitError):

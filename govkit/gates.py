@@ -16,16 +16,8 @@ from govkit.workspace import Workspace
 
 def get_gate(ws: Workspace, gate_id: str) -> GateDef:
     """The gate `gate_id`, or NotFound listing the known gates."""
-    gates = ws.config.gates
-    if gate_id not in gates:
-        raise NotFound.unknown(
-            "gate",
-            gate_id,
-            gates,
-            path=ws.config_path,
-            hint="`govkit gate list` shows the gates; `govkit gate add` defines one",
-        )
-    return gates[gate_id]
+    hint = "`govkit gate list` shows the gates; `govkit gate add` defines one"
+    return NotFound.lookup("gate", ws.config.gates, gate_id, path=ws.config_path, hint=hint)
 
 
 def add_gate(ws: Workspace, gate: GateDef) -> GateDef:

@@ -15,16 +15,8 @@ from govkit.workspace import Workspace
 
 def get_repo(ws: Workspace, name: str) -> RepoDef:
     """The repo named `name`, or NotFound listing the known ones."""
-    repos = ws.config.repos
-    if name not in repos:
-        raise NotFound.unknown(
-            "repo",
-            name,
-            repos,
-            path=ws.config_path,
-            hint=f"add it with `govkit repo add {name} PATH_OR_URL`",
-        )
-    return repos[name]
+    hint = f"add it with `govkit repo add {name} PATH_OR_URL`"
+    return NotFound.lookup("repo", ws.config.repos, name, path=ws.config_path, hint=hint)
 
 
 def repo_source(ws: Workspace, repo: RepoDef, *, fetch: bool = False) -> Path:
@@ -108,16 +100,8 @@ class TuplePin:
 
 def get_tuple(ws: Workspace, name: str) -> dict[str, str]:
     """The pins of tuple `name`, or NotFound listing the known tuples."""
-    tuples = ws.config.tuples
-    if name not in tuples:
-        raise NotFound.unknown(
-            "tuple",
-            name,
-            tuples,
-            path=ws.config_path,
-            hint=f"create it with `govkit tuple pin {name} REPO=REV …`",
-        )
-    return dict(tuples[name])
+    hint = f"create it with `govkit tuple pin {name} REPO=REV …`"
+    return dict(NotFound.lookup("tuple", ws.config.tuples, name, path=ws.config_path, hint=hint))
 
 
 def resolve_pins(ws: Workspace, specs: Sequence[str]) -> dict[str, str]:

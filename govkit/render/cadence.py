@@ -24,6 +24,7 @@ from govkit.records.conditions import parse_condition
 from govkit.records.model import Blocker, Record, Task, import_step
 from govkit.render.ledger_index import LedgerIndex
 from govkit.render.sources import (
+    ItemNote,
     Link,
     Linker,
     Sources,
@@ -121,14 +122,6 @@ class Change:
     gate_id: str
     kind: str  # "newly failing", "fixed", "perf"
     text: str
-
-
-@dataclass(frozen=True)
-class ItemNote:
-    id: str
-    title: str
-    at: str
-    owner: str = ""
 
 
 @dataclass(frozen=True)

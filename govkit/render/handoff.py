@@ -13,6 +13,7 @@ from govkit.errors import NotFound, ValidationError
 from govkit.ids import id_sort_key
 from govkit.records.model import Blocker, Finding, Learning, Record, Task, import_step
 from govkit.render.sources import (
+    ItemNote,
     Link,
     Linker,
     Sources,
@@ -29,14 +30,6 @@ MAX_EVIDENCE = 25
 _MARKER = re.compile(r"<!-- govkit-handoff since=(\S+) until=(\S+) -->")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
-
-
-@dataclass(frozen=True)
-class TaskDone:
-    id: str
-    title: str
-    at: str
-    owner: str = ""
 
 
 @dataclass(frozen=True)
@@ -91,7 +84,7 @@ class HandoffContext:
     since_label: str  # what --since said, or where the default came from
     until: str  # RFC 3339: the newest change in the data
     until_label: str
-    completed: tuple[TaskDone, ...]
+    completed: tuple[ItemNote, ...]
     gates: tuple[GateRuns, ...]
     evidence: tuple[Link, ...]
     evidence_more: int
@@ -181,7 +174,7 @@ def handoff_context(
         if isinstance(t, Task) and t.status == "done":
             at = _last_to(t, "done") or ("" if t.imported else t.updated)
             if at and at >= since:
-                completed.append(TaskDone(t.id, t.title, utc_minute(at), t.owner))
+                completed.append(ItemNote(t.id, t.title, utc_minute(at), t.owner))
     runs = [e for e in src.runs.between(since or None, None) if e.run_id != exclude_run]
     runs.sort(key=lambda e: (e.started_at, e.seq))
     gates = []

@@ -132,6 +132,16 @@ class Linker:
 
 
 @dataclass(frozen=True)
+class ItemNote:
+    """A record met in a window (a task done, a blocker opened): id, title, when, who."""
+
+    id: str
+    title: str
+    at: str
+    owner: str = ""
+
+
+@dataclass(frozen=True)
 class Link:
     """A Markdown/HTML link; str() is its Markdown form."""
 
