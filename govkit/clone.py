@@ -9,11 +9,10 @@ deleted after the run; clones left by a killed govkit are swept on the next run.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,6 +67,13 @@ class TupleCheckout:
         """Delete the clones."""
         if self.root is not None:
             shutil.rmtree(self.root, ignore_errors=True)
+
+    def __enter__(self) -> TupleCheckout:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """`with clone_tuple(...) as checkout:` always deletes the clones."""
+        self.cleanup()
 
 
 def missing_pins(pins: Mapping[str, str], repos: Sequence[str], tuple_name: str) -> None:
@@ -174,23 +180,3 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-@contextlib.contextmanager
-def cloned(
-    ws: Workspace,
-    pins: Mapping[str, str],
-    repos: Sequence[str],
-    *,
-    tuple_name: str,
-    exclude: Sequence[str] = (),
-    worktree: Path | None = None,
-) -> Iterator[TupleCheckout]:
-    """clone_tuple() as a context manager that always deletes the clones."""
-    checkout = clone_tuple(
-        ws, pins, repos, tuple_name=tuple_name, exclude=exclude, worktree=worktree
-    )
-    try:
-        yield checkout
-    finally:
-        checkout.cleanup()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from govkit import git as gitadapter
-from govkit.clone import clone_tuple, cloned
+from govkit.clone import clone_tuple
 from govkit.errors import NotFound
 from govkit.tuples import add_repo, pin_tuple
 from govkit.workspace import Workspace
@@ -29,7 +29,7 @@ def pinned(ws: Workspace) -> dict[str, str]:
 
 @pytest.mark.slow
 def test_clone_is_detached_at_the_pins_and_clean(ws: Workspace, pinned: dict[str, str]) -> None:
-    with cloned(ws, pinned, ["core", "agent"], tuple_name="canonical") as co:
+    with clone_tuple(ws, pinned, ["core", "agent"], tuple_name="canonical") as co:
         assert [r.name for r in co.repos] == ["core", "agent"]
         core = co.working
         assert core.path.parent == co.root
@@ -45,7 +45,7 @@ def test_clone_is_detached_at_the_pins_and_clean(ws: Workspace, pinned: dict[str
 
 
 def test_head_is_detached(ws: Workspace, pinned: dict[str, str]) -> None:
-    with cloned(ws, pinned, ["core"], tuple_name="canonical") as co:
+    with clone_tuple(ws, pinned, ["core"], tuple_name="canonical") as co:
         out = git(co.working.path, "branch", "--show-current")
         assert out == ""
 
@@ -54,7 +54,7 @@ def test_head_is_detached(ws: Workspace, pinned: dict[str, str]) -> None:
 def test_tracked_change_and_untracked_file_are_reported(
     ws: Workspace, pinned: dict[str, str]
 ) -> None:
-    with cloned(ws, pinned, ["core", "agent"], tuple_name="canonical") as co:
+    with clone_tuple(ws, pinned, ["core", "agent"], tuple_name="canonical") as co:
         (co.working.path / "core.py").write_text("rewritten by a test\n")
         (co.repos[1].path / "leftover.txt").write_text("x")
         reasons = co.problems_after()
@@ -63,7 +63,7 @@ def test_tracked_change_and_untracked_file_are_reported(
 
 
 def test_ignored_and_tool_cache_files_do_not_count(ws: Workspace, pinned: dict[str, str]) -> None:
-    with cloned(
+    with clone_tuple(
         ws, pinned, ["core"], tuple_name="canonical", exclude=(*gitadapter.TOOL_CACHES, "out.xml")
     ) as co:
         p = co.working.path
@@ -86,7 +86,7 @@ def test_git_env_is_stripped(
     # A caller's GIT_DIR would otherwise redirect every git command to another repo.
     monkeypatch.setenv("GIT_DIR", str(ws.root / "nowhere"))
     monkeypatch.setenv("GIT_WORK_TREE", str(ws.root))
-    with cloned(ws, pinned, ["core"], tuple_name="canonical") as co:
+    with clone_tuple(ws, pinned, ["core"], tuple_name="canonical") as co:
         assert co.working.pin.commit == pinned["core"]
     assert "GIT_DIR" not in gitadapter.clean_env()
 
@@ -112,7 +112,7 @@ def test_submodules_are_checked_out(ws: Workspace, tmp_path: Path) -> None:
     git(parent, "commit", "-q", "-m", "add submodule")
     add_repo(ws, "parent", str(parent))
     pins = pin_tuple(ws, "t", ["parent=main"])
-    with cloned(ws, pins, ["parent"], tuple_name="t") as co:
+    with clone_tuple(ws, pins, ["parent"], tuple_name="t") as co:
         assert (co.working.path / "vendor/sub/lib.txt").read_text() == "from the submodule\n"
         assert co.problems_after() == []
 
@@ -120,7 +120,7 @@ def test_submodules_are_checked_out(ws: Workspace, tmp_path: Path) -> None:
 def test_worktree_is_used_in_place_and_marked_dirty(ws: Workspace, pinned: dict[str, str]) -> None:
     wt = ws.root.parent / "core"
     (wt / "core.py").write_text("uncommitted\n")
-    with cloned(ws, pinned, ["core", "agent"], tuple_name="canonical", worktree=wt) as co:
+    with clone_tuple(ws, pinned, ["core", "agent"], tuple_name="canonical", worktree=wt) as co:
         assert co.working.path == wt.resolve() and not co.working.fresh
         assert co.working.pin.dirty and co.working.pin.ref == "worktree"
         assert co.working.pin.commit == git(wt, "rev-parse", "HEAD")
@@ -135,6 +135,6 @@ def test_stale_clones_of_dead_processes_are_swept(ws: Workspace, pinned: dict[st
     dead.mkdir()
     mine = clones / f"run-{os.getppid()}-xyz"  # a live process
     mine.mkdir()
-    with cloned(ws, pinned, ["core"], tuple_name="canonical"):
+    with clone_tuple(ws, pinned, ["core"], tuple_name="canonical"):
         pass
     assert not dead.exists() and mine.exists()
