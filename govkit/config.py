@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -426,21 +427,10 @@ class _Reader:
             raise self.fail(m, key, f"{dotted} must be at least {minimum}, not {value}")
         return value
 
-    def duration(self, m: Any, key: str, dotted: str, default: float) -> float:
-        value = m.get(key)
-        if value is None:
-            return default
+    def parsed(self, m: Any, key: str, dotted: str, parse: Callable[..., Any]) -> Any:
+        """m[key] read by parse_duration or parse_size, an error pointing at the key's line."""
         try:
-            return parse_duration(value, field=dotted)
-        except ValidationError as exc:
-            raise self.fail(m, key, exc.message, exc.hint) from None
-
-    def size(self, m: Any, key: str, dotted: str) -> int | None:
-        value = m.get(key)
-        if value is None:
-            return None
-        try:
-            return parse_size(value, field=dotted)
+            return parse(m[key], field=dotted)
         except ValidationError as exc:
             raise self.fail(m, key, exc.message, exc.hint) from None
 
@@ -470,9 +460,9 @@ def _read_key(r: _Reader, m: Any, name: str, dotted: str, spec: Key, default: An
             raise r.fail(m, name, f"{dotted} must be a number like {default:.2f}")
         return float(value)
     if kind == "duration":
-        return r.duration(m, name, dotted, default)
+        return r.parsed(m, name, dotted, parse_duration)
     if kind == "size":
-        return r.size(m, name, dotted)
+        return r.parsed(m, name, dotted, parse_size)
     if kind == "choice":
         text = r.string(m, name, dotted)
         if text not in spec.choices:

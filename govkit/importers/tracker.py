@@ -23,7 +23,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -287,6 +287,18 @@ class Plan:
         self.records[record.id] = record
         return True
 
+    def add_row(
+        self,
+        kind: str,
+        rid: str,
+        values: dict[str, Any],
+        status: str,
+        row: Sequence[str],
+        line: int,
+    ) -> bool:
+        """Plan a record read from a table row, dated by the row's latest date."""
+        return self.add(Planned(kind, rid, values, status, self.when(" ".join(row)), line))
+
     def mention(self, text: str, line: int, *, evidence: bool = False) -> None:
         """Remember the tasks and decisions a row names (and, for proof rows, its evidence)."""
         refs = evidence_refs(text) if evidence else []
@@ -510,16 +522,7 @@ def _milestone_row(
         notes = f"{IMPORTED_STATUS_RE.sub('', notes).strip()} (imported status: {kept})".strip()
     title = _title_after_id(_id_cell(row, mid), mid) or plain(_cell(row, roles.get("title")))
     plan.mention(notes, line)
-    return plan.add(
-        Planned(
-            "milestone",
-            mid,
-            {"title": title, "notes": notes},
-            status,
-            plan.when(" ".join(row)),
-            line,
-        )
-    )
+    return plan.add_row("milestone", mid, {"title": title, "notes": notes}, status, row, line)
 
 
 def _task_row(
@@ -537,21 +540,13 @@ def _task_row(
     proof = _cell(row, roles.get("proof"))
     plan.mention(" ".join(c for c in row if tid not in plain(c)[: len(tid)]), line)
     milestone = tid.split("-T", 1)[0]
-    return plan.add(
-        Planned(
-            "task",
-            tid,
-            {
-                "milestone": milestone,
-                "title": _title(row, roles, tid, "title", "task"),
-                "evidence": evidence_refs(proof),
-                "notes": notes,
-            },
-            status,
-            plan.when(" ".join(row)),
-            line,
-        )
-    )
+    values = {
+        "milestone": milestone,
+        "title": _title(row, roles, tid, "title", "task"),
+        "evidence": evidence_refs(proof),
+        "notes": notes,
+    }
+    return plan.add_row("task", tid, values, status, row, line)
 
 
 def _finding_row(
@@ -581,7 +576,7 @@ def _finding_row(
         "milestone": milestone_text,
         "resolved_by": resolved_by if status == "resolved" else [],
     }
-    return plan.add(Planned("finding", fid, values, status, plan.when(" ".join(row)), line))
+    return plan.add_row("finding", fid, values, status, row, line)
 
 
 def _blocker_row(
@@ -601,7 +596,7 @@ def _blocker_row(
         "exit_condition": plain(_cell(row, roles.get("exit"))),
         "resolution": resolution if status == "resolved" else "",
     }
-    return plan.add(Planned("blocker", bid, values, status, plan.when(" ".join(row)), line))
+    return plan.add_row("blocker", bid, values, status, row, line)
 
 
 def _resolution_row(
@@ -616,7 +611,7 @@ def _resolution_row(
         cited = evidence_refs(summary)
     plan.mention(" | ".join(row), line, evidence=True)
     values = {"summary": summary, "resolves": task_ids(summary), "evidence": cited}
-    return plan.add(Planned("resolution", rid, values, "recorded", plan.when(" ".join(row)), line))
+    return plan.add_row("resolution", rid, values, "recorded", row, line)
 
 
 _ROW_READERS: dict[
@@ -676,9 +671,7 @@ def _consumer_row(plan: Plan, row: tuple[str, ...], roles: dict[str, int], line:
         "readiness": readiness,
         "risk": risk,
     }
-    return int(
-        plan.add(Planned("consumer", name, values, "tracked", plan.when(" ".join(row)), line))
-    )
+    return int(plan.add_row("consumer", name, values, "tracked", row, line))
 
 
 # Lists -------------------------------------------------------------------------------

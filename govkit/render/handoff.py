@@ -58,15 +58,6 @@ class GateRuns:
 
 
 @dataclass(frozen=True)
-class RecordNote:
-    id: str
-    kind: str
-    title: str
-    at: str
-    owner: str = ""
-
-
-@dataclass(frozen=True)
 class DecisionNote:
     id: str
     link: Link | None
@@ -88,7 +79,7 @@ class HandoffContext:
     gates: tuple[GateRuns, ...]
     evidence: tuple[Link, ...]
     evidence_more: int
-    new_risks: tuple[RecordNote, ...]
+    new_risks: tuple[ItemNote, ...]
     decisions: tuple[DecisionNote, ...]
     next_task: QueueRow | None
     learnings: tuple[LearningNote, ...] = ()
@@ -201,7 +192,7 @@ def handoff_context(
         else:
             continue
         if at and at >= since:
-            risks.append(RecordNote(r.id, r.kind, r.title, utc_minute(at), r.owner))
+            risks.append(ItemNote(r.id, r.title, utc_minute(at), r.owner, kind=r.kind))
     decisions = [
         DecisionNote(d.id, _decision_link(d, linker), d.title, d.status, d.date)
         for d in src.decisions

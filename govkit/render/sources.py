@@ -139,6 +139,7 @@ class ItemNote:
     title: str
     at: str
     owner: str = ""
+    kind: str = ""  # where a list mixes kinds (the handoff's new risks)
 
 
 @dataclass(frozen=True)
