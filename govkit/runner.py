@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec
 
 from govkit import __version__, git
 from govkit.clone import TupleCheckout, clone_tuple
@@ -29,6 +29,7 @@ from govkit.tuples import get_tuple
 from govkit.workspace import Workspace
 
 Event = Callable[[str], None]
+P = ParamSpec("P")
 
 
 @dataclass(frozen=True)
@@ -43,24 +44,6 @@ def _noop(_: str) -> None:
     pass
 
 
-def run_gate(
-    ws: Workspace,
-    gate_id: str,
-    *,
-    tuple_name: str | None = None,
-    worktree: Path | None = None,
-    on_event: Event | None = None,
-    pins: Mapping[str, str] | None = None,
-) -> EvidenceRecord:
-    """Run one gate on a tuple (or with its working repo from `worktree`) and record it.
-
-    `pins` overrides the tuple's pins (verify re-runs recorded commits).
-    """
-    return run_gate_at(
-        ws, gate_id, tuple_name=tuple_name, worktree=worktree, on_event=on_event, pins=pins
-    ).record
-
-
 def run_gate_at(
     ws: Workspace,
     gate_id: str,
@@ -71,9 +54,9 @@ def run_gate_at(
     pins: Mapping[str, str] | None = None,
     staging: Path | None = None,
 ) -> GateRun:
-    """run_gate(), also returning the record path.
+    """Run one gate on a tuple (or with its working repo from `worktree`) and record it.
 
-    `staging`: keep the run under this directory and leave the ledger alone (a bundle
+    `pins` overrides the tuple's pins (verify re-runs recorded commits). `staging`: keep the run under this directory and leave the ledger alone (a bundle
     for `evidence ingest` elsewhere, D-021).
     """
     gate = get_gate(ws, gate_id)
@@ -103,6 +86,17 @@ def run_gate_at(
         record = _run_plain(ws, gate, tname, tuple_pins, worktree, emit, staging)
     stored, path = store_record(ws, record, staging=staging)
     return GateRun(stored, path)
+
+
+def _record_only(run: Callable[P, GateRun]) -> Callable[P, EvidenceRecord]:
+    def record_of(*args: P.args, **kwargs: P.kwargs) -> EvidenceRecord:
+        return run(*args, **kwargs).record
+
+    return record_of
+
+
+# run_gate_at() without the record's path: what most callers want.
+run_gate = _record_only(run_gate_at)
 
 
 def run_gates(
