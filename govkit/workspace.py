@@ -20,6 +20,16 @@ from govkit.records.kinds import KINDS
 CONFIG_NAME = "govkit.yaml"
 
 
+class _Under:
+    """A read-only attribute of a Workspace: a fixed path below its root."""
+
+    def __init__(self, *parts: str) -> None:
+        self.parts = parts
+
+    def __get__(self, ws: Workspace, owner: type | None = None) -> Path:
+        return ws.root.joinpath(*self.parts)
+
+
 @dataclass
 class Workspace:
     """A directory holding govkit.yaml, records/, decisions/ and evidence/."""
@@ -27,42 +37,16 @@ class Workspace:
     root: Path
     _config: Config | None = field(default=None, repr=False)
 
-    @property
-    def config_path(self) -> Path:
-        return self.root / CONFIG_NAME
-
-    @property
-    def records_dir(self) -> Path:
-        return self.root / "records"
-
-    @property
-    def decisions_dir(self) -> Path:
-        return self.root / "decisions"
-
-    @property
-    def evidence_dir(self) -> Path:
-        return self.root / "evidence"
-
-    @property
-    def runs_dir(self) -> Path:
-        return self.evidence_dir / "runs"
-
-    @property
-    def ledger_path(self) -> Path:
-        return self.evidence_dir / "ledger.jsonl"
-
-    @property
-    def packets_dir(self) -> Path:
-        return self.evidence_dir / "packets"
-
-    @property
-    def templates_dir(self) -> Path:
-        return self.root / "templates"
-
-    @property
-    def state_dir(self) -> Path:
-        """Machine-local state (lock, caches); git-ignored."""
-        return self.root / ".govkit"
+    # Where things live, relative to the root (DESIGN.md §3).
+    config_path = _Under(CONFIG_NAME)
+    records_dir = _Under("records")
+    decisions_dir = _Under("decisions")
+    evidence_dir = _Under("evidence")
+    runs_dir = _Under("evidence", "runs")
+    ledger_path = _Under("evidence", "ledger.jsonl")
+    packets_dir = _Under("evidence", "packets")
+    templates_dir = _Under("templates")
+    state_dir = _Under(".govkit")  # machine-local state (lock, caches); git-ignored
 
     @cached_property
     def config(self) -> Config:
