@@ -506,18 +506,24 @@ def _status_raw(row: tuple[str, ...], roles: dict[str, int]) -> str:
     return _cell(row, roles.get("status"))
 
 
+def _row_status(
+    kind: str, row: tuple[str, ...], roles: dict[str, int], sec: Section, done: str, initial: str
+) -> tuple[str, str]:
+    """A row's status (`done` under a 'Resolved' heading when it names none), and the raw
+    status text where it says more than the lifecycle word (kept in the notes)."""
+    raw = _status_raw(row, roles)
+    mapped, _ = map_status(kind, raw)
+    status = mapped or (done if RESOLVED_SECTION_RE.search(sec.title) else initial)
+    return status, _kept_status(status, raw, mapped is not None)
+
+
 def _milestone_row(
     plan: Plan, row: tuple[str, ...], roles: dict[str, int], line: int, mid: str, sec: Section
 ) -> bool:
-    raw = _status_raw(row, roles)
-    status, _ = map_status("milestone", raw)
-    found = status is not None
-    if status is None:
-        status = "complete" if RESOLVED_SECTION_RE.search(sec.title) else "planned"
+    status, kept = _row_status("milestone", row, roles, sec, "complete", "planned")
     notes = plain(_cell(row, roles.get("notes", roles.get("proof"))))
     if plan.rendered:
         notes = GENERATED_NOTE_RE.sub("", notes).strip()
-    kept = _kept_status(status, raw, found)
     if kept:  # one raw status, the latest (a note may carry one from an earlier import)
         notes = f"{IMPORTED_STATUS_RE.sub('', notes).strip()} (imported status: {kept})".strip()
     title = _title_after_id(_id_cell(row, mid), mid) or plain(_cell(row, roles.get("title")))
@@ -528,13 +534,8 @@ def _milestone_row(
 def _task_row(
     plan: Plan, row: tuple[str, ...], roles: dict[str, int], line: int, tid: str, sec: Section
 ) -> bool:
-    raw = _status_raw(row, roles)
-    status, _ = map_status("task", raw)
-    found = status is not None
-    if status is None:
-        status = "done" if RESOLVED_SECTION_RE.search(sec.title) else "todo"
+    status, kept = _row_status("task", row, roles, sec, "done", "todo")
     notes = plain(_cell(row, roles.get("notes")))
-    kept = _kept_status(status, raw, found)
     if kept:
         notes = f"{notes} (imported status: {kept})".strip()
     proof = _cell(row, roles.get("proof"))
@@ -582,10 +583,8 @@ def _finding_row(
 def _blocker_row(
     plan: Plan, row: tuple[str, ...], roles: dict[str, int], line: int, bid: str, sec: Section
 ) -> bool:
+    status, _ = _row_status("blocker", row, roles, sec, "resolved", "active")
     raw = _status_raw(row, roles)
-    status, _ = map_status("blocker", raw)
-    if status is None:
-        status = "resolved" if RESOLVED_SECTION_RE.search(sec.title) else "active"
     resolution = plain(_cell(row, roles.get("resolution")))
     if status == "resolved" and not resolution:
         resolution = plain(raw) or f"listed under '{sec.title}' in {plan.source}"
