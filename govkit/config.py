@@ -569,20 +569,14 @@ def _check_ci(r: _Reader, ci: Any, settings: CiSettings) -> None:
 
 def _check_signing(r: _Reader, sg: Any, policy: SigningPolicy) -> None:
     # Rules across keys; each key's type and default come from SigningPolicy's declarations.
-    if policy.key and not policy.allowed_signers:
-        raise r.fail(
-            sg,
-            "key",
-            "signing.key is set but signing.allowed_signers is not",
-            hint="name the allowed-signers file that lists your key (docs/signing.md)",
-        )
-    if policy.required and not policy.allowed_signers:
-        raise r.fail(
-            sg,
-            "required",
-            "signing.required needs signing.allowed_signers to check signatures against",
-            hint="name the allowed-signers file (docs/signing.md)",
-        )
+    for name in ("key", "required"):  # either one means signatures get checked
+        if getattr(policy, name) and not policy.allowed_signers:
+            raise r.fail(
+                sg,
+                name,
+                f"signing.{name} is set but signing.allowed_signers is not",
+                hint="name the allowed-signers file that lists the signers' keys (docs/signing.md)",
+            )
     if not policy.namespace or any(c.isspace() for c in policy.namespace):
         raise r.fail(sg, "namespace", "signing.namespace must be one word, e.g. govkit")
 

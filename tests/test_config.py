@@ -111,3 +111,24 @@ def test_reference_lists_every_section_and_key() -> None:
         assert f"### `{heading}`" in text
     assert "| `parser` | one of `pytest`, `junit`, `cargo`, `go-json`, `exit-code`," in text
     assert "| `heavy_slots` | whole number ≥ 1 | `1` |" in text
+
+
+@pytest.mark.parametrize("setting", ["key: ~/.ssh/id_ed25519", "required: true"])
+def test_signing_that_checks_signatures_needs_allowed_signers(tmp_path: Path, setting: str) -> None:
+    name = setting.split(":")[0]
+    with pytest.raises(ValidationError) as exc:
+        _load(tmp_path, f"program: p\nsigning:\n  namespace: govkit\n  {setting}\n")
+    assert exc.value.message == f"signing.{name} is set but signing.allowed_signers is not"
+    assert exc.value.line == 4  # the key's own line
+    assert exc.value.hint is not None and "allowed-signers" in exc.value.hint
+    text = f"program: p\nsigning:\n  allowed_signers: signers\n  {setting}\n"
+    assert _load(tmp_path, text).signing.allowed_signers == "signers"
+
+
+def test_duration_and_size_errors_point_at_their_key(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError) as exc:
+        _load(tmp_path, "program: p\nsafe_mode:\n  heavy_slots: 1\n  admission_wait: soon\n")
+    assert exc.value.line == 4 and "admission_wait" in exc.value.message
+    with pytest.raises(ValidationError) as exc:
+        _load(tmp_path, "program: p\nsafe_mode:\n  default_mem: lots\n")
+    assert exc.value.line == 3 and "default_mem" in exc.value.message
