@@ -143,3 +143,56 @@ def test_imported_tracker_renders(runner: CliRunner, ws: Workspace) -> None:
     # The rendered tracker is audited like any claim file: imported claims stay unverified.
     codes = {f.code for f in run_audit(ws).findings}
     assert "GK601" in codes
+
+
+# A process that dies mid-import, as under SIGKILL: os._exit skips every cleanup (no
+# finally, no atexit), after the fifth record is written.
+_DIES_MIDWAY = """
+import os, runpy, sys
+from pathlib import Path
+from govkit.records import store
+real, written = store.save_record, []
+def dying(ws, record):
+    if ws.root == ROOT:  # not the import's scratch copy: the workspace itself
+        if len(written) == 5:
+            os._exit(137)
+        written.append(record.id)
+    return real(ws, record)
+store.save_record = dying
+ROOT = Path(sys.argv[1]).resolve()
+sys.argv = ["govkit", "-C", sys.argv[1], "import", "tracker", sys.argv[2]]
+runpy.run_module("govkit", run_name="__main__")
+"""
+
+
+@pytest.mark.slow
+def test_an_import_killed_midway_completes_when_run_again(ws: Workspace, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from govkit.workspace import init_workspace
+
+    died = subprocess.run(
+        [sys.executable, "-c", _DIES_MIDWAY, str(ws.root), str(FIXTURE)], capture_output=True
+    )
+    assert died.returncode == 137, died.stderr
+    assert (
+        sum(map(len, load_all(ws).by_kind.values())) == 5
+    )  # each record written whole, the rest not at all
+    again = subprocess.run(
+        [sys.executable, "-m", "govkit", "-C", str(ws.root), "import", "tracker", str(FIXTURE)],
+        capture_output=True,
+        text=True,
+    )
+    assert again.returncode == 0, again.stderr
+    fresh = init_workspace(tmp_path / "fresh", name="test-program")
+    import_tracker(fresh, FIXTURE)
+
+    def marks(w: Workspace) -> set[tuple[str, str, str]]:
+        return {(r.kind, r.id, r.status) for rs in load_all(w).by_kind.values() for r in rs}
+
+    assert marks(ws) == marks(fresh), marks(ws) ^ marks(fresh)
+    assert len(marks(ws)) > 15
+    assert [d.id for d in load_decisions(ws)] == [d.id for d in load_decisions(fresh)]
+    assert load_all(ws).queue == load_all(fresh).queue
+    assert check_workspace(ws).problems == []
