@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from govkit.cli import AppContext
-from govkit.cli.output import emit_json, emit_table, json_option, progress_printer
+from govkit.cli.options import DIRECTORY
+from govkit.cli.output import emit_json, emit_list, json_option, progress_printer
 from govkit.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK
 from govkit.parsers import PARSERS
 
@@ -225,11 +226,12 @@ def list_(obj: AppContext, as_json: bool) -> int:
     from govkit.ids import id_sort_key
 
     gates = sorted(obj.workspace().config.gates.values(), key=lambda g: id_sort_key(g.id))
-    if as_json:
-        emit_json([gate_to_dict(g) for g in gates])
-        return EXIT_OK
-    rows = [
-        (
+    emit_list(
+        as_json,
+        gates,
+        gate_to_dict,
+        ["gate", "title", "repos", "parser", "standing", "heavy", "weekly"],
+        lambda g: (
             g.id,
             g.title,
             ",".join(g.repos),
@@ -237,10 +239,8 @@ def list_(obj: AppContext, as_json: bool) -> int:
             "required" if g.required else "advisory",
             "heavy" if g.heavy else "",
             "weekly" if g.weekly else "",
-        )
-        for g in gates
-    ]
-    emit_table(["gate", "title", "repos", "parser", "standing", "heavy", "weekly"], rows)
+        ),
+    )
     return EXIT_OK
 
 
@@ -281,8 +281,7 @@ def show(obj: AppContext, gate_id: str, as_json: bool) -> int:
 @click.option(
     "--bundle",
     "bundle_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
+    type=DIRECTORY,
     help="Write each run as a bundle into DIR for `evidence ingest`; the ledger is not touched.",
 )
 @click.option(
