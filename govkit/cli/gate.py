@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -318,71 +319,79 @@ def run(
     ids = selected_gates(ws, weekly=weekly) if run_all else list(gate_ids)
     if not ids:
         raise click.UsageError("no gates to run" + (" (none is weekly)" if weekly else ""))
+    progress = progress_printer(not as_json)
     if bundle_dir is not None:
         if worktree is not None:
             raise click.UsageError("--bundle carries runs of a tuple: it cannot use --worktree")
-        return _run_into_bundles(ws, ids, tuple_name, bundle_dir, bundle_format, as_json)
-    return _run_and_record(ws, ids, tuple_name, worktree, as_json)
+        runs = _run_into_bundles(ws, ids, tuple_name, bundle_dir, bundle_format, as_json, progress)
+    else:
+        runs = _run_and_record(ws, ids, tuple_name, worktree, as_json, progress)
+    if as_json:
+        emit_json([data for _, data in runs])
+    return _exit_for([record for record, _ in runs], len(ids))
+
+
+# A run and its JSON form (`gate run --json` prints a list of them).
+_Ran = tuple[Any, dict[str, Any]]
+_ECHO = threading.Lock()  # gates may finish in threads; keep each run's lines whole
+
+
+def _echo_run(line: str, record: Any) -> None:
+    """A finished run's summary line, and on stderr why it did not pass."""
+    with _ECHO:
+        click.echo(line)
+        if record.message and not record.passed:
+            # An error or refusal must say why, not only "error" (the record keeps it too).
+            click.echo(f"  {record.gate_id}: {record.message}", err=True)
 
 
 def _run_and_record(
-    ws: Any, ids: list[str], tuple_name: str | None, worktree: Path | None, as_json: bool
-) -> int:
+    ws: Any,
+    ids: list[str],
+    tuple_name: str | None,
+    worktree: Path | None,
+    as_json: bool,
+    on_event: Callable[[str], None] | None,
+) -> list[_Ran]:
     from govkit.runner import GateRun, run_gates, summary_line
-
-    out = threading.Lock()  # gates finish in threads; keep their lines whole
 
     def done(result: GateRun) -> None:
         if not as_json:
-            with out:
-                click.echo(summary_line(ws, result))
-                if result.record.message and not result.record.passed:
-                    # An error or refusal must say why, not only "error" (the record keeps it too).
-                    click.echo(f"  {result.record.gate_id}: {result.record.message}", err=True)
+            _echo_run(summary_line(ws, result), result.record)
 
     results = run_gates(
-        ws,
-        ids,
-        tuple_name=tuple_name,
-        worktree=worktree,
-        on_event=progress_printer(not as_json),
-        on_done=done,
+        ws, ids, tuple_name=tuple_name, worktree=worktree, on_event=on_event, on_done=done
     )
-    if as_json:
-        emit_json([{**json.loads(r.record.to_json()), "path": ws.rel(r.path)} for r in results])
-    return _exit_for([r.record for r in results], len(ids))
+    return [(r.record, {**json.loads(r.record.to_json()), "path": ws.rel(r.path)}) for r in results]
 
 
 def _run_into_bundles(
-    ws: Any, ids: list[str], tuple_name: str | None, out: Path, fmt: str, as_json: bool
-) -> int:
+    ws: Any,
+    ids: list[str],
+    tuple_name: str | None,
+    out: Path,
+    fmt: str,
+    as_json: bool,
+    on_event: Callable[[str], None] | None,
+) -> list[_Ran]:
     from govkit.evidence.bundle import run_into_bundles
     from govkit.runner import summary_line
 
     def done(run: Any, bundle: Any) -> None:
         if not as_json:
             line = summary_line(ws, run, where_kept=str(bundle.path))
-            click.echo(f"{line}  bundle sha256:{bundle.digest[:16]}")
-            if run.record.message and not run.record.passed:
-                click.echo(f"  {run.record.gate_id}: {run.record.message}", err=True)
+            _echo_run(f"{line}  bundle sha256:{bundle.digest[:16]}", run.record)
 
     results = run_into_bundles(
-        ws,
-        ids,
-        out,
-        fmt=fmt,
-        tuple_name=tuple_name,
-        on_event=progress_printer(not as_json),
-        on_done=done,
+        ws, ids, out, fmt=fmt, tuple_name=tuple_name, on_event=on_event, on_done=done
     )
-    if as_json:
-        emit_json(
-            [
-                {**json.loads(r.record.to_json()), "bundle": str(b.path), "bundle_sha256": b.digest}
-                for r, b in results
-            ]
+    return [
+        (
+            r.record,
+            {**json.loads(r.record.to_json()), "bundle": str(b.path), "bundle_sha256": b.digest},
         )
-    return _exit_for([r.record for r, _ in results], len(ids))
+        for r, b in results
+    ]
 
 
 def _exit_for(records: list[Any], wanted: int) -> int:
