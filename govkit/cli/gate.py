@@ -11,13 +11,17 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from govkit.cli import AppContext
-from govkit.cli.options import DIRECTORY
+from govkit.cli.options import DIRECTORY, Decorator
 from govkit.cli.output import emit_json, emit_list, json_option, progress_printer
 from govkit.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK
 from govkit.parsers import PARSERS
 
 if TYPE_CHECKING:
     from govkit.config import PerfSpec
+
+
+def _title_option(required: bool) -> Decorator:
+    return click.option("--title", required=required, help="What the gate proves, in a few words.")
 
 
 @click.group()
@@ -28,7 +32,7 @@ def gate() -> None:
 @gate.command("add", context_settings={"ignore_unknown_options": False})
 @click.argument("gate_id", metavar="ID")
 @click.argument("command", nargs=-1, required=True, metavar="-- CMD ARGS…")
-@click.option("--title", required=True, help="What the gate proves, in a few words.")
+@_title_option(required=True)
 @click.option("--repo", required=True, help="Working repo: the command runs in its clone.")
 @click.option("--also", default="", help="Other repos cloned beside it, comma-separated.")
 @click.option(
@@ -131,7 +135,7 @@ def add(obj: AppContext, /, gate_id: str, command: tuple[str, ...], **opts: Any)
 
 @gate.command("set")
 @click.argument("gate_id", metavar="ID")
-@click.option("--title", default=None, help="What the gate proves, in a few words.")
+@_title_option(required=False)
 @click.option(
     "--required/--advisory",
     default=None,

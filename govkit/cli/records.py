@@ -195,15 +195,10 @@ def _build_group(kind: str) -> click.Group:
         else []
     )
 
-    def list_(
-        obj: AppContext,
-        status: str | None,
-        as_json: bool,
-        owner: str | None = None,
-        lane: str | None = None,
-    ) -> int:
+    def list_(obj: AppContext, status: str | None, as_json: bool, **filters: str | None) -> int:
+        # filters: --owner and --lane, which only the owned kinds have.
         ws = obj.workspace()
-        records = ops.list_records(ws, kind, status=status, owner=owner, lane=lane)
+        records = ops.list_records(ws, kind, status=status, **filters)
         if as_json:
             emit_json_list([ops.record_data(ws, r) for r in records])
             return EXIT_OK
