@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from govkit.cli import AppContext
+from govkit.cli.options import Decorator
 from govkit.cli.output import emit_json, emit_json_list, emit_table, json_option
 from govkit.errors import EXIT_OK
 from govkit.records import ops
@@ -22,8 +23,6 @@ if TYPE_CHECKING:
 FLAGS: Mapping[str, tuple[tuple[str, str, str], ...]] = KindView(
     lambda kind: tuple((f.flag, f.name, f.spec.help) for f in kind.fields)
 )
-
-Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 
 def _field_options(kind: str) -> list[Decorator]:
