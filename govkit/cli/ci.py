@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from govkit.cli.options import check_option, output_option
 from govkit.cli.output import emit_json, json_option
 from govkit.errors import EXIT_FINDINGS, EXIT_OK
 
@@ -28,16 +29,10 @@ def ci() -> None:
     is_flag=True,
     help="Only the weekly gates, on a schedule (ci.schedule), on the cadence tuple by default.",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Where to write (default: .github/workflows/govkit.yml at the git repository's top).",
+@output_option(
+    "Where to write (default: .github/workflows/govkit.yml at the git repository's top)."
 )
-@click.option(
-    "--check", is_flag=True, help="Write nothing; exit 1 with a diff if the file is stale."
-)
+@check_option
 @json_option
 @click.pass_obj
 def github(

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 import click
 
 from govkit import decisions as core
 from govkit.cli import AppContext
-from govkit.cli.output import emit_json, emit_table, json_option
+from govkit.cli.output import emit_json, emit_list, json_option
 from govkit.errors import EXIT_OK
+
+if TYPE_CHECKING:
+    from govkit.workspace import Workspace
 
 
 def _done(obj: AppContext, verb: str, d: core.Decision) -> None:
@@ -70,22 +76,21 @@ def accept(obj: AppContext, ref: str, decision_id: str | None) -> int:
     return EXIT_OK
 
 
-@decision.command("reject")
-@click.argument("ref")
-@click.pass_obj
-def reject(obj: AppContext, ref: str) -> int:
-    """Reject a proposed decision."""
-    _done(obj, "rejected", core.reject_decision(obj.workspace(), ref))
-    return EXIT_OK
+def _move_command(
+    name: str, verb: str, move: Callable[[Workspace, str], core.Decision], help_text: str
+) -> None:
+    """`decision NAME REF`: a lifecycle move with nothing to give but REF, reported by _done."""
+
+    @decision.command(name, help=help_text)
+    @click.argument("ref")
+    @click.pass_obj
+    def command(obj: AppContext, ref: str) -> int:
+        _done(obj, verb, move(obj.workspace(), ref))
+        return EXIT_OK
 
 
-@decision.command("deprecate")
-@click.argument("ref")
-@click.pass_obj
-def deprecate(obj: AppContext, ref: str) -> int:
-    """Deprecate an accepted decision."""
-    _done(obj, "deprecated", core.deprecate_decision(obj.workspace(), ref))
-    return EXIT_OK
+_move_command("reject", "rejected", core.reject_decision, "Reject a proposed decision.")
+_move_command("deprecate", "deprecated", core.deprecate_decision, "Deprecate an accepted decision.")
 
 
 @decision.command("supersede")
@@ -112,12 +117,13 @@ def list_(obj: AppContext, status: str | None, owner: str | None, as_json: bool)
         for d in core.load_decisions(ws)
         if (status is None or d.status == status) and core.decided_by(d, owner)
     ]
-    if as_json:
-        emit_json([core.decision_data(ws, d) for d in found])
-    else:
-        emit_table(
-            ["id", "status", "date", "title"], [[d.id, d.status, d.date, d.title] for d in found]
-        )
+    emit_list(
+        as_json,
+        found,
+        lambda d: core.decision_data(ws, d),
+        ["id", "status", "date", "title"],
+        lambda d: (d.id, d.status, d.date, d.title),
+    )
     return EXIT_OK
 
 

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from govkit.cli import AppContext
-from govkit.cli.output import emit_json, emit_table, json_option
+from govkit.cli.options import FILE, output_option
+from govkit.cli.output import emit_json, emit_list, json_option
 from govkit.errors import EXIT_FINDINGS, EXIT_OK
 
 if TYPE_CHECKING:
@@ -53,11 +54,12 @@ def list_(
         raise NotFound(
             f"no gate {gate_id!r} and no runs of it", hint="`govkit gate list` shows the gates"
         )
-    if as_json:
-        emit_json([asdict(e) for e in entries])
-        return EXIT_OK
-    rows = [
-        (
+    emit_list(
+        as_json,
+        entries,
+        asdict,
+        ["run", "gate", "outcome", "counts", "commit", "tuple", "claim-grade"],
+        lambda e: (
             e.run_id,
             e.gate_id,
             e.outcome,
@@ -65,10 +67,8 @@ def list_(
             (e.commit or "")[:12],
             e.tuple_name or "-",
             "yes" if e.claim_grade else "no",
-        )
-        for e in entries
-    ]
-    emit_table(["run", "gate", "outcome", "counts", "commit", "tuple", "claim-grade"], rows)
+        ),
+    )
     return EXIT_OK
 
 
@@ -104,9 +104,7 @@ def show(obj: AppContext, run: str, as_json: bool) -> int:
 @evidence.command("verify")
 @click.option(
     "--checkpoint",
-    "checkpoint",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
+    type=FILE,
     help="Also prove the ledger extends this checkpoint (same first N entries, same head).",
 )
 @json_option
@@ -167,13 +165,8 @@ def _verdict_json(verdict: CheckpointVerdict) -> dict[str, object]:
 
 
 @evidence.command("checkpoint")
-@click.option(
-    "-o",
-    "--output",
-    "out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Where to write it (default: evidence/checkpoints/<UTC stamp>-<length>.json).",
+@output_option(
+    "Where to write it (default: evidence/checkpoints/<UTC stamp>-<length>.json).", dest="out"
 )
 @json_option
 @click.pass_obj

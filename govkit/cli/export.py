@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from govkit.cli import AppContext
+from govkit.cli.options import output_option
 from govkit.cli.output import emit_json, json_option
 from govkit.errors import EXIT_OK
 
@@ -19,14 +20,7 @@ def export() -> None:
 @export.command()
 @click.argument("runs", nargs=-1)
 @click.option("--all", "all_runs", is_flag=True, help="Every run in the ledger.")
-@click.option(
-    "-o",
-    "--output",
-    "out",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The .intoto.jsonl file to write.",
-)
+@output_option("The .intoto.jsonl file to write.", dest="out", required=True)
 @click.option(
     "--sign",
     is_flag=True,

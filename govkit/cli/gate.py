@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from govkit.cli import AppContext
-from govkit.cli.output import emit_json, emit_table, json_option, progress_printer
+from govkit.cli.options import DIRECTORY, Decorator
+from govkit.cli.output import emit_json, emit_list, json_option, progress_printer
 from govkit.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK
 from govkit.parsers import PARSERS
 
 if TYPE_CHECKING:
     from govkit.config import PerfSpec
+
+
+def _title_option(required: bool) -> Decorator:
+    return click.option("--title", required=required, help="What the gate proves, in a few words.")
 
 
 @click.group()
@@ -26,7 +32,7 @@ def gate() -> None:
 @gate.command("add", context_settings={"ignore_unknown_options": False})
 @click.argument("gate_id", metavar="ID")
 @click.argument("command", nargs=-1, required=True, metavar="-- CMD ARGS…")
-@click.option("--title", required=True, help="What the gate proves, in a few words.")
+@_title_option(required=True)
 @click.option("--repo", required=True, help="Working repo: the command runs in its clone.")
 @click.option("--also", default="", help="Other repos cloned beside it, comma-separated.")
 @click.option(
@@ -129,7 +135,7 @@ def add(obj: AppContext, /, gate_id: str, command: tuple[str, ...], **opts: Any)
 
 @gate.command("set")
 @click.argument("gate_id", metavar="ID")
-@click.option("--title", default=None, help="What the gate proves, in a few words.")
+@_title_option(required=False)
 @click.option(
     "--required/--advisory",
     default=None,
@@ -225,11 +231,12 @@ def list_(obj: AppContext, as_json: bool) -> int:
     from govkit.ids import id_sort_key
 
     gates = sorted(obj.workspace().config.gates.values(), key=lambda g: id_sort_key(g.id))
-    if as_json:
-        emit_json([gate_to_dict(g) for g in gates])
-        return EXIT_OK
-    rows = [
-        (
+    emit_list(
+        as_json,
+        gates,
+        gate_to_dict,
+        ["gate", "title", "repos", "parser", "standing", "heavy", "weekly"],
+        lambda g: (
             g.id,
             g.title,
             ",".join(g.repos),
@@ -237,10 +244,8 @@ def list_(obj: AppContext, as_json: bool) -> int:
             "required" if g.required else "advisory",
             "heavy" if g.heavy else "",
             "weekly" if g.weekly else "",
-        )
-        for g in gates
-    ]
-    emit_table(["gate", "title", "repos", "parser", "standing", "heavy", "weekly"], rows)
+        ),
+    )
     return EXIT_OK
 
 
@@ -281,8 +286,7 @@ def show(obj: AppContext, gate_id: str, as_json: bool) -> int:
 @click.option(
     "--bundle",
     "bundle_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
+    type=DIRECTORY,
     help="Write each run as a bundle into DIR for `evidence ingest`; the ledger is not touched.",
 )
 @click.option(
@@ -319,71 +323,79 @@ def run(
     ids = selected_gates(ws, weekly=weekly) if run_all else list(gate_ids)
     if not ids:
         raise click.UsageError("no gates to run" + (" (none is weekly)" if weekly else ""))
+    progress = progress_printer(not as_json)
     if bundle_dir is not None:
         if worktree is not None:
             raise click.UsageError("--bundle carries runs of a tuple: it cannot use --worktree")
-        return _run_into_bundles(ws, ids, tuple_name, bundle_dir, bundle_format, as_json)
-    return _run_and_record(ws, ids, tuple_name, worktree, as_json)
+        runs = _run_into_bundles(ws, ids, tuple_name, bundle_dir, bundle_format, as_json, progress)
+    else:
+        runs = _run_and_record(ws, ids, tuple_name, worktree, as_json, progress)
+    if as_json:
+        emit_json([data for _, data in runs])
+    return _exit_for([record for record, _ in runs], len(ids))
+
+
+# A run and its JSON form (`gate run --json` prints a list of them).
+_Ran = tuple[Any, dict[str, Any]]
+_ECHO = threading.Lock()  # gates may finish in threads; keep each run's lines whole
+
+
+def _echo_run(line: str, record: Any) -> None:
+    """A finished run's summary line, and on stderr why it did not pass."""
+    with _ECHO:
+        click.echo(line)
+        if record.message and not record.passed:
+            # An error or refusal must say why, not only "error" (the record keeps it too).
+            click.echo(f"  {record.gate_id}: {record.message}", err=True)
 
 
 def _run_and_record(
-    ws: Any, ids: list[str], tuple_name: str | None, worktree: Path | None, as_json: bool
-) -> int:
+    ws: Any,
+    ids: list[str],
+    tuple_name: str | None,
+    worktree: Path | None,
+    as_json: bool,
+    on_event: Callable[[str], None] | None,
+) -> list[_Ran]:
     from govkit.runner import GateRun, run_gates, summary_line
-
-    out = threading.Lock()  # gates finish in threads; keep their lines whole
 
     def done(result: GateRun) -> None:
         if not as_json:
-            with out:
-                click.echo(summary_line(ws, result))
-                if result.record.message and not result.record.passed:
-                    # An error or refusal must say why, not only "error" (the record keeps it too).
-                    click.echo(f"  {result.record.gate_id}: {result.record.message}", err=True)
+            _echo_run(summary_line(ws, result), result.record)
 
     results = run_gates(
-        ws,
-        ids,
-        tuple_name=tuple_name,
-        worktree=worktree,
-        on_event=progress_printer(not as_json),
-        on_done=done,
+        ws, ids, tuple_name=tuple_name, worktree=worktree, on_event=on_event, on_done=done
     )
-    if as_json:
-        emit_json([{**json.loads(r.record.to_json()), "path": ws.rel(r.path)} for r in results])
-    return _exit_for([r.record for r in results], len(ids))
+    return [(r.record, {**json.loads(r.record.to_json()), "path": ws.rel(r.path)}) for r in results]
 
 
 def _run_into_bundles(
-    ws: Any, ids: list[str], tuple_name: str | None, out: Path, fmt: str, as_json: bool
-) -> int:
+    ws: Any,
+    ids: list[str],
+    tuple_name: str | None,
+    out: Path,
+    fmt: str,
+    as_json: bool,
+    on_event: Callable[[str], None] | None,
+) -> list[_Ran]:
     from govkit.evidence.bundle import run_into_bundles
     from govkit.runner import summary_line
 
     def done(run: Any, bundle: Any) -> None:
         if not as_json:
             line = summary_line(ws, run, where_kept=str(bundle.path))
-            click.echo(f"{line}  bundle sha256:{bundle.digest[:16]}")
-            if run.record.message and not run.record.passed:
-                click.echo(f"  {run.record.gate_id}: {run.record.message}", err=True)
+            _echo_run(f"{line}  bundle sha256:{bundle.digest[:16]}", run.record)
 
     results = run_into_bundles(
-        ws,
-        ids,
-        out,
-        fmt=fmt,
-        tuple_name=tuple_name,
-        on_event=progress_printer(not as_json),
-        on_done=done,
+        ws, ids, out, fmt=fmt, tuple_name=tuple_name, on_event=on_event, on_done=done
     )
-    if as_json:
-        emit_json(
-            [
-                {**json.loads(r.record.to_json()), "bundle": str(b.path), "bundle_sha256": b.digest}
-                for r, b in results
-            ]
+    return [
+        (
+            r.record,
+            {**json.loads(r.record.to_json()), "bundle": str(b.path), "bundle_sha256": b.digest},
         )
-    return _exit_for([r.record for r, _ in results], len(ids))
+        for r, b in results
+    ]
 
 
 def _exit_for(records: list[Any], wanted: int) -> int:

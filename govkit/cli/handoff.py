@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from govkit.cli import AppContext
+from govkit.cli.options import output_option
 from govkit.cli.output import emit_json, json_option
 from govkit.errors import EXIT_OK
 
@@ -19,9 +20,7 @@ from govkit.errors import EXIT_OK
     help="Start point: a date, a run id, or a git ref of the workspace "
     "(default: the last note in evidence/handoffs/, else 7 days before the latest change).",
 )
-@click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the note here."
-)
+@output_option("Write the note here.")
 @click.option(
     "--save", is_flag=True, help="Keep the note in evidence/handoffs/ (the next default start)."
 )

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from govkit.cli import AppContext
+from govkit.cli.options import DIRECTORY, FILE, Decorator
 from govkit.cli.output import emit_json, json_option
 from govkit.errors import EXIT_FINDINGS, EXIT_OK
 
@@ -46,16 +47,18 @@ def _show_text(report: ImportReport) -> None:
     click.echo(f"{len(report.created)} {verb}, {len(report.skipped)} skipped{tail}")
 
 
+def _dry_run_option(help_text: str = "Show what would be created; write nothing.") -> Decorator:
+    return click.option("--dry-run", is_flag=True, help=help_text)
+
+
 @click.group(name="import")
 def import_() -> None:
     """Import a hand-written tracker, an ADR folder or a learnings note as govkit records."""
 
 
 @import_.command()
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--dry-run", is_flag=True, help="Show what each table and list would become; write nothing."
-)
+@click.argument("file", type=FILE)
+@_dry_run_option("Show what each table and list would become; write nothing.")
 @click.option(
     "--allow-partial",
     is_flag=True,
@@ -81,8 +84,8 @@ def tracker(obj: AppContext, file: Path, dry_run: bool, allow_partial: bool, as_
 
 
 @import_.command()
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--dry-run", is_flag=True, help="Show what would be created; write nothing.")
+@click.argument("directory", type=DIRECTORY)
+@_dry_run_option()
 @click.option(
     "--allow-partial", is_flag=True, help="Import the rest when some files cannot be (named)."
 )
@@ -105,13 +108,13 @@ def adr(obj: AppContext, directory: Path, dry_run: bool, allow_partial: bool, as
 
 
 @import_.command()
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=FILE)
 @click.option(
     "--task", "tasks", multiple=True, metavar="ID", help="Link every learning to this task."
 )
 @click.option("--owner", default=None, help="Who learned it (set on every learning).")
 @click.option("--lane", default=None, help="The lane it belongs to (set on every learning).")
-@click.option("--dry-run", is_flag=True, help="Show what would be created; write nothing.")
+@_dry_run_option()
 @json_option
 @click.pass_obj
 def learnings(

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import click
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 def json_option(func: F) -> F:
@@ -68,3 +69,17 @@ def emit_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
         if i == 0:
             click.echo("  ".join("-" * w for w in widths))
+
+
+def emit_list(
+    as_json: bool,
+    items: Sequence[T],
+    data: Callable[[T], Any],
+    headers: Sequence[str],
+    row: Callable[[T], Sequence[Any]],
+) -> None:
+    """A list command's output: a JSON array of each item's data, or a table of its rows."""
+    if as_json:
+        emit_json([data(item) for item in items])
+    else:
+        emit_table(headers, [row(item) for item in items])

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from govkit.cli import AppContext
+from govkit.cli.options import Decorator
 from govkit.cli.output import emit_json, emit_json_list, emit_table, json_option
 from govkit.errors import EXIT_OK
 from govkit.records import ops
@@ -22,8 +23,6 @@ if TYPE_CHECKING:
 FLAGS: Mapping[str, tuple[tuple[str, str, str], ...]] = KindView(
     lambda kind: tuple((f.flag, f.name, f.spec.help) for f in kind.fields)
 )
-
-Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 
 def _field_options(kind: str) -> list[Decorator]:
@@ -195,15 +194,10 @@ def _build_group(kind: str) -> click.Group:
         else []
     )
 
-    def list_(
-        obj: AppContext,
-        status: str | None,
-        as_json: bool,
-        owner: str | None = None,
-        lane: str | None = None,
-    ) -> int:
+    def list_(obj: AppContext, status: str | None, as_json: bool, **filters: str | None) -> int:
+        # filters: --owner and --lane, which only the owned kinds have.
         ws = obj.workspace()
-        records = ops.list_records(ws, kind, status=status, owner=owner, lane=lane)
+        records = ops.list_records(ws, kind, status=status, **filters)
         if as_json:
             emit_json_list([ops.record_data(ws, r) for r in records])
             return EXIT_OK

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import click
 
 from govkit.cli import AppContext
+from govkit.cli.options import as_of_option, check_option, output_option
 from govkit.cli.output import emit_json, json_option
 from govkit.errors import EXIT_FINDINGS, EXIT_OK
-
-
-def parse_as_of(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """--as-of: a calendar date, YYYY-MM-DD."""
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value).isoformat()
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2026-11-21") from None
 
 
 @click.group()
@@ -28,21 +18,9 @@ def render() -> None:
 
 
 @render.command()
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Where to write (default: STATUS.md at the workspace root).",
-)
-@click.option(
-    "--check", is_flag=True, help="Write nothing; exit 1 with a diff if the file is stale."
-)
-@click.option(
-    "--as-of",
-    callback=parse_as_of,
-    metavar="DATE",
-    help="The 'Last updated' date to show (default: the latest change in the data).",
-)
+@output_option("Where to write (default: STATUS.md at the workspace root).")
+@check_option
+@as_of_option("The 'Last updated' date to show (default: the latest change in the data).")
 @json_option
 @click.pass_obj
 def status(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from govkit.cli import AppContext
-from govkit.cli.output import emit_json, emit_table, json_option
+from govkit.cli.output import emit_list, json_option
 from govkit.errors import EXIT_OK
 
 
@@ -34,8 +34,11 @@ def add(obj: AppContext, name: str, location: str, ref: str) -> int:
 def list_(obj: AppContext, as_json: bool) -> int:
     """List the repos with their location and ref."""
     repos = sorted(obj.workspace().config.repos.values(), key=lambda r: r.name)
-    if as_json:
-        emit_json([{"name": r.name, "url": r.url, "ref": r.ref} for r in repos])
-        return EXIT_OK
-    emit_table(["repo", "url", "ref"], [(r.name, r.url, r.ref) for r in repos])
+    emit_list(
+        as_json,
+        repos,
+        lambda r: {"name": r.name, "url": r.url, "ref": r.ref},
+        ["repo", "url", "ref"],
+        lambda r: (r.name, r.url, r.ref),
+    )
     return EXIT_OK

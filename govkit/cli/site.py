@@ -7,20 +7,14 @@ from pathlib import Path
 import click
 
 from govkit.cli import AppContext
+from govkit.cli.options import as_of_option, output_option
 from govkit.cli.output import emit_json, json_option
-from govkit.cli.render import parse_as_of
 from govkit.errors import EXIT_OK
 
 
 @click.command()
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(file_okay=False, path_type=Path),
-    required=True,
-    help="Directory to write the site into (created).",
-)
-@click.option("--as-of", callback=parse_as_of, metavar="DATE", help="The status page's date.")
+@output_option("Directory to write the site into (created).", directory=True, required=True)
+@as_of_option("The status page's date.")
 @json_option
 @click.pass_obj
 def site(obj: AppContext, output: Path, as_of: str | None, as_json: bool) -> int:
