@@ -381,34 +381,25 @@ def get_record(ws: Workspace, kind: str, record_id: str) -> Record:
 
 
 def list_records(
-    ws: Workspace,
-    kind: str,
-    *,
-    status: str | None = None,
-    owner: str | None = None,
-    lane: str | None = None,
+    ws: Workspace, kind: str, *, status: str | None = None, **match: str | None
 ) -> list[Record]:
-    """Records of a kind, by id, optionally only those with `status`, `owner` and/or `lane`.
-
-    Owners and lanes match whole and case-insensitively ('Ana' finds 'ana').
-    """
+    """Records of a kind, by id; only those with `status`, and those whose fields match
+    `match` (owner='ana', lane='core'; None: any): whole, ignoring case ('Ana' finds 'ana')."""
     row = check_kind(kind)
     if status is not None:
         row.lifecycle.check_status(kind, status)
     names = {f.name for f in row.fields}
-    for name, wanted in (("owner", owner), ("lane", lane)):
+    for name, wanted in match.items():
         if wanted is not None and name not in names:
             raise ValidationError(
                 f"a {kind} has no {name}",
                 hint=f"kinds with owners and lanes: {', '.join(OWNED_KINDS)}",
             )
-    records = store.load_kind(ws, kind)
     return [
         r
-        for r in records
+        for r in store.load_kind(ws, kind)
         if (status is None or r.status == status)
-        and matches(getattr(r, "owner", ""), owner)
-        and matches(getattr(r, "lane", ""), lane)
+        and all(matches(getattr(r, name, ""), wanted) for name, wanted in match.items())
     ]
 
 

@@ -184,6 +184,19 @@ def test_list_by_status(ws: Workspace) -> None:
         ops.list_records(ws, "finding", status="closed")
 
 
+def test_list_by_owner_and_lane(ws: Workspace) -> None:
+    ops.add_record(ws, "finding", "F1", {"owner": " Ana ", "lane": "core"})
+    ops.add_record(ws, "finding", "F2", {"owner": "bo", "lane": "core"})
+    ops.add_record(ws, "milestone", "M1")
+    assert [r.id for r in ops.list_records(ws, "finding", owner="ana")] == ["F1"]
+    assert [r.id for r in ops.list_records(ws, "finding", lane="CORE")] == ["F1", "F2"]
+    assert [r.id for r in ops.list_records(ws, "finding", owner="bo", lane="ui")] == []
+    # No filter given: a kind without owners lists as usual; a filter it cannot have is refused.
+    assert [r.id for r in ops.list_records(ws, "milestone", owner=None, lane=None)] == ["M1"]
+    with pytest.raises(ValidationError, match="a milestone has no owner"):
+        ops.list_records(ws, "milestone", owner="ana")
+
+
 def test_consumer_readiness(ws: Workspace) -> None:
     c = ops.add_record(ws, "consumer", "loop-agent", {"readiness": "Medium", "coupling": "seam"})
     assert c.readiness == "medium"  # type: ignore[attr-defined]
