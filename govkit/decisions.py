@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from govkit import yamlio
-from govkit.atomic import atomic_write_text
 from govkit.errors import (
     ConflictError,
     GovkitError,
@@ -246,6 +245,8 @@ def render_decision(decision: Decision) -> str:
 
 def save_decision(ws: Workspace, decision: Decision, *, old_path: Path | None = None) -> Path:
     """Write a decision atomically (renaming from old_path if the name changed). Caller locks."""
+    from govkit.atomic import atomic_write_text  # not at the top: list/show write nothing
+
     path = ws.decisions_dir / decision_filename(decision)
     atomic_write_text(path, render_decision(decision))
     if old_path is not None and old_path.resolve() != path.resolve() and old_path.exists():
@@ -399,6 +400,8 @@ def _replace_reference(text: str, placeholder: str, new_id: str, slug: str) -> s
 
 def rewrite_references(ws: Workspace, placeholder: str, new_id: str, slug: str) -> list[Path]:
     """Replace a placeholder id in every decision and record file; return the files changed."""
+    from govkit.atomic import atomic_write_text
+
     changed = []
     candidates = [*ws.decisions_dir.rglob("*.md"), *ws.records_dir.rglob("*.yaml")]
     for path in candidates:

@@ -8,14 +8,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from govkit import yamlio
-from govkit.atomic import atomic_write_text
-from govkit.config import DEFAULT_CONFIG, Config, parse_config
 from govkit.errors import ConflictError, ValidationError, WorkspaceNotFound
 from govkit.lock import file_lock
 from govkit.records.kinds import KINDS
+
+if TYPE_CHECKING:
+    from govkit.config import Config
+
+# govkit.config (its dataclasses, the parser registry) and govkit.atomic are imported where
+# they are used: commands that only read records or decisions (`decision list`) never
+# parse govkit.yaml, and their start-up time is mostly imports.
 
 CONFIG_NAME = "govkit.yaml"
 
@@ -51,6 +56,8 @@ class Workspace:
     @cached_property
     def config(self) -> Config:
         """govkit.yaml, validated."""
+        from govkit.config import parse_config
+
         if self._config is None:
             self._config = parse_config(yamlio.load_round_trip(self.config_path), self.config_path)
         return self._config
@@ -74,6 +81,8 @@ class Workspace:
         or if the result does not validate. `locked=True`: the caller already holds
         `lock()` (flock is not re-entrant across file descriptions).
         """
+        from govkit.config import parse_config
+
         with contextlib.nullcontext() if locked else self.lock():
             data = yamlio.load_round_trip(self.config_path)
             if data is None:
@@ -136,6 +145,9 @@ def open_workspace(directory: Path) -> Workspace:
 
 def init_workspace(directory: Path, *, name: str | None = None) -> Workspace:
     """Create govkit.yaml, records/, decisions/ and evidence/ in `directory`."""
+    from govkit.atomic import atomic_write_text
+    from govkit.config import DEFAULT_CONFIG
+
     directory = directory.resolve()
     if (directory / CONFIG_NAME).exists():
         raise ConflictError(

@@ -11,18 +11,28 @@ import io
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
-
-from govkit.atomic import atomic_write_text
 from govkit.errors import ValidationError
+
+if TYPE_CHECKING:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from ruamel.yaml.error import YAMLError
+
+# ruamel.yaml is imported on first use (it costs more to import than a command that reads
+# only cached data takes to run): every function below that parses or dumps imports it.
+
+
+def _yaml_error() -> type[YAMLError]:
+    from ruamel.yaml.error import YAMLError
+
+    return YAMLError
 
 
 def _round_trip() -> YAML:
+    from ruamel.yaml import YAML
+
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.indent(mapping=2, sequence=4, offset=2)
@@ -37,11 +47,15 @@ def _safe() -> YAML:
     # Building a YAML object costs more than loading a small record: make one, reuse it.
     # pure=False picks the libyaml-based C parser (ruamel.yaml.clib) when installed.
     if not _SAFE:
+        from ruamel.yaml import YAML
+
         _SAFE.append(YAML(typ="safe", pure=False))
     return _SAFE[0]
 
 
 def _error(exc: YAMLError, path: Path | None) -> ValidationError:
+    from ruamel.yaml.error import MarkedYAMLError
+
     line = column = None
     mark = getattr(exc, "problem_mark", None) if isinstance(exc, MarkedYAMLError) else None
     if mark is not None:
@@ -63,7 +77,7 @@ def load_round_trip(path: Path) -> Any:
     text = read_text(path)
     try:
         return _round_trip().load(text)
-    except YAMLError as exc:
+    except _yaml_error() as exc:
         raise _error(exc, path) from None
 
 
@@ -71,7 +85,7 @@ def loads_round_trip(text: str, *, path: Path | None = None) -> Any:
     """Round-trip load from a string (front matter, tests)."""
     try:
         return _round_trip().load(text)
-    except YAMLError as exc:
+    except _yaml_error() as exc:
         raise _error(exc, path) from None
 
 
@@ -84,7 +98,7 @@ def loads_plain(text: str, *, path: Path | None = None) -> Any:
     """Plain load from a string."""
     try:
         return _safe().load(text)
-    except YAMLError as exc:
+    except _yaml_error() as exc:
         raise _error(exc, path) from None
 
 
@@ -114,7 +128,7 @@ def loads_plain_each(texts: Sequence[str]) -> list[Any] | None:
         return docs
     try:
         parsed = list(_safe().load_all("".join(parts)))
-    except YAMLError:
+    except _yaml_error():
         return None
     if len(parsed) != len(rest):
         return None
@@ -213,12 +227,20 @@ def dumps(data: Any) -> str:
 
 def write(path: Path, data: Any) -> None:
     """Atomically write data as YAML."""
+    from govkit.atomic import atomic_write_text
+
     atomic_write_text(path, dumps(data))
+
+
+def _is_commented_map(value: Any) -> bool:
+    from ruamel.yaml.comments import CommentedMap
+
+    return isinstance(value, CommentedMap)
 
 
 def key_line(mapping: Any, key: str) -> int | None:
     """1-based line of `key` in a round-trip mapping, when known."""
-    if isinstance(mapping, CommentedMap):
+    if _is_commented_map(mapping):
         try:
             pos = mapping.lc.key(key)
         except (KeyError, TypeError, AttributeError):
@@ -230,7 +252,7 @@ def key_line(mapping: Any, key: str) -> int | None:
 
 def mapping_line(mapping: Any) -> int | None:
     """1-based line where a round-trip mapping starts, when known (for a key it lacks)."""
-    if isinstance(mapping, CommentedMap):
+    if _is_commented_map(mapping):
         line = getattr(mapping.lc, "line", None)
         return int(line) + 1 if line is not None else None
     return None
@@ -253,6 +275,8 @@ _RAW_BREAKS = frozenset("\x85\u2028\u2029")
 def text_scalar(value: str) -> str:
     """`value` styled so that dumping and loading it gives back exactly `value`."""
     if _RAW_BREAKS.intersection(value):
+        from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
         quoted: str = DoubleQuotedScalarString(value)
         return quoted
     return value
@@ -260,12 +284,16 @@ def text_scalar(value: str) -> str:
 
 def literal(text: str) -> str:
     """`text` written as a literal block (`|`), for multi-line shell scripts."""
+    from ruamel.yaml.scalarstring import LiteralScalarString
+
     block: str = LiteralScalarString(text)
     return block
 
 
 def new_map(items: dict[str, Any] | None = None) -> CommentedMap:
     """A round-trip mapping (keeps insertion order on dump)."""
+    from ruamel.yaml.comments import CommentedMap
+
     cm = CommentedMap()
     for k, v in (items or {}).items():
         cm[k] = v
@@ -274,6 +302,8 @@ def new_map(items: dict[str, Any] | None = None) -> CommentedMap:
 
 def new_seq(items: list[Any] | None = None) -> CommentedSeq:
     """A round-trip sequence."""
+    from ruamel.yaml.comments import CommentedSeq
+
     return CommentedSeq(items or [])
 
 

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from govkit import yamlio
-from govkit.atomic import atomic_write_text
 from govkit.errors import ValidationError
 
 CACHE_VERSION = 1
@@ -153,6 +152,8 @@ class ParseCache:
             ensure_ascii=False,
             separators=(",", ":"),
         )
+        from govkit.atomic import atomic_write_text  # only when something changed
+
         # A cache is an optimisation: a read-only or full disk must not fail a read command.
         with contextlib.suppress(OSError):
             atomic_write_text(self.path, text)
