@@ -6,8 +6,14 @@ plain parsed data of each file next to its stat signature (mtime_ns, ctime_ns,
 size, inode). Any write, rename or `touch` changes one of them, so a hand edit
 is never missed; a file changed within the last few seconds is never cached,
 because an edit inside one timestamp tick would keep mtime and ctime equal
-(the "racily clean" problem git solves the same way). Validation always runs
-on the parsed data, cached or not, so errors are reported every time.
+(the "racily clean" problem git solves the same way).
+
+An entry may also carry a mark: its data passed the checks the cache was opened
+with (`checks`, a fingerprint of the rules, e.g. a record kind's fields, statuses
+and id scheme). Only data that passed gets a mark, and a fresh parse drops it, so
+a file with errors is reported every time; a cache opened with other checks
+(another govkit, a kind that changed) forgets every mark and re-checks. An entry
+that is not of this shape (a damaged or hand-edited cache) counts as absent.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from govkit import yamlio
 from govkit.errors import ValidationError
@@ -31,6 +37,11 @@ DISABLE_ENV = "GOVKIT_NO_CACHE"
 
 def _signature(st: os.stat_result) -> list[int]:
     return [st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino]
+
+
+def _hit(entry: Any, signature: list[int]) -> TypeGuard[list[Any]]:
+    """True when a cache entry is well formed and was made for a file with `signature`."""
+    return type(entry) is list and len(entry) >= 2 and entry[0] == signature
 
 
 def _jsonable(value: Any) -> bool:
@@ -52,8 +63,9 @@ def _jsonable(value: Any) -> bool:
 class ParseCache:
     """Plain YAML data of files, reused while their stat signature is unchanged."""
 
-    def __init__(self, state_dir: Path, name: str) -> None:
+    def __init__(self, state_dir: Path, name: str, *, checks: str = "") -> None:
         self.path = state_dir / "cache" / f"{name}-v{CACHE_VERSION}.json"
+        self.checks = checks  # what a mark vouches for ("": marks are not used)
         self.enabled = not os.environ.get(DISABLE_ENV)
         self._entries: dict[str, list[Any]] = {}
         self._seen: set[str] = set()
@@ -69,7 +81,12 @@ class ParseCache:
         if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
             return {}
         entries = data.get("entries")
-        return entries if isinstance(entries, dict) else {}
+        if not isinstance(entries, dict):
+            return {}
+        if data.get("checks") != self.checks:
+            # Marks made under other rules vouch for nothing here: keep only the parses.
+            entries = {k: v[:2] for k, v in entries.items() if type(v) is list}
+        return entries
 
     def load(self, path: Path, parse: Callable[[Path], Any] = yamlio.load_plain) -> Any:
         """Plain data of a YAML file, or what `parse` makes of the file (raises its errors)."""
@@ -81,9 +98,8 @@ class ParseCache:
             st = os.stat(path)
         except OSError:
             return parse(path)  # raises the usual "file not found" error
-        signature = _signature(st)
         entry = self._entries.get(key)
-        if entry is not None and entry[0] == signature:
+        if _hit(entry, _signature(st)):
             return entry[1]
         data = parse(path)
         self._store(path, st, data)
@@ -96,6 +112,7 @@ class ParseCache:
             return
         stats: list[os.stat_result | None] = []
         missing: list[int] = []
+        hits: dict[int, Any] = {}  # index -> cached data (stat once: `load` would stat again)
         for i, path in enumerate(paths):
             try:
                 st: os.stat_result | None = os.stat(path)
@@ -103,7 +120,9 @@ class ParseCache:
                 st = None
             stats.append(st)
             entry = self._entries.get(str(path)) if self.enabled and st is not None else None
-            if entry is None or st is None or entry[0] != _signature(st):
+            if st is not None and _hit(entry, _signature(st)):
+                hits[i] = entry[1]
+            else:
                 missing.append(i)
         parsed: dict[int, Any] = {}
         if len(missing) > 1:
@@ -114,13 +133,32 @@ class ParseCache:
             docs = yamlio.loads_plain_each(texts) if texts else None
             if docs is not None:
                 parsed = dict(zip(missing, docs, strict=True))
+        seen = self._seen
         for i, path in enumerate(paths):
+            if i in hits:
+                seen.add(str(path))
+                yield hits[i]
+                continue
             st = stats[i]
             if i not in parsed or st is None:
                 yield self.load(path)
                 continue
             self._store(path, st, parsed[i])
             yield parsed[i]
+
+    def checked(self, path: Path) -> bool:
+        """True when the cached data of `path` (as just loaded) carries a mark (see `mark`)."""
+        entry = self._entries.get(str(path))
+        return type(entry) is list and len(entry) > 2 and entry[2] == 1
+
+    def mark(self, path: Path) -> None:
+        """Note that the data of `path` just loaded passed `checks` (kept while it is cached)."""
+        if not self.checks:
+            return
+        entry = self._entries.get(str(path))
+        if type(entry) is list and len(entry) == 2:
+            entry.append(1)
+            self._dirty = True
 
     def _store(self, path: Path, st: os.stat_result, data: Any) -> None:
         """Keep (or drop) a freshly parsed file's data, as `load` does."""
@@ -148,7 +186,7 @@ class ParseCache:
         if not self._dirty:
             return
         text = json.dumps(
-            {"version": CACHE_VERSION, "entries": self._entries},
+            {"version": CACHE_VERSION, "checks": self.checks, "entries": self._entries},
             ensure_ascii=False,
             separators=(",", ":"),
         )

@@ -63,11 +63,14 @@ def _shapes(kind: str) -> dict[str, str]:
 
 
 def validate_mapping(
-    kind: str, data: Any, path: Path | None = None
+    kind: str, data: Any, path: Path | None = None, *, checked: bool = False
 ) -> tuple[dict[str, Any], list[Problem]]:
     """Typed field values of a loaded record, and every problem found (not just the first).
 
     With the record's `path`, each problem names it and the line of its field.
+    `checked`: this very data passed these checks before (a mark of the parse cache, see
+    `check_rules`): the values are made as usual, and the checks that only find problems
+    (times, unknown fields, the id, status, conditions, choices) are skipped.
     """
     problems: list[Problem] = []
 
@@ -111,6 +114,13 @@ def validate_mapping(
                 problem(name, f"field {name!r} must be text, not {type(raw).__name__}")
             else:
                 values[name] = text
+    if checked:
+        if "status" not in values:
+            values["status"] = KINDS[kind].lifecycle.initial
+        for name, _ in _choices(kind):
+            if name in values:
+                values[name] = values[name].lower()
+        return values, problems
     for name in ("created", "updated"):
         stamp = values.get(name)
         if stamp and not _is_time(stamp):
@@ -174,9 +184,12 @@ def _choices(kind: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     return found
 
 
-def record_from_mapping(kind: str, data: Any, path: Path) -> Record:
-    """Validate a loaded YAML mapping into the kind's dataclass; errors name file, line and field."""
-    values, problems = validate_mapping(kind, data, path)
+def record_from_mapping(kind: str, data: Any, path: Path, *, checked: bool = False) -> Record:
+    """Validate a loaded YAML mapping into the kind's dataclass; errors name file, line and field.
+
+    `checked`: as in validate_mapping.
+    """
+    values, problems = validate_mapping(kind, data, path, checked=checked)
     if problems:
         first = problems[0]
         raise ValidationError(first.message, path=path, line=first.line, hint=first.hint)
@@ -279,16 +292,59 @@ def iter_record_files(ws: Workspace, kind: str) -> Iterator[Path]:
 
 def parse_cache(ws: Workspace, kind: str) -> ParseCache:
     """The parse cache of one kind's record files (see govkit.records.cache)."""
-    return ParseCache(ws.state_dir, KINDS[kind].directory)
+    return ParseCache(ws.state_dir, KINDS[kind].directory, checks=check_rules(kind))
+
+
+# The source files (under govkit/) whose code decides whether a record is valid: the parse
+# cache's marks (data that passed validate_mapping) are kept only while they are unchanged.
+_RULE_FILES = (
+    "records/store.py", "records/model.py", "records/kinds.py", "records/conditions.py",
+    "ids.py", "lifecycle.py",
+)  # fmt: skip
+_RULES: dict[str, str] = {}
+
+
+def check_rules(kind: str) -> str:
+    """A fingerprint of everything validate_mapping checks a record of `kind` against.
+
+    The kind's fields, statuses, id scheme and choices, govkit's version, and the stat
+    signature of the modules holding the rules (an edited rule is never skipped).
+    """
+    found = _RULES.get(kind)
+    if found is None:
+        import hashlib
+
+        from govkit import __version__
+
+        row = KINDS[kind]
+        parts = [__version__, kind, repr(_shapes(kind)), repr(_choices(kind))]
+        parts += [repr(row.lifecycle.statuses), row.lifecycle.initial]
+        parts.append(row.id_pattern.pattern if row.id_pattern is not None else "")
+        package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        for name in _RULE_FILES:
+            try:
+                st = os.stat(os.path.join(package, name))
+                parts.append(f"{name}:{st.st_mtime_ns}:{st.st_size}")
+            except OSError:
+                parts.append(f"{name}:?")
+        found = _RULES[kind] = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+    return found
 
 
 def load_kind(ws: Workspace, kind: str) -> list[Record]:
-    """All records of one kind, sorted by id."""
+    """All records of one kind, sorted by id.
+
+    A file whose cached data passed validation before (the cache's mark) is converted
+    without the checks that cannot fail for it; any other file is validated, then marked.
+    """
     cache = parse_cache(ws, kind)
     paths = list(iter_record_files(ws, kind))
-    records = [
-        record_from_mapping(kind, d, p) for p, d in zip(paths, cache.load_each(paths), strict=True)
-    ]
+    records = []
+    for path, data in zip(paths, cache.load_each(paths), strict=True):
+        checked = cache.checked(path)
+        records.append(record_from_mapping(kind, data, path, checked=checked))
+        if not checked:
+            cache.mark(path)
     cache.save(prune=True)
     return records
 

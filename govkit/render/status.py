@@ -566,7 +566,7 @@ def render_status(
     """The status tracker's Markdown, with links relative to `output`'s directory."""
     linker = linker or Linker(src.ws, output.parent)
     ctx = status_context(src, linker, as_of=as_of)
-    templates = templates or Templates(src.ws.templates_dir)
+    templates = templates or Templates(src.ws.templates_dir, cache_dir=src.ws.state_dir / "cache")
     return templates.render(STATUS_TEMPLATE, {"s": ctx})
 
 

@@ -9,6 +9,7 @@ escaped, so a record's text can never break a table; HTML templates
 
 from __future__ import annotations
 
+import contextlib
 import importlib.resources
 import shutil
 import sys
@@ -107,10 +108,50 @@ def md_inline(value: Any) -> str:
     return text.replace("|", "\\|")
 
 
-class Templates:
-    """Renders templates by name, the workspace's copies first."""
+def _bytecode_cache(cache_dir: Path, flavour: str, options: dict[str, Any]) -> Any:
+    """Jinja's file cache of compiled templates in a folder of `cache_dir` (made on first write).
 
-    def __init__(self, workspace_templates: Path | None = None) -> None:
+    Jinja keys an entry by template name and source file and checks the source's
+    checksum and the Python version on load; the folder's name adds what else the code
+    depends on (the Jinja and govkit versions, the environment's options). A damaged
+    entry is compiled afresh, and a failed write is no error: a cache is an optimisation.
+    """
+    import hashlib
+
+    import jinja2
+
+    from govkit import __version__
+
+    tag = hashlib.sha256(
+        repr((jinja2.__version__, __version__, flavour, sorted(options.items()))).encode()
+    ).hexdigest()[:16]
+    directory = cache_dir / f"templates-{flavour}-{tag}"
+
+    class _Cache(jinja2.FileSystemBytecodeCache):
+        def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            try:
+                super().load_bytecode(bucket)
+            except Exception:  # damaged: what the bucket holds is dropped, then recompiled
+                bucket.reset()
+
+        def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            with contextlib.suppress(OSError):
+                directory.mkdir(parents=True, exist_ok=True)
+                super().dump_bytecode(bucket)
+
+    return _Cache(str(directory))
+
+
+class Templates:
+    """Renders templates by name, the workspace's copies first.
+
+    With `cache_dir` (the workspace's .govkit/cache), compiled templates are kept there
+    (see _bytecode_cache): a template is compiled again only when its text changes.
+    """
+
+    def __init__(
+        self, workspace_templates: Path | None = None, *, cache_dir: Path | None = None
+    ) -> None:
         import jinja2
 
         roots = [str(p) for p in (_workspace_dir(workspace_templates), packaged_dir()) if p]
@@ -124,6 +165,10 @@ class Templates:
         }
         self._md = jinja2.Environment(finalize=md_inline, autoescape=False, **common)
         self._html = jinja2.Environment(autoescape=True, **common)
+        if cache_dir is not None:
+            options = {k: v for k, v in common.items() if k != "loader"}
+            self._md.bytecode_cache = _bytecode_cache(cache_dir, "md", options)
+            self._html.bytecode_cache = _bytecode_cache(cache_dir, "html", options)
         self._roots = [Path(r) for r in roots]
 
     def render(self, name: str, context: dict[str, Any]) -> str:
