@@ -1,3 +1,3 @@
-from govkit.cli import main
+from govkit.quick import main
 
 main()

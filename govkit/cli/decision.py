@@ -9,8 +9,9 @@ import click
 
 from govkit import decisions as core
 from govkit.cli import AppContext
-from govkit.cli.output import emit_json, emit_list, json_option
+from govkit.cli.output import json_option
 from govkit.errors import EXIT_OK
+from govkit.textout import decision_list_text, decision_show_text
 
 if TYPE_CHECKING:
     from govkit.workspace import Workspace
@@ -111,19 +112,8 @@ def supersede(obj: AppContext, old: str, new: str) -> int:
 @click.pass_obj
 def list_(obj: AppContext, status: str | None, owner: str | None, as_json: bool) -> int:
     """List decisions: numbered ones by number, then proposals."""
-    ws = obj.workspace()
-    found = [
-        d
-        for d in core.load_decisions(ws)
-        if (status is None or d.status == status) and core.decided_by(d, owner)
-    ]
-    emit_list(
-        as_json,
-        found,
-        lambda d: core.decision_data(ws, d),
-        ["id", "status", "date", "title"],
-        lambda d: (d.id, d.status, d.date, d.title),
-    )
+    # govkit.quick prints the same text without Click for the plain forms of this command.
+    click.echo(decision_list_text(obj.workspace(), status, owner, as_json), nl=False)
     return EXIT_OK
 
 
@@ -134,19 +124,5 @@ def list_(obj: AppContext, status: str | None, owner: str | None, as_json: bool)
 def show(obj: AppContext, ref: str, as_json: bool) -> int:
     """Show one decision."""
     ws = obj.workspace()
-    d = core.find_decision(ws, ref)
-    if as_json:
-        emit_json({**core.decision_data(ws, d), "body": d.body})
-        return EXIT_OK
-    click.echo(f"{d.id}: {d.title}  [{d.status}]  {d.date}")
-    for label, values in (
-        ("deciders", d.deciders),
-        ("tags", d.tags),
-        ("supersedes", d.supersedes),
-        ("superseded by", d.superseded_by),
-    ):
-        if values:
-            click.echo(f"{label}: {', '.join(values)}")
-    click.echo(f"file: {ws.rel(d.path) if d.path else ''}\n")
-    click.echo(d.body.rstrip())
+    click.echo(decision_show_text(ws, core.find_decision(ws, ref), as_json), nl=False)
     return EXIT_OK

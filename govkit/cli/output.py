@@ -10,6 +10,8 @@ from typing import Any, TypeVar
 
 import click
 
+from govkit.textout import json_text, list_text, table_text
+
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
 
@@ -21,7 +23,7 @@ def json_option(func: F) -> F:
 
 def emit_json(data: Any) -> None:
     """Print data as stable, indented JSON."""
-    click.echo(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=str))
+    click.echo(json_text(data))
 
 
 def emit_json_list(items: Sequence[Any]) -> None:
@@ -61,14 +63,7 @@ def _waits_only(line: str) -> None:
 
 def emit_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """A plain aligned text table (no colour; safe to pipe)."""
-    cells = [[str(h) for h in headers]] + [
-        ["" if c is None else str(c) for c in row] for row in rows
-    ]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    for i, row in enumerate(cells):
-        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
-        if i == 0:
-            click.echo("  ".join("-" * w for w in widths))
+    click.echo(table_text(headers, rows), nl=False)
 
 
 def emit_list(
@@ -79,7 +74,4 @@ def emit_list(
     row: Callable[[T], Sequence[Any]],
 ) -> None:
     """A list command's output: a JSON array of each item's data, or a table of its rows."""
-    if as_json:
-        emit_json([data(item) for item in items])
-    else:
-        emit_table(headers, [row(item) for item in items])
+    click.echo(list_text(as_json, items, data, headers, row), nl=False)

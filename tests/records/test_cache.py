@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -76,3 +78,84 @@ def test_invalid_records_are_reported_even_when_cached(
     for _ in range(2):  # the second read comes from the cache
         with pytest.raises(ValidationError, match="unknown task status"):
             store.load_kind(ws, "task")
+
+
+def _cache_doc(ws: Workspace) -> tuple[Path, dict[str, Any]]:
+    path = ws.state_dir / "cache" / f"tasks-v{cache.CACHE_VERSION}.json"
+    return path, json.loads(path.read_text())
+
+
+def test_validated_entries_are_marked_and_an_edit_is_validated_again(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache, "RACY_WINDOW_NS", 0)
+    ops.add_record(ws, "task", "Ops-A", {"title": "first"})
+    path = store.record_path(ws, "task", "Ops-A")
+    assert store.load_kind(ws, "task")[0].title == "first"  # type: ignore[attr-defined]
+    _, doc = _cache_doc(ws)
+    assert doc["checks"] == store.check_rules("task")
+    assert doc["entries"][str(path)][2] == 1  # passed validation: marked
+    warm = store.load_kind(ws, "task")  # served through the mark
+    assert warm == store.load_kind(ws, "task") and warm[0].status == "todo"
+    # A hand edit after a warm load: the new value, then the new error.
+    path.write_text(path.read_text().replace("title: first", "title: second"))
+    assert store.load_kind(ws, "task")[0].title == "second"  # type: ignore[attr-defined]
+    path.write_text(path.read_text().replace("status: todo", "status: nope"))
+    for _ in range(2):  # an invalid file is never marked: reported every time
+        with pytest.raises(ValidationError, match="unknown task status"):
+            store.load_kind(ws, "task")
+
+
+def test_a_marked_load_equals_a_full_validation(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache, "RACY_WINDOW_NS", 0)
+    path = ws.records_dir / "tasks" / "Ops-A.yaml"
+    # Text that validation converts: a number as title, a comma list, history, no status.
+    path.write_text(
+        "id: Ops-A\ntitle: 17\nevidence: run-1, run-2\ncreated: '2026-01-05T10:00:00.000Z'\n"
+        "history:\n  - at: '2026-01-05T10:00:00.000Z'\n    to_status: todo\n"
+    )
+    consumer = ws.records_dir / "consumers" / "c-1.yaml"
+    consumer.write_text("id: c-1\nstatus: tracked\nreadiness: HIGH\n")
+    fresh = store.load_all(ws)
+    assert _cache_doc(ws)[1]["entries"][str(path)][2] == 1  # the first load marks it
+    marked = store.load_all(ws)
+    assert marked.by_kind == fresh.by_kind
+    task = marked.kind("task")[0]
+    assert (task.title, task.evidence, task.status) == ("17", ("run-1", "run-2"), "todo")  # type: ignore[attr-defined]
+    assert marked.kind("consumer")[0].readiness == "high"  # type: ignore[attr-defined]
+
+
+def test_marks_made_under_other_rules_are_not_trusted(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache, "RACY_WINDOW_NS", 0)
+    ops.add_record(ws, "task", "Ops-A", {"title": "a"})
+    store.load_kind(ws, "task")
+    cache_path, doc = _cache_doc(ws)
+    key = str(store.record_path(ws, "task", "Ops-A"))
+    # Data the rules of this govkit reject, marked by "another" govkit: validated, and refused.
+    doc["entries"][key][1]["status"] = "nope"
+    doc["checks"] = "rules of another govkit"
+    cache_path.write_text(json.dumps(doc))
+    with pytest.raises(ValidationError, match="unknown task status"):
+        store.load_kind(ws, "task")
+
+
+@pytest.mark.parametrize("entry", [5, "x", None, [], [[1, 2, 3, 4]], {"a": 1}])
+def test_a_damaged_cache_entry_is_ignored(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch, entry: object
+) -> None:
+    monkeypatch.setattr(cache, "RACY_WINDOW_NS", 0)
+    ops.add_record(ws, "task", "Ops-A", {"title": "a"})
+    ops.add_record(ws, "task", "Ops-B", {"title": "b"})
+    store.load_kind(ws, "task")
+    cache_path, doc = _cache_doc(ws)
+    path = store.record_path(ws, "task", "Ops-A")
+    doc["entries"][str(path)] = entry
+    cache_path.write_text(json.dumps(doc))
+    assert [r.title for r in store.load_kind(ws, "task")] == ["a", "b"]  # type: ignore[attr-defined]
+    assert store.load_record(ws, "task", "Ops-A") == store.load_kind(ws, "task")[0]
+    _, doc = _cache_doc(ws)
+    assert doc["entries"][str(path)][1]["title"] == "a"  # parsed afresh and cached again
