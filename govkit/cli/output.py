@@ -6,14 +6,14 @@ import json
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import click
 
 from govkit.textout import json_text, list_text, table_text
 
 F = TypeVar("F", bound=Callable[..., Any])
-T = TypeVar("T")
+P = ParamSpec("P")
 
 
 def json_option(func: F) -> F:
@@ -61,17 +61,17 @@ def _waits_only(line: str) -> None:
         click.echo(f"govkit: {line}", err=True)
 
 
-def emit_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """A plain aligned text table (no colour; safe to pipe)."""
-    click.echo(table_text(headers, rows), nl=False)
+def _printed(text: Callable[P, str]) -> Callable[P, None]:
+    """A function printing what `text` (of govkit.textout) makes of its arguments."""
+
+    def emit(*args: P.args, **kwargs: P.kwargs) -> None:
+        click.echo(text(*args, **kwargs), nl=False)
+
+    emit.__doc__ = text.__doc__
+    return emit
 
 
-def emit_list(
-    as_json: bool,
-    items: Sequence[T],
-    data: Callable[[T], Any],
-    headers: Sequence[str],
-    row: Callable[[T], Sequence[Any]],
-) -> None:
-    """A list command's output: a JSON array of each item's data, or a table of its rows."""
-    click.echo(list_text(as_json, items, data, headers, row), nl=False)
+# A plain aligned text table (no colour; safe to pipe).
+emit_table = _printed(table_text)
+# A list command's output: a JSON array of each item's data, or a table of its rows.
+emit_list = _printed(list_text)
