@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import marshal
 import os
 import re
@@ -196,11 +197,17 @@ class LedgerIndex:
             groups: dict[str, list[int]] = {}
             for i, g in enumerate(self.gate_ids):
                 groups.setdefault(g, []).append(i)
-            keys = list(zip(self.started, self.seqs, strict=True))  # _key of every line, built once
-            for rows in groups.values():
-                rows.sort(key=keys.__getitem__)
+            if not self._in_order():
+                keys = list(zip(self.started, self.seqs, strict=True))  # every line's _key, once
+                for rows in groups.values():
+                    rows.sort(key=keys.__getitem__)
             self._by_gate = groups
         return self._by_gate
+
+    def _in_order(self) -> bool:
+        """Are the lines already oldest first (start time, then seq), as appends leave them?"""
+        keys = zip(self.started, self.seqs, strict=True)
+        return all(a <= b for a, b in itertools.pairwise(keys))
 
     def gates(self) -> set[str]:
         """Every gate id with at least one run."""

@@ -11,6 +11,7 @@ import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from govkit.config import Config
@@ -99,16 +100,20 @@ class Linker:
     def _rel(self, target: Path) -> str:
         return Path(os.path.relpath(target, self.page_dir)).as_posix()
 
+    @cached_property
+    def _evidence(self) -> Path:
+        return self.ws.evidence_dir.resolve()  # once: a page links hundreds of runs
+
     def run(self, entry: LedgerEntry) -> str:
         if self.site_root:
             return self._rel(self.site_root / "runs" / f"{entry.run_id}.html")
-        return self._rel(self.ws.evidence_dir.resolve() / entry.record)
+        return self._rel(self._evidence / entry.record)
 
     def artifact(self, entry: LedgerEntry, path: str) -> str | None:
         """An artifact of a run (`path` relative to its run dir); None in the site."""
         if self.site_root:
             return None
-        return self._rel(self.ws.evidence_dir.resolve() / Path(entry.record).parent / path)
+        return self._rel(self._evidence / Path(entry.record).parent / path)
 
     def gate(self, gate_id: str) -> str | None:
         return self._rel(self.site_root / "gates" / f"{gate_id}.html") if self.site_root else None

@@ -112,3 +112,16 @@ def test_damaged_cache_is_ignored(harbor: Workspace) -> None:
     cache.mkdir(parents=True, exist_ok=True)
     (cache / "ledger-index-v1.marshal").write_bytes(b"not marshal data")
     check_against_full_parse(harbor, LedgerIndex.open(harbor.ledger_path, cache_dir=cache))
+
+
+def test_runs_appended_out_of_start_order_are_read_oldest_first(harbor: Workspace) -> None:
+    # An ingested CI run (docs/ci.md) can start before runs already in the ledger.
+    make_run(harbor, "core-early", "VG-CORE-001", "2026-11-01T00:00:00.000Z", Outcome.PASS)
+    index = LedgerIndex.open(harbor.ledger_path)
+    assert not index._in_order()
+    assert index.history("VG-CORE-001")[0].started_at == "2026-11-01T00:00:00.000Z"
+    check_against_full_parse(harbor, index)
+    ordered = LedgerIndex.open(harbor.ledger_path)
+    ordered.started.sort()  # what a ledger written in order looks like to _in_order
+    ordered.seqs.sort()
+    assert ordered._in_order()
