@@ -13,6 +13,7 @@ reads as a result, is in govkit.audit.claim_patterns.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -376,24 +377,22 @@ def _check_scope(
         if not usable:
             continue  # GK201 already says why
         line, col = _where(f.piece, f.claim.start)
-        out.extend(_check_gates(rel, line, col, f.claim, gates, usable))
+        out.extend(_check_gates((rel, line, col), f.claim, gates, usable))
         if f.claim.kind == COUNT:
             out.extend(_check_counts(ctx, rel, line, col, f.claim, usable))
         elif f.claim.kind == STREAK:
             out.extend(_check_streak(ctx, rel, line, col, f.claim, usable))
         if f.claim.asserts_pass and not reports_failure:
-            records = [a.usable for a in usable if a.usable is not None]
-            if not any(r.passed for r in records):
-                out.append(
-                    AuditFinding(
-                        "GK204",
-                        rel,
-                        line,
-                        f"claims {f.claim.said!r} but "
-                        + _tried(usable, lambda r: f"outcome is {r.outcome.value}"),
-                        column=col,
-                    )
+            out.extend(
+                _unless_one(
+                    "GK204",
+                    (rel, line, col),
+                    repr(f.claim.said),
+                    usable,
+                    lambda r: r.passed,
+                    lambda r: f"outcome is {r.outcome.value}",
                 )
+            )
     if not found and not reports_failure:
         # A bare citation ("[record](…)") of a run that did not pass.
         for a in anchors:
@@ -455,20 +454,37 @@ def _claimed_gates(
 
 
 def _check_gates(
-    rel: str, line: int, col: int, claim: Claim, gates: tuple[str, ...], anchors: list[_Anchor]
+    where: tuple[str, int, int], claim: Claim, gates: tuple[str, ...], anchors: list[_Anchor]
 ) -> list[AuditFinding]:
     """GK206 when the claim names gates and none of its runs is a run of one of them."""
-    if not gates or any(a.usable is not None and a.usable.gate_id in gates for a in anchors):
+    if not gates:
         return []
+    return _unless_one(
+        "GK206",
+        where,
+        f"{claim.said!r} of {', '.join(gates)}",
+        anchors,
+        lambda r: r.gate_id in gates,
+        lambda r: f"is a run of {r.gate_id}",
+    )
+
+
+def _unless_one(
+    code: str,
+    where: tuple[str, int, int],
+    claimed: str,
+    anchors: list[_Anchor],
+    holds: Callable[[EvidenceRecord], bool],
+    show: Callable[[EvidenceRecord], str],
+) -> list[AuditFinding]:
+    """A `code` finding at the claim (path, line, column) unless one of its runs `holds`;
+    the message names every run tried: GK204 (none passed), GK206 (none of a named gate)."""
+    records = [a.usable for a in anchors if a.usable is not None]
+    if any(holds(r) for r in records):
+        return []
+    rel, line, col = where
     return [
-        AuditFinding(
-            "GK206",
-            rel,
-            line,
-            f"claims {claim.said!r} of {', '.join(gates)} but "
-            + _tried(anchors, lambda r: f"is a run of {r.gate_id}"),
-            column=col,
-        )
+        AuditFinding(code, rel, line, f"claims {claimed} but " + _tried(anchors, show), column=col)
     ]
 
 
