@@ -97,6 +97,8 @@ def build_workspace(root: Path) -> tuple[Workspace, dict[str, str]]:
         "old": _run(ws, "VG-HULL-001", "2026-09-10T08:00:00.000Z", Counts(passed=12)),
         "moved": _run(ws, "VG-HULL-001", day + "06:00:00.000Z", Counts(passed=12), commit="b" * 40),
         "dock12": _run(ws, "VG-DOCK-001", day + "08:40:00.000Z", Counts(passed=12)),
+        # Another gate with hull936's counts: only the gate id tells them apart.
+        "loop936": _run(ws, "VG-LOOP-005", day + "08:50:00.000Z", Counts(passed=936)),
     }
     # VG-SEAM-004: fail, then three passes; the third pass ends a streak of 3.
     seam = [
@@ -115,6 +117,7 @@ def build_workspace(root: Path) -> tuple[Workspace, dict[str, str]]:
         r = runs[name]
         subst[f"{name}_dir"] = f"evidence/runs/{r.date}/{r.run_id}"
         subst[f"{name}_id"] = f"run:{r.run_id}"
+    subst["hull936_run"] = runs["hull936"].run_id
     return ws, subst
 
 

@@ -18,6 +18,9 @@ OTHER = "other"  # "12% faster": needs an anchor, nothing more to compare
 
 # Gate ids: two or more dash-joined parts ("VG-LA-002"); "M1-T05" and "D-014" are not gates.
 GATE = r"(?-i:[A-Z][A-Z0-9]*(?:-[A-Z0-9]+){2,})"
+# A gate id named on its own, not a piece of a run id or a longer name
+# ("20261120T080000Z-VG-LA-002-3f9a", "M1-T04-VG-LA-002-r2.txt").
+GATE_ID = re.compile(rf"(?<![\w.-]){GATE}(?![\w-])")
 _WORD_NUMBERS = {
     "two": 2,
     "three": 3,

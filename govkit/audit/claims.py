@@ -5,13 +5,15 @@ A claim scope is a table row, a list item, or a sentence of a paragraph or
 heading. An anchor is a link in the scope whose target is a run: `…/record.json`,
 a run directory under evidence/runs, or `run:<run-id>`. Claims in a link's text
 are checked against that link's run; every other claim in the scope must agree
-with at least one of the scope's anchors. What counts as a claim, including
-inline code that reads as a result, is in govkit.audit.claim_patterns.
+with at least one of the scope's anchors, and a claim that names gate ids must
+cite a run of one of them. What counts as a claim, including inline code that
+reads as a result, is in govkit.audit.claim_patterns.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -23,6 +25,7 @@ from govkit.audit.claim_patterns import (
     COUNT,
     COUNT_RE,
     FAIL,
+    GATE_ID,
     LABEL,
     QUOTED,
     RUN_ID,
@@ -61,6 +64,7 @@ class ClaimContext:
     _records: dict[Path, EvidenceRecord | str] = field(default_factory=dict)
     _counts: dict[Path, Counts | None] = field(default_factory=dict)
     _by_gate: dict[str, list[LedgerEntry]] | None = None
+    _gate_prefixes: frozenset[str] | None = None
 
     def record(self, path: Path) -> EvidenceRecord | str:
         """The record at path, or a message saying why it cannot be read."""
@@ -87,6 +91,17 @@ class ClaimContext:
                 runs.sort(key=lambda e: (e.started_at, e.seq))
             self._by_gate = by_gate
         return self._by_gate.get(gate_id, [])
+
+    def is_program_gate(self, name: str) -> bool:
+        """Is an id shaped like a gate id one of this program's gate ids?
+
+        Its first part must be that of a gate in govkit.yaml or the ledger ("VG" of
+        VG-LA-002): a gate that never ran still counts, CVE-2024-1234 does not.
+        """
+        if self._gate_prefixes is None:
+            gates = [*self.ws.config.gates, *(e.gate_id for e in self.index.by_id.values())]
+            self._gate_prefixes = frozenset(g.split("-", 1)[0] for g in gates)
+        return name.split("-", 1)[0] in self._gate_prefixes
 
 
 def recount(run_dir: Path, record: EvidenceRecord) -> Counts | None:
@@ -185,6 +200,10 @@ class _Anchor:
     def usable(self) -> EvidenceRecord | None:
         return self.record if isinstance(self.record, EvidenceRecord) else None
 
+    def holds(self, piece: _Piece, offset: int) -> bool:
+        """Is the offset of the piece's text inside this anchor's link text?"""
+        return self.piece is piece and self.link.start <= offset < self.link.end
+
 
 @dataclass(frozen=True)
 class _Found:
@@ -241,17 +260,24 @@ def _links(ctx: ClaimContext, piece: _Piece) -> list[Link]:
     return out
 
 
-def _claims_in(piece: _Piece) -> list[Claim]:
-    """Claims of one piece: prose (gate ids in code revealed, quotes blanked) and code spans."""
+def _prose(piece: _Piece) -> tuple[str, list[tuple[int, int]]]:
+    """The piece's text as claims are read from it (gate ids in code revealed, quoted
+    phrases blanked; offsets from the piece's start), and the quoted phrases' spans."""
     unit, start, end = piece.unit, piece.start, piece.end
     chars = list(unit.text[start:end])
-    codes = [(s, e, c) for s, e, c in unit.codes if start <= s and e <= end]
-    for s, _, code in codes:
-        if is_gate_code(code):
+    for s, e, code in unit.codes:
+        if start <= s and e <= end and is_gate_code(code):
             chars[s - start + 1 : s - start + 1 + len(code)] = code
     scan = "".join(chars)
     quoted = [(m.start(), m.end()) for m in QUOTED.finditer(scan)]
-    scan = QUOTED.sub(lambda q: " " * len(q.group(0)), scan)
+    return QUOTED.sub(lambda q: " " * len(q.group(0)), scan), quoted
+
+
+def _claims_in(piece: _Piece) -> list[Claim]:
+    """Claims of one piece: prose (gate ids in code revealed, quotes blanked) and code spans."""
+    unit, start, end = piece.unit, piece.start, piece.end
+    codes = [(s, e, c) for s, e, c in unit.codes if start <= s and e <= end]
+    scan, quoted = _prose(piece)
     claims = [
         Claim(c.kind, c.start + start, c.end + start, c.said, c.numbers, c.streak)
         for c in find_claims(scan)
@@ -289,14 +315,7 @@ def check_document(ctx: ClaimContext, path: Path, units: list[Unit]) -> list[Aud
         found = []
         for piece in pieces:
             for claim in _claims_in(piece):
-                own = next(
-                    (
-                        a
-                        for a in anchors
-                        if a.piece is piece and a.link.start <= claim.start < a.link.end
-                    ),
-                    None,
-                )
+                own = next((a for a in anchors if a.holds(piece, claim.start)), None)
                 found.append(_Found(piece, claim, own))
         if anchors:
             out.extend(_check_scope(ctx, rel, anchors, found, pieces))
@@ -352,29 +371,28 @@ def _check_scope(
     reports_failure = any(f.claim.kind == FAIL for f in found) or _reports_failure(
         _scope_text(pieces), [n for f in found for n in f.claim.numbers]
     )
-    for f in found:
+    for f, gates in zip(found, _claimed_gates(ctx, found, pieces), strict=True):
         candidates = [f.own] if f.own is not None else anchors
         usable = [a for a in candidates if a.usable is not None]
         if not usable:
             continue  # GK201 already says why
         line, col = _where(f.piece, f.claim.start)
+        out.extend(_check_gates((rel, line, col), f.claim, gates, usable))
         if f.claim.kind == COUNT:
             out.extend(_check_counts(ctx, rel, line, col, f.claim, usable))
         elif f.claim.kind == STREAK:
             out.extend(_check_streak(ctx, rel, line, col, f.claim, usable))
         if f.claim.asserts_pass and not reports_failure:
-            records = [a.usable for a in usable if a.usable is not None]
-            if not any(r.passed for r in records):
-                out.append(
-                    AuditFinding(
-                        "GK204",
-                        rel,
-                        line,
-                        f"claims {f.claim.said!r} but "
-                        + _tried(usable, lambda r: f"outcome is {r.outcome.value}"),
-                        column=col,
-                    )
+            out.extend(
+                _unless_one(
+                    "GK204",
+                    (rel, line, col),
+                    repr(f.claim.said),
+                    usable,
+                    lambda r: r.passed,
+                    lambda r: f"outcome is {r.outcome.value}",
                 )
+            )
     if not found and not reports_failure:
         # A bare citation ("[record](…)") of a run that did not pass.
         for a in anchors:
@@ -391,6 +409,83 @@ def _check_scope(
                     )
                 )
     return out
+
+
+def _gates_named(ctx: ClaimContext, piece: _Piece, claims: list[Claim]) -> list[tuple[int, str]]:
+    """(offset, gate id) of the program's gate ids a piece names: in prose, as a gate id in
+    code, or inside a code span that is a claim (`VG-LA-002: 936 passed`)."""
+    scan, _ = _prose(piece)
+    named = [(piece.start + m.start(), m.group(0)) for m in GATE_ID.finditer(scan)]
+    codes = {s: code for s, _, code in piece.unit.codes}
+    for c in claims:
+        code = codes.get(c.start)
+        if code is not None and not is_gate_code(code):
+            named += [(c.start + 1 + m.start(), m.group(0)) for m in GATE_ID.finditer(code)]
+    return [(at, gate) for at, gate in named if ctx.is_program_gate(gate)]
+
+
+def _claimed_gates(
+    ctx: ClaimContext, found: list[_Found], pieces: list[_Piece]
+) -> list[tuple[str, ...]]:
+    """The gate ids each claim of a scope names, in order, without repeats.
+
+    A claim in a link's text names the gate ids in that text; any other claim names those
+    of the whole scope except the ones in the text of a link that holds a claim of its own.
+    """
+    if not found:
+        return []
+    named = [
+        (piece, at, gate)
+        for piece in pieces
+        for at, gate in _gates_named(ctx, piece, [f.claim for f in found if f.piece is piece])
+    ]
+    owned = [f.own for f in found if f.own is not None]
+    out = []
+    for f in found:
+        own = f.own
+        if own is not None:
+            names = [gate for piece, at, gate in named if own.holds(piece, at)]
+        else:
+            names = [
+                gate for piece, at, gate in named if not any(a.holds(piece, at) for a in owned)
+            ]
+        out.append(tuple(dict.fromkeys(names)))
+    return out
+
+
+def _check_gates(
+    where: tuple[str, int, int], claim: Claim, gates: tuple[str, ...], anchors: list[_Anchor]
+) -> list[AuditFinding]:
+    """GK206 when the claim names gates and none of its runs is a run of one of them."""
+    if not gates:
+        return []
+    return _unless_one(
+        "GK206",
+        where,
+        f"{claim.said!r} of {', '.join(gates)}",
+        anchors,
+        lambda r: r.gate_id in gates,
+        lambda r: f"is a run of {r.gate_id}",
+    )
+
+
+def _unless_one(
+    code: str,
+    where: tuple[str, int, int],
+    claimed: str,
+    anchors: list[_Anchor],
+    holds: Callable[[EvidenceRecord], bool],
+    show: Callable[[EvidenceRecord], str],
+) -> list[AuditFinding]:
+    """A `code` finding at the claim (path, line, column) unless one of its runs `holds`;
+    the message names every run tried: GK204 (none passed), GK206 (none of a named gate)."""
+    records = [a.usable for a in anchors if a.usable is not None]
+    if any(holds(r) for r in records):
+        return []
+    rel, line, col = where
+    return [
+        AuditFinding(code, rel, line, f"claims {claimed} but " + _tried(anchors, show), column=col)
+    ]
 
 
 def _tried(anchors: list[_Anchor], show: object) -> str:

@@ -144,6 +144,14 @@ RULES: dict[str, Rule] = {
             "run the failing required gates on the claim tuple, or say which ones passed",
         ),
         Rule(
+            "GK206",
+            "claim-gate-mismatch",
+            "error",
+            "A claim names a gate but none of the runs it cites is a run of that gate.",
+            "link a run of the gate the claim names (`govkit evidence list --gate GATE`),"
+            " or name the gate of the run it links",
+        ),
+        Rule(
             "GK301",
             "unanchored-claim",
             "error",
