@@ -142,6 +142,10 @@ def loads_plain_each(texts: Sequence[str]) -> list[Any] | None:
 # flow collections, block scalars, deeper nesting, a scalar YAML could read as anything
 # but a string) makes _loads_simple give up, and ruamel reads the file.
 _KEY_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*):(?: (.*))?\Z")
+# A run id (20261203T073831.381Z-VG-CORE-001-0ea9abe565e2): the one digit-first scalar records
+# hold often (evidence lists). YAML reads it as a string: no int, float or timestamp (that
+# needs a '-' after the year) has this shape.
+_RUN_ID = re.compile(r"\d{8}T\d{6}(?:\.\d{1,9})?Z-[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*\Z")
 _NOT_STRINGS = frozenset({"null", "true", "false", "yes", "no", "on", "off", "y", "n"})
 _GIVE_UP = object()
 
@@ -159,6 +163,8 @@ def _simple_scalar(text: str) -> Any:
         inner = text[1:-1]
         return inner if '"' not in inner and "\\" not in inner else _GIVE_UP
     first = text[:1]
+    if "0" <= first <= "9" and _RUN_ID.match(text):
+        return text
     if not ("a" <= first <= "z" or "A" <= first <= "Z") or ":" in text or "#" in text:
         return _GIVE_UP
     return _GIVE_UP if text.lower() in _NOT_STRINGS else text

@@ -107,9 +107,34 @@ def test_the_usual_record_takes_the_fast_path() -> None:
     assert _agrees(text)
 
 
+run_id = st.from_regex(
+    r"20[0-9]{6}T[0-9]{6}(\.[0-9]{3})?Z-[A-Z][A-Z0-9]{0,5}(-[A-Z0-9]{1,5}){1,3}-[0-9a-f]{4,12}",
+    fullmatch=True,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(run_id, min_size=1, max_size=3))
+def test_run_ids_in_evidence_lists_take_the_fast_path(ids: list[str]) -> None:
+    # Most done tasks and resolutions cite runs: they must not all fall back to ruamel.
+    assert _agrees(yamlio.dumps({"id": "R1", "evidence": ids}))
+
+
+def test_a_real_run_id_reads_as_the_string_it_is() -> None:
+    from govkit.evidence.store import new_run_id
+    from govkit.timeutil import rfc3339
+
+    rid = new_run_id("VG-CORE-001", rfc3339())
+    assert yamlio._loads_simple(f"evidence:\n  - {rid}\n") == {"evidence": [rid]}
+
+
 @pytest.mark.parametrize(
     "text",
     [
+        "evidence:\n  - 20261203T073831Z\n",  # digits first, but not a run id: ruamel decides
+        "evidence:\n  - 20261203T073831Z-\n",
+        "evidence:\n  - 2026-12-03T07:38:31Z-VG-X-1\n",
+        "evidence:\n  - 20261203T073831Z-VG-X-1 # note\n",
         "title: yes\n",
         "title: a # note\n",
         "# comment\nid: X\n",
