@@ -108,7 +108,14 @@ _STREAM_MARK = re.compile(r"(?:\A|[\r\n\x85\u2028\u2029])(?:---|\.\.\.|%)")
 
 
 def loads_plain_each(texts: Sequence[str]) -> list[Any] | None:
-    """Plain data of each text, as loads_plain gives it; None when that cannot be done fast.
+    """Plain data of each text, as loads_plain gives it; None when that cannot be done fast."""
+    read = loads_plain_each_read(texts)
+    return None if read is None else read[0]
+
+
+def loads_plain_each_read(texts: Sequence[str]) -> tuple[list[Any], list[int]] | None:
+    """loads_plain_each, also saying which texts ruamel read (the others hold only str, None,
+    lists and string-keyed dicts: JSON gives them back unchanged).
 
     Record files in the layout govkit writes are read by `_loads_simple`; the rest are
     joined into one stream of documents, because setting up a parse costs ruamel several
@@ -125,7 +132,7 @@ def loads_plain_each(texts: Sequence[str]) -> list[Any] | None:
             return None
         parts.append("--- \n" + text + ("" if text.endswith(("\n", "\r")) else "\n"))
     if not parts:
-        return docs
+        return docs, rest
     try:
         parsed = list(_safe().load_all("".join(parts)))
     except _yaml_error():
@@ -134,7 +141,7 @@ def loads_plain_each(texts: Sequence[str]) -> list[Any] | None:
         return None
     for i, doc in zip(rest, parsed, strict=True):
         docs[i] = doc
-    return docs
+    return docs, rest
 
 
 # The layout yamlio.dumps writes for a record: `key: scalar` lines, `key:` followed by a

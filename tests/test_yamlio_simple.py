@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import string
 
 import pytest
@@ -73,6 +74,8 @@ def _agrees(text: str) -> bool:
     if fast is None:
         return False
     assert fast == yamlio.loads_plain(text), text
+    # The parse cache keeps the fast reader's data without checking it is JSON-safe.
+    assert json.loads(json.dumps(fast)) == fast
     return True
 
 
@@ -163,5 +166,7 @@ def test_each_joins_the_rest_into_one_stream_and_keeps_the_order() -> None:
         {"id": "C", "title": True},
         None,
     ]
+    docs, by_ruamel = yamlio.loads_plain_each_read(texts) or ([], [])
+    assert docs == yamlio.loads_plain_each(texts) and by_ruamel == [1, 2, 3]  # "" too
     assert yamlio.loads_plain_each(["id: A\n", "x: [unclosed\n"]) is None
     assert yamlio.loads_plain_each(["id: A\n", "a: 1\n---\nb: 2\n"]) is None

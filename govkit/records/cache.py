@@ -125,14 +125,16 @@ class ParseCache:
             else:
                 missing.append(i)
         parsed: dict[int, Any] = {}
+        by_ruamel: set[int] = set(missing)  # what may hold dates or other non-JSON values
         if len(missing) > 1:
             try:
                 texts = [yamlio.read_text(paths[i]) for i in missing]
             except ValidationError:
                 texts = []  # one unreadable file: each is loaded (and reported) on its own
-            docs = yamlio.loads_plain_each(texts) if texts else None
-            if docs is not None:
-                parsed = dict(zip(missing, docs, strict=True))
+            read = yamlio.loads_plain_each_read(texts) if texts else None
+            if read is not None:
+                parsed = dict(zip(missing, read[0], strict=True))
+                by_ruamel = {missing[j] for j in read[1]}
         seen = self._seen
         for i, path in enumerate(paths):
             if i in hits:
@@ -143,7 +145,7 @@ class ParseCache:
             if i not in parsed or st is None:
                 yield self.load(path)
                 continue
-            self._store(path, st, parsed[i])
+            self._store(path, st, parsed[i], plain=i not in by_ruamel)
             yield parsed[i]
 
     def checked(self, path: Path) -> bool:
@@ -160,14 +162,15 @@ class ParseCache:
             entry.append(1)
             self._dirty = True
 
-    def _store(self, path: Path, st: os.stat_result, data: Any) -> None:
-        """Keep (or drop) a freshly parsed file's data, as `load` does."""
+    def _store(self, path: Path, st: os.stat_result, data: Any, *, plain: bool = False) -> None:
+        """Keep (or drop) a freshly parsed file's data, as `load` does; `plain`: known to be
+        JSON-safe (read by yamlio's fast reader), so not walked again to find out."""
         if not self.enabled:
             return
         key = str(path)
         self._seen.add(key)
         racy = time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) < RACY_WINDOW_NS
-        if not racy and _jsonable(data):
+        if not racy and (plain or _jsonable(data)):
             self._entries[key] = [_signature(st), data]
             self._dirty = True
         elif key in self._entries:
