@@ -25,6 +25,24 @@ if TYPE_CHECKING:
 CONFIG_NAME = "govkit.yaml"
 
 
+def _read_config(path: Path, state_dir: Path) -> Config:
+    """govkit.yaml as a Config: from the parse cache's plain data while the file is unchanged
+    (no ruamel import on a warm start), validated each time; an error is found again on the
+    round-trip parse, the authority, so it names its line."""
+    from govkit.config import parse_config
+    from govkit.records.cache import ParseCache
+
+    cache = ParseCache(state_dir, "config")
+    try:
+        data = cache.load(path)
+        cache.save()
+        return parse_config(data, path)
+    except ValidationError:
+        # The round-trip parse says what is wrong, and where (or, should the plain
+        # data have misled, gives the Config itself: it is the authority).
+        return parse_config(yamlio.load_round_trip(path), path)
+
+
 class _Under:
     """A read-only attribute of a Workspace: a fixed path below its root."""
 
@@ -56,10 +74,8 @@ class Workspace:
     @cached_property
     def config(self) -> Config:
         """govkit.yaml, validated."""
-        from govkit.config import parse_config
-
         if self._config is None:
-            self._config = parse_config(yamlio.load_round_trip(self.config_path), self.config_path)
+            self._config = _read_config(self.config_path, self.state_dir)
         return self._config
 
     def reload(self) -> None:

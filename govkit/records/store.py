@@ -471,7 +471,10 @@ def load_queue(ws: Workspace) -> list[QueueItem]:
     path = ws.records_dir / QUEUE_FILE
     if not path.is_file():
         return []
-    queue = parse_queue(yamlio.load_plain(path) or None, path)  # an empty file: no queue
+    cache = ParseCache(ws.state_dir, "queue")
+    data = cache.load(path)
+    cache.save()
+    queue = parse_queue(data or None, path)  # an empty file: no queue
     if queue.unreadable:
         first = queue.unreadable[0]
         raise ValidationError(first.message, path=path, line=first.line)

@@ -159,3 +159,59 @@ def test_a_damaged_cache_entry_is_ignored(
     assert store.load_record(ws, "task", "Ops-A") == store.load_kind(ws, "task")[0]
     _, doc = _cache_doc(ws)
     assert doc["entries"][str(path)][1]["title"] == "a"  # parsed afresh and cached again
+
+
+def _fail_if_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    from govkit import yamlio
+
+    def parsed(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("parsed although the cache holds the file unchanged")
+
+    for name in ("load_round_trip", "load_plain", "loads_plain"):
+        monkeypatch.setattr(yamlio, name, parsed)
+
+
+def test_config_and_queue_come_from_the_cache_while_unchanged(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from govkit import yamlio
+    from govkit.config import parse_config
+    from govkit.workspace import open_workspace
+
+    monkeypatch.setattr(cache, "RACY_WINDOW_NS", 0)
+    text = (
+        "program: cached  # a comment the plain parse ignores\n"
+        "repos:\n  core: {url: ../core, ref: trunk}\n"
+        "tuples:\n  canonical: {core: " + "a" * 40 + "}\n"
+        "gates:\n  VG-CORE-001:\n    title: core tests\n    repo: core\n"
+        "    argv: [python, -m, pytest, -q]\n    parser: pytest\n    timeout: 15m\n"
+        "    artifacts: [junit.xml]\n    env: {LANG: C.UTF-8, N: 2}\n    required: true\n"
+        "safe_mode:\n  heavy_slots: 2\n  default_mem: 2GiB\n"
+    )
+    ws.config_path.write_text(text)
+    ops.add_record(ws, "milestone", "M1", {"title": "one"})
+    ops.add_record(ws, "task", "M1-T01", {"title": "first"})
+    ops.queue_add(ws, "M1-T01", priority="P0", description="first")
+    first = open_workspace(ws.root).config
+    assert first == parse_config(yamlio.load_round_trip(ws.config_path), ws.config_path)
+    gate = first.gates["VG-CORE-001"]
+    hash_before = gate.definition_hash()
+    queue = store.load_queue(ws)
+    _fail_if_parsed(monkeypatch)
+    again = open_workspace(ws.root).config
+    assert again == first and again.gates["VG-CORE-001"].definition_hash() == hash_before
+    assert store.load_queue(ws) == queue
+
+
+def test_an_invalid_config_after_a_cached_one_names_its_line(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from govkit.workspace import open_workspace
+
+    monkeypatch.setattr(cache, "RACY_WINDOW_NS", 0)
+    assert open_workspace(ws.root).config.program == "test-program"
+    ws.config_path.write_text(ws.config_path.read_text() + "timout: 5\n")
+    with pytest.raises(ValidationError) as exc:
+        _ = open_workspace(ws.root).config
+    assert "unknown key 'timout'" in exc.value.message
+    assert exc.value.line == len(ws.config_path.read_text().splitlines())
