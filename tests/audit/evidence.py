@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
+from govkit.audit import AuditFinding, run_audit
 from govkit.evidence.record import Counts, EvidenceRecord, FileDigest, Outcome, RepoPin
 from govkit.evidence.store import new_run_id, run_dir, write_record
 from govkit.workspace import Workspace
@@ -76,3 +78,21 @@ def record_link(record: EvidenceRecord, text: str) -> str:
 
 def record_file(ws: Workspace, record: EvidenceRecord) -> Path:
     return run_dir(ws, record.run_id, record.date) / "record.json"
+
+
+# The time audit runs at in the claim tests: the runs above are from the day before.
+AUDIT_NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+
+
+def audit_doc(ws: Workspace, text: str) -> list[AuditFinding]:
+    """The findings of auditing one document `doc.md` holding `text` (no integrity problems)."""
+    doc = ws.root / "doc.md"
+    doc.write_text(text, encoding="utf-8")
+    report = run_audit(ws, [doc], now=AUDIT_NOW)
+    assert not [f for f in report.findings if f.code.startswith("GK1")]
+    return [f for f in report.findings if f.path == "doc.md"]
+
+
+def codes(found: list[AuditFinding]) -> list[tuple[int | None, int | None, str]]:
+    """(line, column, code) of each finding."""
+    return [(f.line, f.column, f.code) for f in found]

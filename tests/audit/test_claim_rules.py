@@ -3,33 +3,17 @@ claim, fractions and streaks are checked against the ledger. Real runs, real led
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
-from govkit.audit import AuditFinding, run_audit
+from govkit.audit import run_audit
 from govkit.audit.report import to_json, to_sarif, to_text
 from govkit.evidence.record import Counts, EvidenceRecord, Outcome
 from govkit.workspace import Workspace
-from tests.audit.evidence import make_run
-
-NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+from tests.audit.evidence import AUDIT_NOW, audit_doc, codes, make_run
 
 
 def _href(run: EvidenceRecord) -> str:
     return f"evidence/runs/{run.date}/{run.run_id}/record.json"
-
-
-def _audit(ws: Workspace, text: str) -> list[AuditFinding]:
-    doc = ws.root / "doc.md"
-    doc.write_text(text, encoding="utf-8")
-    report = run_audit(ws, [doc], now=NOW)
-    assert not [f for f in report.findings if f.code.startswith("GK1")]
-    return [f for f in report.findings if f.path == "doc.md"]
-
-
-def _codes(found: list[AuditFinding]) -> list[tuple[int | None, int | None, str]]:
-    return [(f.line, f.column, f.code) for f in found]
 
 
 # 1. Rows are checked, not only anchored.
@@ -38,25 +22,25 @@ def _codes(found: list[AuditFinding]) -> list[tuple[int | None, int | None, str]
 def test_a_count_in_another_cell_is_checked_against_the_rows_run(ws: Workspace) -> None:
     run = make_run(ws, counts=Counts(passed=18))
     row = f"| VG-CORE-001 | 9 passed | [record]({_href(run)}) |"
-    found = _audit(ws, f"| Gate | Result | Evidence |\n|---|---|---|\n{row}\n")
-    assert _codes(found) == [(3, row.index("9 passed") + 1, "GK202")]
+    found = audit_doc(ws, f"| Gate | Result | Evidence |\n|---|---|---|\n{row}\n")
+    assert codes(found) == [(3, row.index("9 passed") + 1, "GK202")]
     assert "'9 passed'" in found[0].message and "18 passed" in found[0].message
 
 
 def test_a_matching_row_is_clean(ws: Workspace) -> None:
     run = make_run(ws, counts=Counts(passed=18))
     text = f"| Gate | Result | Evidence |\n|---|---|---|\n| VG-CORE-001 | 18 passed | [record]({_href(run)}) |\n"
-    assert _audit(ws, text) == []
+    assert audit_doc(ws, text) == []
 
 
 def test_an_outcome_cell_citing_a_failing_run_is_gk204_at_the_claim(ws: Workspace) -> None:
     run = make_run(ws, counts=Counts(passed=10, failed=2), outcome=Outcome.FAIL)
     row = f"| R1 | consumer suite passes again | [record]({_href(run)}) |"
-    found = _audit(ws, f"| ID | Resolution | Evidence |\n|---|---|---|\n{row}\n")
-    assert _codes(found) == [(3, row.index("suite passes") + 1, "GK204")]
+    found = audit_doc(ws, f"| ID | Resolution | Evidence |\n|---|---|---|\n{row}\n")
+    assert codes(found) == [(3, row.index("suite passes") + 1, "GK204")]
     # Saying what happened is a report, not a success claim.
     honest = f"| R1 | consumer suite still fails | [record]({_href(run)}) |"
-    assert _audit(ws, f"| ID | Resolution | Evidence |\n|---|---|---|\n{honest}\n") == []
+    assert audit_doc(ws, f"| ID | Resolution | Evidence |\n|---|---|---|\n{honest}\n") == []
 
 
 def test_several_links_a_claim_must_match_one_and_the_message_names_them(
@@ -65,10 +49,10 @@ def test_several_links_a_claim_must_match_one_and_the_message_names_them(
     a = make_run(ws, counts=Counts(passed=30), started_at="2026-11-20T09:00:00.000Z")
     b = make_run(ws, counts=Counts(passed=936), started_at="2026-11-20T10:00:00.000Z")
     ok = f"| R32 | seam and full suite (`30 passed`, `936 passed`) | [seam]({_href(a)}); [full]({_href(b)}) |"
-    assert _audit(ws, f"| ID | Resolution | Evidence |\n|---|---|---|\n{ok}\n") == []
+    assert audit_doc(ws, f"| ID | Resolution | Evidence |\n|---|---|---|\n{ok}\n") == []
     bad = ok.replace("`936 passed`", "`935 passed`")
-    found = _audit(ws, f"| ID | Resolution | Evidence |\n|---|---|---|\n{bad}\n")
-    assert _codes(found) == [(3, bad.index("`935") + 1, "GK202")]
+    found = audit_doc(ws, f"| ID | Resolution | Evidence |\n|---|---|---|\n{bad}\n")
+    assert codes(found) == [(3, bad.index("`935") + 1, "GK202")]
     assert a.run_id in found[0].message and b.run_id in found[0].message
     assert "none of the 2 linked runs match" in found[0].message
 
@@ -76,7 +60,7 @@ def test_several_links_a_claim_must_match_one_and_the_message_names_them(
 def test_a_multi_line_paragraph_finding_sits_on_the_claims_own_line(ws: Workspace) -> None:
     run = make_run(ws, counts=Counts(passed=12))
     text = f"The suite ran at [VG-CORE-001]({_href(run)})\nand the log shows 13 passed.\n"
-    assert _codes(_audit(ws, text)) == [(2, 19, "GK202")]
+    assert codes(audit_doc(ws, text)) == [(2, 19, "GK202")]
 
 
 # 2. Code spans.
@@ -88,7 +72,7 @@ def test_a_multi_line_paragraph_finding_sits_on_the_claims_own_line(ws: Workspac
 )
 def test_result_shaped_code_is_a_claim(ws: Workspace, code: str) -> None:
     line = f"- Seam status: {code} on main"
-    assert _codes(_audit(ws, line + "\n")) == [(1, line.index(code) + 1, "GK301")]
+    assert codes(audit_doc(ws, line + "\n")) == [(1, line.index(code) + 1, "GK301")]
 
 
 @pytest.mark.parametrize(
@@ -106,13 +90,13 @@ def test_result_shaped_code_is_a_claim(ws: Workspace, code: str) -> None:
     ],
 )
 def test_commands_names_and_quoted_output_in_code_are_not_claims(ws: Workspace, line: str) -> None:
-    assert _audit(ws, line + "\n") == []
+    assert audit_doc(ws, line + "\n") == []
 
 
 def test_result_code_anchored_is_checked(ws: Workspace) -> None:
     run = make_run(ws, counts=Counts(passed=936))
-    assert _audit(ws, f"- [run]({_href(run)}) reports `VG-CORE-001: 936 passed`\n") == []
-    found = _audit(ws, f"- [run]({_href(run)}) reports `VG-CORE-001: 937 passed`\n")
+    assert audit_doc(ws, f"- [run]({_href(run)}) reports `VG-CORE-001: 936 passed`\n") == []
+    found = audit_doc(ws, f"- [run]({_href(run)}) reports `VG-CORE-001: 937 passed`\n")
     assert [f.code for f in found] == ["GK202"]
 
 
@@ -139,7 +123,7 @@ def test_result_code_anchored_is_checked(ws: Workspace) -> None:
     ],
 )
 def test_phrasings_need_an_anchor(ws: Workspace, phrase: str) -> None:
-    assert [f.code for f in _audit(ws, f"- {phrase}\n")] == ["GK301"]
+    assert [f.code for f in audit_doc(ws, f"- {phrase}\n")] == ["GK301"]
 
 
 @pytest.mark.parametrize(
@@ -152,7 +136,7 @@ def test_phrasings_need_an_anchor(ws: Workspace, phrase: str) -> None:
     ],
 )
 def test_rules_and_conditions_are_not_claims(ws: Workspace, line: str) -> None:
-    assert _audit(ws, line + "\n") == []
+    assert audit_doc(ws, line + "\n") == []
 
 
 def _streak(ws: Workspace, outcomes: list[Outcome]) -> list[EvidenceRecord]:
@@ -166,13 +150,13 @@ def test_a_streak_is_checked_against_the_ledger(ws: Workspace) -> None:
     P, F = Outcome.PASS, Outcome.FAIL
     runs = _streak(ws, [F, P, P, P])
     last = runs[-1]
-    assert _audit(ws, f"- [VG-CORE-001]({_href(last)}): 3/3 green\n") == []
-    assert _audit(ws, f"- 3 consecutive green snapshots, [latest]({_href(last)})\n") == []
-    found = _audit(ws, f"- [VG-CORE-001]({_href(last)}): 4 consecutive green runs\n")
+    assert audit_doc(ws, f"- [VG-CORE-001]({_href(last)}): 3/3 green\n") == []
+    assert audit_doc(ws, f"- 3 consecutive green snapshots, [latest]({_href(last)})\n") == []
+    found = audit_doc(ws, f"- [VG-CORE-001]({_href(last)}): 4 consecutive green runs\n")
     assert [f.code for f in found] == ["GK202"]
     assert "3 consecutive claim-grade passes" in found[0].message
     # Cited at the second pass, the streak is only 2 long.
-    found = _audit(ws, f"- [VG-CORE-001]({_href(runs[2])}) (3/3 green)\n")
+    found = audit_doc(ws, f"- [VG-CORE-001]({_href(runs[2])}) (3/3 green)\n")
     assert [f.code for f in found] == ["GK202"]
 
 
@@ -182,14 +166,14 @@ def test_worktree_runs_and_errors_neither_count_nor_break_a_streak(ws: Workspace
     make_run(ws, claim_grade=False, outcome=Outcome.FAIL, started_at="2026-11-20T13:00:00.000Z")
     last = make_run(ws, started_at="2026-11-20T14:00:00.000Z")
     assert runs
-    assert _audit(ws, f"- [VG-CORE-001]({_href(last)}): 3/3 green\n") == []
+    assert audit_doc(ws, f"- [VG-CORE-001]({_href(last)}): 3/3 green\n") == []
 
 
 def test_a_partial_fraction_counts_passes_among_the_last_runs(ws: Workspace) -> None:
     P, F = Outcome.PASS, Outcome.FAIL
     runs = _streak(ws, [P, F, P])
-    assert _audit(ws, f"- [VG-CORE-001]({_href(runs[-1])}): 2/3 green\n") == []
-    assert [f.code for f in _audit(ws, f"- [VG-CORE-001]({_href(runs[-1])}): 1/3 green\n")] == [
+    assert audit_doc(ws, f"- [VG-CORE-001]({_href(runs[-1])}): 2/3 green\n") == []
+    assert [f.code for f in audit_doc(ws, f"- [VG-CORE-001]({_href(runs[-1])}): 1/3 green\n")] == [
         "GK202"
     ]
 
@@ -203,7 +187,7 @@ def test_fenced_code_and_comments_are_never_read(ws: Workspace) -> None:
         "<!-- 3/3 green, full pass -->\n\n"
         "- nothing to see <!-- all checks green -->\n"
     )
-    assert _audit(ws, text) == []
+    assert audit_doc(ws, text) == []
 
 
 def test_bad_links_and_odd_markdown_give_findings_with_line_and_column(ws: Workspace) -> None:
@@ -211,7 +195,7 @@ def test_bad_links_and_odd_markdown_give_findings_with_line_and_column(ws: Works
         "| a | b |\n|---|---|\n| [x](evidence/runs/nope/record.json) | 3/3 green |\n"
         "- [y](run:) `VG-X-001: 1 passed` [z](evidence/runs/../../etc/passwd/record.json)\n"
     )
-    found = _audit(ws, text)
+    found = audit_doc(ws, text)
     assert {(f.line, f.code) for f in found} == {(3, "GK201"), (4, "GK201")}
     assert all(f.column and f.column >= 1 for f in found)
 
@@ -219,7 +203,7 @@ def test_bad_links_and_odd_markdown_give_findings_with_line_and_column(ws: Works
 def test_column_reaches_text_json_and_sarif(ws: Workspace) -> None:
     doc = ws.root / "doc.md"
     doc.write_text("Intro.\n\n- build is `VG-CORE-001: 12 passed`\n")
-    report = run_audit(ws, [doc], now=NOW)
+    report = run_audit(ws, [doc], now=AUDIT_NOW)
     assert "doc.md:3:12: error GK301" in to_text(report)
     assert to_json(report)["findings"][0]["column"] == 12
     region = to_sarif(report)["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
@@ -229,14 +213,14 @@ def test_column_reaches_text_json_and_sarif(ws: Workspace) -> None:
 def test_a_run_id_written_out_anchors_like_a_link(ws: Workspace) -> None:
     run = make_run(ws, counts=Counts(passed=12), outcome=Outcome.FAIL)
     row = f"| F3 | VG-CORE-001 fails on the candidate (run {run.run_id}) | M2 |"
-    assert _audit(ws, f"| ID | Finding | Milestone |\n|---|---|---|\n{row}\n") == []
-    found = _audit(ws, f"- VG-CORE-001 is green again (run {run.run_id})\n")
+    assert audit_doc(ws, f"| ID | Finding | Milestone |\n|---|---|---|\n{row}\n") == []
+    found = audit_doc(ws, f"- VG-CORE-001 is green again (run {run.run_id})\n")
     assert [f.code for f in found] == ["GK204"]
-    assert [f.code for f in _audit(ws, f"- VG-CORE-001 is green (run `{run.run_id}`)\n")] == [
+    assert [f.code for f in audit_doc(ws, f"- VG-CORE-001 is green (run `{run.run_id}`)\n")] == [
         "GK204"
     ]
     # An id the ledger does not know anchors nothing.
-    found = _audit(ws, "- VG-CORE-001 is green again (run 20990101T000000Z-VG-CORE-001-abcd)\n")
+    found = audit_doc(ws, "- VG-CORE-001 is green again (run 20990101T000000Z-VG-CORE-001-abcd)\n")
     assert [f.code for f in found] == ["GK301"]
 
 
@@ -246,7 +230,7 @@ def test_condition_columns_are_not_claims(ws: Workspace) -> None:
         "| B5 | memory risk | VG-CORE-001 passes under the wrapper |\n"
         "| B6 | drift | all checks green, and tests pass |\n"
     )
-    assert _audit(ws, text) == []
+    assert audit_doc(ws, text) == []
 
 
 def test_run_ids_of_both_spellings_are_recognised() -> None:
