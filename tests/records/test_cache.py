@@ -14,9 +14,18 @@ from govkit.records import cache, ops, store
 from govkit.workspace import Workspace
 
 
-def _cache_file(ws: Workspace) -> dict[str, object]:
-    path = ws.state_dir / "cache" / f"tasks-v{cache.CACHE_VERSION}.json"
-    return json.loads(path.read_text())["entries"] if path.exists() else {}
+def _cache_path(ws: Workspace) -> Path:
+    return ws.state_dir / "cache" / f"tasks-v{cache.CACHE_VERSION}.json"
+
+
+def _cache_doc(ws: Workspace) -> tuple[Path, dict[str, Any]]:
+    """The tasks' parse cache file and what it holds."""
+    return _cache_path(ws), json.loads(_cache_path(ws).read_text())
+
+
+def _cache_file(ws: Workspace) -> dict[str, Any]:
+    """The cached entries of the tasks (none while there is no cache file)."""
+    return _cache_doc(ws)[1]["entries"] if _cache_path(ws).exists() else {}
 
 
 def test_recent_files_are_not_cached(ws: Workspace) -> None:
@@ -78,11 +87,6 @@ def test_invalid_records_are_reported_even_when_cached(
     for _ in range(2):  # the second read comes from the cache
         with pytest.raises(ValidationError, match="unknown task status"):
             store.load_kind(ws, "task")
-
-
-def _cache_doc(ws: Workspace) -> tuple[Path, dict[str, Any]]:
-    path = ws.state_dir / "cache" / f"tasks-v{cache.CACHE_VERSION}.json"
-    return path, json.loads(path.read_text())
 
 
 def test_validated_entries_are_marked_and_an_edit_is_validated_again(
