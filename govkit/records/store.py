@@ -7,6 +7,7 @@ write is atomic and happens under the workspace lock (callers hold it).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
@@ -304,6 +305,22 @@ _RULE_FILES = (
 _RULES: dict[str, str] = {}
 
 
+@functools.cache
+def _rule_sources() -> tuple[str, ...]:
+    """govkit's version and the stat signature of each of _RULE_FILES (the same for every kind)."""
+    from govkit import __version__
+
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    parts = [__version__]
+    for name in _RULE_FILES:
+        try:
+            st = os.stat(os.path.join(package, name))
+            parts.append(f"{name}:{st.st_mtime_ns}:{st.st_size}")
+        except OSError:
+            parts.append(f"{name}:?")
+    return tuple(parts)
+
+
 def check_rules(kind: str) -> str:
     """A fingerprint of everything validate_mapping checks a record of `kind` against.
 
@@ -314,19 +331,10 @@ def check_rules(kind: str) -> str:
     if found is None:
         import hashlib
 
-        from govkit import __version__
-
         row = KINDS[kind]
-        parts = [__version__, kind, repr(_shapes(kind)), repr(_choices(kind))]
+        parts = [*_rule_sources(), kind, repr(_shapes(kind)), repr(_choices(kind))]
         parts += [repr(row.lifecycle.statuses), row.lifecycle.initial]
         parts.append(row.id_pattern.pattern if row.id_pattern is not None else "")
-        package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        for name in _RULE_FILES:
-            try:
-                st = os.stat(os.path.join(package, name))
-                parts.append(f"{name}:{st.st_mtime_ns}:{st.st_size}")
-            except OSError:
-                parts.append(f"{name}:?")
         found = _RULES[kind] = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
     return found
 
