@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 
 from govkit.audit.claim_patterns import (
@@ -182,6 +183,20 @@ class _Piece:
     start: int
     end: int
 
+    @cached_property
+    def prose(self) -> tuple[str, list[tuple[int, int]]]:
+        """The piece's text as claims are read from it (gate ids in code revealed, quoted
+        phrases blanked; offsets from the piece's start), and the quoted phrases' spans.
+        Made once: the claim finder and the gate check (GK206) both read it."""
+        unit, start, end = self.unit, self.start, self.end
+        chars = list(unit.text[start:end])
+        for s, e, code in unit.codes:
+            if start <= s and e <= end and is_gate_code(code):
+                chars[s - start + 1 : s - start + 1 + len(code)] = code
+        scan = "".join(chars)
+        quoted = [(m.start(), m.end()) for m in QUOTED.finditer(scan)]
+        return QUOTED.sub(lambda q: " " * len(q.group(0)), scan), quoted
+
 
 @dataclass(frozen=True)
 class _Anchor:
@@ -260,24 +275,11 @@ def _links(ctx: ClaimContext, piece: _Piece) -> list[Link]:
     return out
 
 
-def _prose(piece: _Piece) -> tuple[str, list[tuple[int, int]]]:
-    """The piece's text as claims are read from it (gate ids in code revealed, quoted
-    phrases blanked; offsets from the piece's start), and the quoted phrases' spans."""
-    unit, start, end = piece.unit, piece.start, piece.end
-    chars = list(unit.text[start:end])
-    for s, e, code in unit.codes:
-        if start <= s and e <= end and is_gate_code(code):
-            chars[s - start + 1 : s - start + 1 + len(code)] = code
-    scan = "".join(chars)
-    quoted = [(m.start(), m.end()) for m in QUOTED.finditer(scan)]
-    return QUOTED.sub(lambda q: " " * len(q.group(0)), scan), quoted
-
-
 def _claims_in(piece: _Piece) -> list[Claim]:
     """Claims of one piece: prose (gate ids in code revealed, quotes blanked) and code spans."""
     unit, start, end = piece.unit, piece.start, piece.end
     codes = [(s, e, c) for s, e, c in unit.codes if start <= s and e <= end]
-    scan, quoted = _prose(piece)
+    scan, quoted = piece.prose
     claims = [
         Claim(c.kind, c.start + start, c.end + start, c.said, c.numbers, c.streak)
         for c in find_claims(scan)
@@ -414,7 +416,7 @@ def _check_scope(
 def _gates_named(ctx: ClaimContext, piece: _Piece, claims: list[Claim]) -> list[tuple[int, str]]:
     """(offset, gate id) of the program's gate ids a piece names: in prose, as a gate id in
     code, or inside a code span that is a claim (`VG-LA-002: 936 passed`)."""
-    scan, _ = _prose(piece)
+    scan, _ = piece.prose
     named = [(piece.start + m.start(), m.group(0)) for m in GATE_ID.finditer(scan)]
     codes = {s: code for s, _, code in piece.unit.codes}
     for c in claims:
