@@ -335,7 +335,7 @@ def run(
     return _exit_for([record for record, _ in runs], len(ids))
 
 
-# A run and its JSON form (`gate run --json` prints a list of them).
+# A run and its JSON form (`gate run --json` prints a list of them; {} without --json).
 _Ran = tuple[Any, dict[str, Any]]
 _ECHO = threading.Lock()  # gates may finish in threads; keep each run's lines whole
 
@@ -366,7 +366,10 @@ def _run_and_record(
     results = run_gates(
         ws, ids, tuple_name=tuple_name, worktree=worktree, on_event=on_event, on_done=done
     )
-    return [(r.record, {**json.loads(r.record.to_json()), "path": ws.rel(r.path)}) for r in results]
+    return [
+        (r.record, {**json.loads(r.record.to_json()), "path": ws.rel(r.path)} if as_json else {})
+        for r in results
+    ]
 
 
 def _run_into_bundles(
@@ -392,7 +395,9 @@ def _run_into_bundles(
     return [
         (
             r.record,
-            {**json.loads(r.record.to_json()), "bundle": str(b.path), "bundle_sha256": b.digest},
+            {**json.loads(r.record.to_json()), "bundle": str(b.path), "bundle_sha256": b.digest}
+            if as_json
+            else {},
         )
         for r, b in results
     ]
