@@ -12,7 +12,8 @@ last 200 per gate (charts) and the runs its pages cite.
 "Cold" is a render with .govkit/ caches removed (and the OS page cache dropped when this
 process may write /proc/sys/vm/drop_caches), after one untimed render that compiles the
 bytecode of the standard library and the dependencies, as installing them does;
-"warm" is the median of repeated runs.
+"warm" is the median of repeated runs. The cold output is compared with a render in one
+process (GOVKIT_JOBS=1, no caches): a cold load may fork (decision D-024).
 """
 
 from __future__ import annotations
@@ -338,6 +339,13 @@ def main() -> None:
         f"render status cold          {cold:7.3f} s  {cpu_note()}  ({cold / base:5.1f}x baseline; "
         f"target <= 2.5 s{'' if dropped else '; OS page cache not dropped'})"
     )
+    # The cold render may fork (D-024): its output must be what one process renders.
+    one = {**env, "GOVKIT_JOBS": "1", "GOVKIT_NO_CACHE": "1"}
+    alone = ws / "STATUS-one-process.md"  # beside STATUS.md: the same relative links
+    subprocess.run([*govkit, "render", "status", "-o", str(alone)], cwd=ws, env=one, check=True)
+    if alone.read_bytes() != (ws / "STATUS.md").read_bytes():
+        sys.exit("render status cold differs from a render in one process (GOVKIT_JOBS=1)")
+    alone.unlink()
     warm = median_of([*govkit, "render", "status"], ws, env, args.rounds)
     print(
         f"render status warm (median) {warm:7.3f} s  {cpu_note(args.rounds)}  ({warm / base:5.1f}x baseline; target <= 1 s)"

@@ -14,6 +14,11 @@ and id scheme). Only data that passed gets a mark, and a fresh parse drops it, s
 a file with errors is reported every time; a cache opened with other checks
 (another govkit, a kind that changed) forgets every mark and re-checks. An entry
 that is not of this shape (a damaged or hand-edited cache) counts as absent.
+
+Uncached files are read several at a time (`read_files`) and parsed together
+(`parse_fresh`); a cold load of many files may have a forked child parse and check
+half of them (govkit.records.store.load_all, decision D-024), handed to `load_each`
+as `fresh` data that is used only while its file's stat signature is unchanged.
 """
 
 from __future__ import annotations
@@ -22,12 +27,11 @@ import contextlib
 import json
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeGuard
 
 from govkit import yamlio
-from govkit.errors import ValidationError
 
 CACHE_VERSION = 1
 # Files whose mtime/ctime is this close to "now" are parsed but not cached.
@@ -44,7 +48,7 @@ def _hit(entry: Any, signature: list[int]) -> TypeGuard[list[Any]]:
     return type(entry) is list and len(entry) >= 2 and entry[0] == signature
 
 
-def _jsonable(value: Any) -> bool:
+def jsonable(value: Any) -> bool:
     """True when JSON gives `value` back unchanged (no dates, no non-string keys)."""
     kind = type(value)
     if kind is str or kind is bool or kind is int or value is None:
@@ -54,10 +58,87 @@ def _jsonable(value: Any) -> bool:
     if isinstance(value, float):
         return value == value and value not in (float("inf"), float("-inf"))
     if isinstance(value, list):
-        return all(_jsonable(v) for v in value)
+        return all(jsonable(v) for v in value)
     if isinstance(value, dict):
-        return all(isinstance(k, str) and _jsonable(v) for k, v in value.items())
+        return all(isinstance(k, str) and jsonable(v) for k, v in value.items())
     return False
+
+
+# A file parsed just now (see load_each): (stat signature, plain data, passed the checks).
+Fresh = tuple[list[int], Any, bool]
+
+
+def parse_fresh(paths: Sequence[str]) -> list[tuple[str, list[int], Any, bool]]:
+    """(path, stat signature, plain data, read by the fast reader) of each file, parsed
+    together as `load_each` parses the files it has not cached.
+
+    Files that cannot be read or decoded are left out, and so are all of them when one
+    text would change the boundaries of the joined stream: the loader parses those on
+    their own and reports their errors. Data read by ruamel may hold dates (not JSON).
+    """
+    kept: list[tuple[str, list[int]]] = []
+    texts: list[str] = []
+    for key, got in zip(paths, read_files(paths), strict=True):
+        if got is None:
+            continue
+        try:
+            text = got[1].decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        if "\r" in text:  # as reading in text mode does (universal newlines)
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        kept.append((key, _signature(got[0])))
+        texts.append(text)
+    read = yamlio.loads_plain_each_read(texts) if texts else None
+    if read is None:
+        return []
+    docs, by_ruamel = read
+    odd = set(by_ruamel)
+    return [
+        (key, signature, doc, j not in odd)
+        for j, ((key, signature), doc) in enumerate(zip(kept, docs, strict=True))
+    ]
+
+
+# Reads in flight at once: a cold disk (nothing in the page cache) serves several reads
+# at a time, about three times faster with four than with one (benchmarks/bench_render.py);
+# with the pages cached, four threads cost what one does.
+READ_THREADS = 4
+
+
+def read_files(paths: Sequence[str]) -> list[tuple[os.stat_result, bytes] | None]:
+    """(stat, bytes) of each file, None for one that cannot be read; several at a time."""
+    out: list[tuple[os.stat_result, bytes] | None] = [None] * len(paths)
+
+    def read(first: int, step: int) -> None:
+        for i in range(first, len(paths), step):
+            try:
+                fd = os.open(paths[i], os.O_RDONLY)
+            except OSError:
+                continue
+            try:
+                st = os.fstat(fd)
+                chunks = [os.read(fd, max(st.st_size, 4096) + 1)]
+                while chunks[-1]:
+                    chunks.append(os.read(fd, 1 << 16))
+                out[i] = (st, b"".join(chunks))
+            except OSError:
+                pass
+            finally:
+                os.close(fd)
+
+    threads = min(READ_THREADS, len(paths) // 64)  # a few files: not worth a thread
+    if threads < 2:
+        read(0, 1)
+        return out
+    import threading
+
+    workers = [threading.Thread(target=read, args=(n, threads)) for n in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    return out
 
 
 class ParseCache:
@@ -69,6 +150,7 @@ class ParseCache:
         self.enabled = not os.environ.get(DISABLE_ENV)
         self._entries: dict[str, list[Any]] = {}
         self._seen: set[str] = set()
+        self._vouched: set[str] = set()  # fresh parses that passed the checks (this process)
         self._dirty = False
         if self.enabled:
             self._entries = self._read()
@@ -105,9 +187,20 @@ class ParseCache:
         self._store(path, st, data)
         return data
 
-    def load_each(self, paths: Sequence[Path]) -> Iterator[Any]:
+    def cached(self, key: str) -> bool:
+        """True when the cache holds an entry for the file named `key` (it may be stale)."""
+        return key in self._entries
+
+    def load_each(
+        self, paths: Sequence[Path], fresh: Mapping[str, Fresh] | None = None
+    ) -> Iterator[Any]:
         """Plain data of each YAML file in turn, like `load`, parsing the uncached ones at
-        once (yamlio.loads_plain_each); errors are raised by the file they belong to."""
+        once (yamlio.loads_plain_each); errors are raised by the file they belong to.
+
+        `fresh`: files parsed just now, by `parse_fresh` in this process or a forked one;
+        one whose stat signature is still the same is taken as parsed (and, when it passed
+        the checks, counts as `checked`), any other is parsed here.
+        """
         if not paths:
             return
         stats: list[os.stat_result | None] = []
@@ -125,16 +218,20 @@ class ParseCache:
             else:
                 missing.append(i)
         parsed: dict[int, Any] = {}
-        by_ruamel: set[int] = set(missing)  # what may hold dates or other non-JSON values
+        if fresh and missing:
+            missing = self._take_fresh(paths, stats, missing, fresh, parsed)
+        by_ruamel: set[int] = set()  # what may hold dates or other non-JSON values
         if len(missing) > 1:
-            try:
-                texts = [yamlio.read_text(paths[i]) for i in missing]
-            except ValidationError:
-                texts = []  # one unreadable file: each is loaded (and reported) on its own
-            read = yamlio.loads_plain_each_read(texts) if texts else None
-            if read is not None:
-                parsed = dict(zip(missing, read[0], strict=True))
-                by_ruamel = {missing[j] for j in read[1]}
+            # Read and parsed together; a file left out (unreadable, not UTF-8, its text
+            # spoils the joined stream) or changed meanwhile is loaded, and reported, alone.
+            local = {key: rest for key, *rest in parse_fresh([str(paths[i]) for i in missing])}
+            for i in missing:
+                found = local.get(str(paths[i]))
+                st = stats[i]
+                if found is not None and st is not None and found[0] == _signature(st):
+                    parsed[i] = found[1]
+                    if not found[2]:
+                        by_ruamel.add(i)
         seen = self._seen
         for i, path in enumerate(paths):
             if i in hits:
@@ -148,9 +245,34 @@ class ParseCache:
             self._store(path, st, parsed[i], plain=i not in by_ruamel)
             yield parsed[i]
 
+    def _take_fresh(
+        self,
+        paths: Sequence[Path],
+        stats: Sequence[os.stat_result | None],
+        missing: list[int],
+        fresh: Mapping[str, Fresh],
+        parsed: dict[int, Any],
+    ) -> list[int]:
+        """Put the fresh parses that still match their file into `parsed`; the rest of `missing`."""
+        left = []
+        for i in missing:
+            key, st = str(paths[i]), stats[i]
+            found = fresh.get(key)
+            if found is None or st is None or found[0] != _signature(st):
+                left.append(i)
+                continue
+            parsed[i] = found[1]
+            if found[2]:
+                self._vouched.add(key)
+        return left
+
     def checked(self, path: Path) -> bool:
-        """True when the cached data of `path` (as just loaded) carries a mark (see `mark`)."""
-        entry = self._entries.get(str(path))
+        """True when the data of `path` (as just loaded) passed the checks: its cache entry
+        carries a mark (see `mark`), or it came fresh and valid from `parse_fresh`."""
+        key = str(path)
+        if key in self._vouched:
+            return True
+        entry = self._entries.get(key)
         return type(entry) is list and len(entry) > 2 and entry[2] == 1
 
     def mark(self, path: Path) -> None:
@@ -170,8 +292,11 @@ class ParseCache:
         key = str(path)
         self._seen.add(key)
         racy = time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) < RACY_WINDOW_NS
-        if not racy and (plain or _jsonable(data)):
-            self._entries[key] = [_signature(st), data]
+        if not racy and (plain or jsonable(data)):
+            entry = [_signature(st), data]
+            if self.checks and key in self._vouched:
+                entry.append(1)  # checked by parse_fresh's caller under these same rules
+            self._entries[key] = entry
             self._dirty = True
         elif key in self._entries:
             del self._entries[key]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ from govkit import yamlio
 from govkit.errors import NotFound, ValidationError
 from govkit.ids import check_id, id_sort_key
 from govkit.problems import Problem
-from govkit.records.cache import ParseCache
+from govkit.records.cache import Fresh, ParseCache, jsonable, parse_fresh
 from govkit.records.model import (
     KINDS,
     PRIORITY,
@@ -339,16 +339,25 @@ def check_rules(kind: str) -> str:
     return found
 
 
-def load_kind(ws: Workspace, kind: str) -> list[Record]:
+def load_kind(
+    ws: Workspace,
+    kind: str,
+    *,
+    cache: ParseCache | None = None,
+    paths: list[Path] | None = None,
+    fresh: Mapping[str, Fresh] | None = None,
+) -> list[Record]:
     """All records of one kind, sorted by id.
 
     A file whose cached data passed validation before (the cache's mark) is converted
     without the checks that cannot fail for it; any other file is validated, then marked.
+    `cache`, `paths`, `fresh`: the kind's parse cache and files, when the caller has them
+    already, and files parsed (and checked) just now (see `load_all`).
     """
-    cache = parse_cache(ws, kind)
-    paths = list(iter_record_files(ws, kind))
+    cache = cache or parse_cache(ws, kind)
+    paths = list(iter_record_files(ws, kind)) if paths is None else paths
     records = []
-    for path, data in zip(paths, cache.load_each(paths), strict=True):
+    for path, data in zip(paths, cache.load_each(paths, fresh), strict=True):
         checked = cache.checked(path)
         records.append(record_from_mapping(kind, data, path, checked=checked))
         if not checked:
@@ -376,7 +385,12 @@ class RecordSet:
         return None
 
 
-def load_all(ws: Workspace) -> RecordSet:
+# A load that finds this many record files missing from the parse cache splits their
+# reading, parsing and checking with a forked child (D-024); fewer are not worth a fork.
+PARALLEL_FROM = 2000
+
+
+def load_all(ws: Workspace, *, parallel_from: int = PARALLEL_FROM) -> RecordSet:
     """Every record and the queue."""
     # Tens of thousands of new objects and no cycles among them: the collector's passes
     # over them while they are made find nothing (and cost about 5% of the load).
@@ -385,10 +399,59 @@ def load_all(ws: Workspace) -> RecordSet:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return RecordSet({kind: load_kind(ws, kind) for kind in KINDS}, load_queue(ws))
+        caches = {kind: parse_cache(ws, kind) for kind in KINDS}
+        paths = {kind: list(iter_record_files(ws, kind)) for kind in KINDS}
+        fresh = _parse_cold(caches, paths, parallel_from)
+        by_kind = {
+            kind: load_kind(ws, kind, cache=caches[kind], paths=paths[kind], fresh=fresh)
+            for kind in KINDS
+        }
+        return RecordSet(by_kind, load_queue(ws))
     finally:
         if collecting:
             gc.enable()
+
+
+def _parse_cold(
+    caches: Mapping[str, ParseCache], paths: Mapping[str, list[Path]], parallel_from: int
+) -> dict[str, Fresh]:
+    """The uncached files, parsed and checked half here and half in a forked child.
+
+    Empty when there are fewer than `parallel_from` of them or no child can be forked:
+    load_kind then parses them all here, as it always does.
+    """
+    cold = [
+        (kind, key)
+        for kind, files in paths.items()
+        for key in map(str, files)
+        if not caches[kind].cached(key)
+    ]
+    if len(cold) < max(parallel_from, 2):
+        return {}
+    from govkit.forkjob import ForkJob
+
+    job = ForkJob.start(_parse_share, cold[1::2])  # every other file: both halves alike
+    if job is None:
+        return {}
+    with job:
+        done = _parse_share(cold[0::2])
+        theirs = job.result()  # None when the child failed: load_kind parses those here
+    if theirs is not None:
+        done += theirs
+    return {key: (signature, data, valid) for key, signature, data, valid in done}
+
+
+def _parse_share(share: list[tuple[str, str]]) -> list[tuple[str, list[int], Any, bool]]:
+    """(path, stat signature, data, passed validation) of each (kind, path) of `share`."""
+    out = []
+    by_kind: dict[str, list[str]] = {}
+    for kind, key in share:
+        by_kind.setdefault(kind, []).append(key)
+    for kind, keys in by_kind.items():
+        for key, signature, data, plain in parse_fresh(keys):
+            if plain or jsonable(data):  # what marshal carries out of a child
+                out.append((key, signature, data, not validate_mapping(kind, data)[1]))
+    return out
 
 
 def save_record(ws: Workspace, record: Record) -> Path:

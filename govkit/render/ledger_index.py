@@ -17,14 +17,19 @@ import marshal
 import os
 import re
 import time
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from govkit.atomic import atomic_write_bytes
 from govkit.errors import ValidationError
 from govkit.evidence.query import Streak, streak
 from govkit.evidence.store import LedgerEntry, parse_ledger_line
+
+if TYPE_CHECKING:
+    from govkit.forkjob import ForkJob
 
 _GATE = re.compile(rb'"gate_id":\s*"([^"\\]*)"')
 _RUN = re.compile(rb'"run_id":\s*"([^"\\]*)",\s*"seq":\s*(\d+),\s*"started_at":\s*"([^"\\]*)"')
@@ -46,6 +51,27 @@ def _decode_all(values: list[bytes]) -> list[str]:
     return decoded
 
 
+# A ledger this big (about 9,000 runs) or bigger, scanned without a cache, is scanned in a
+# forked child while the caller reads the records (see `LedgerIndex.open_soon`).
+PARALLEL_BYTES = 8 << 20
+
+
+def _cache_name() -> str:
+    return f"ledger-index-v{CACHE_VERSION}.marshal"
+
+
+def _scan_columns(path: str) -> tuple[Any, ...]:
+    """The scanned columns of the ledger at `path` (run in a forked child: plain values)."""
+    index = LedgerIndex(Path(path))
+    index.data = index.path.read_bytes()
+    index.size = len(index.data)
+    index._scan(index.data, 0)
+    return (
+        index.size, index.starts, index.run_ids, index.gate_ids, index.seqs, index.started,
+        index.by_gate(),
+    )  # fmt: skip
+
+
 @dataclass
 class LedgerIndex:
     """Run id, gate, seq and start of every ledger line; full entries parsed on demand."""
@@ -61,6 +87,7 @@ class LedgerIndex:
     _parsed: dict[int, LedgerEntry] = field(default_factory=dict)
     _by_gate: dict[str, list[int]] | None = None
     _by_id: dict[str, int] | None = None
+    _fd: int | None = None
 
     @classmethod
     def open(cls, path: Path, *, cache_dir: Path | None = None) -> LedgerIndex:
@@ -75,7 +102,7 @@ class LedgerIndex:
         except FileNotFoundError:
             return index
         use_cache = cache_dir is not None and not os.environ.get(DISABLE_ENV)
-        cache_file = cache_dir / f"ledger-index-v{CACHE_VERSION}.marshal" if cache_dir else None
+        cache_file = cache_dir / _cache_name() if cache_dir else None
         if use_cache and cache_file is not None and index._from_cache(cache_file, st):
             return index
         index.data = path.read_bytes()
@@ -84,6 +111,28 @@ class LedgerIndex:
         if use_cache and cache_file is not None:
             index._save_cache(cache_file, st)
         return index
+
+    @classmethod
+    def open_soon(
+        cls, path: Path, *, cache_dir: Path | None = None, parallel_from: int = PARALLEL_BYTES
+    ) -> PendingIndex:
+        """`open`, started now; `PendingIndex.get()` gives the index.
+
+        A ledger of `parallel_from` bytes or more with no index cache yet is scanned in a
+        forked child (D-024) while this process goes on (reading the records, say); with
+        a cache, or when no child can be forked, `open` runs when the index is asked for.
+        """
+        try:
+            size = path.stat().st_size
+        except OSError:
+            size = 0
+        cached = cache_dir is not None and (cache_dir / _cache_name()).exists()
+        job = None
+        if size >= parallel_from and not cached:
+            from govkit.forkjob import ForkJob
+
+            job = ForkJob.start(_scan_columns, str(path))
+        return PendingIndex(path, cache_dir, job)
 
     def _from_cache(self, cache_file: Path, st: os.stat_result) -> bool:
         try:
@@ -166,9 +215,22 @@ class LedgerIndex:
         end = self.starts[i + 1] if i + 1 < len(self.starts) else self.size
         if self.data is not None and end <= len(self.data):
             return self.data[self.starts[i] : end]
+        fd = self._reader()
+        if fd is not None:  # one pread a line, not an open, seek and read: a page reads hundreds
+            return os.pread(fd, end - self.starts[i], self.starts[i])
         with self.path.open("rb") as fh:
             fh.seek(self.starts[i])
             return fh.read(end - self.starts[i])
+
+    def _reader(self) -> int | None:
+        """A descriptor of the ledger kept open for reading lines (closed with the index)."""
+        if self._fd is None and hasattr(os, "pread"):
+            try:
+                self._fd = os.open(self.path, os.O_RDONLY)
+            except OSError:
+                return None
+            weakref.finalize(self, os.close, self._fd)
+        return self._fd
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -280,3 +342,30 @@ class LedgerIndex:
     def newest_start(self) -> str:
         """The latest start time of any run ('' when there is none)."""
         return max(self.started, default="")
+
+
+class PendingIndex:
+    """A ledger index being made (see `LedgerIndex.open_soon`)."""
+
+    def __init__(self, path: Path, cache_dir: Path | None, job: ForkJob | None) -> None:
+        self.path, self.cache_dir, self.job = path, cache_dir, job
+
+    def get(self) -> LedgerIndex:
+        """The index: the child's scan when it is done and sound, else `open` here."""
+        columns = self.job.result() if self.job is not None else None
+        self.job = None
+        if columns is None:  # no child, or it failed: scan here, which reports any error
+            return LedgerIndex.open(self.path, cache_dir=self.cache_dir)
+        index = LedgerIndex(self.path)
+        index.size, index.starts, index.run_ids, index.gate_ids = columns[:4]
+        index.seqs, index.started, index._by_gate = columns[4:]
+        if self.cache_dir is not None and not os.environ.get(DISABLE_ENV):
+            with contextlib.suppress(OSError):
+                index._save_cache(self.cache_dir / _cache_name(), self.path.stat())
+        return index
+
+    def cancel(self) -> None:
+        """Stop the child, when the index is not wanted after all (an error elsewhere)."""
+        if self.job is not None:
+            self.job.cancel()
+            self.job = None

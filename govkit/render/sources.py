@@ -75,14 +75,15 @@ def _record_stamps(records: Iterable[Record]) -> Iterator[str]:
 
 
 def load_sources(ws: Workspace) -> Sources:
-    """Read records, decisions, config and the ledger."""
-    return Sources(
-        ws,
-        ws.config,
-        load_all(ws),
-        load_decisions(ws),
-        LedgerIndex.open(ws.ledger_path, cache_dir=ws.state_dir / "cache"),
-    )
+    """Read records, decisions, config and the ledger (scanned meanwhile, when it can be)."""
+    config = ws.config
+    runs = LedgerIndex.open_soon(ws.ledger_path, cache_dir=ws.state_dir / "cache")
+    try:
+        records, decisions = load_all(ws), load_decisions(ws)
+    except BaseException:
+        runs.cancel()
+        raise
+    return Sources(ws, config, records, decisions, runs.get())
 
 
 class Linker:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from govkit import forkjob
+from govkit.errors import ValidationError
 from govkit.evidence.query import latest_by_gate, streak
 from govkit.evidence.record import Counts, Outcome
 from govkit.evidence.store import read_ledger
@@ -125,3 +127,74 @@ def test_runs_appended_out_of_start_order_are_read_oldest_first(harbor: Workspac
     ordered.started.sort()  # what a ledger written in order looks like to _in_order
     ordered.seqs.sort()
     assert ordered._in_order()
+
+
+needs_fork = pytest.mark.skipif(
+    not forkjob.can_fork(), reason="forked scans run on Linux with two cores or more"
+)
+
+
+@needs_fork
+def test_a_scan_in_a_forked_child_equals_one_here(harbor: Workspace) -> None:
+    cache = harbor.state_dir / "cache"
+    pending = LedgerIndex.open_soon(harbor.ledger_path, cache_dir=cache, parallel_from=0)
+    assert pending.job is not None  # no cache yet: the scan runs in a child
+    index = pending.get()
+    here = LedgerIndex.open(harbor.ledger_path)
+    for column in ("size", "starts", "run_ids", "gate_ids", "seqs", "started"):
+        assert getattr(index, column) == getattr(here, column)
+    assert index.by_gate() == here.by_gate()
+    check_against_full_parse(harbor, index)
+    _age(harbor.ledger_path)
+    LedgerIndex.open_soon(harbor.ledger_path, cache_dir=cache, parallel_from=0).get()
+    # The child's columns were cached here: the next open is answered from the cache.
+    again = LedgerIndex.open_soon(harbor.ledger_path, cache_dir=cache, parallel_from=0)
+    assert again.job is None
+    warm = again.get()
+    assert warm.data is None and warm.run_ids == here.run_ids
+
+
+@needs_fork
+def test_a_broken_ledger_scanned_in_a_child_is_reported_as_here(harbor: Workspace) -> None:
+    lines = harbor.ledger_path.read_bytes().splitlines(keepends=True)
+    lines[2] = b'{"run_id": "half a line\n'
+    harbor.ledger_path.write_bytes(b"".join(lines))
+    with pytest.raises(ValidationError) as here:
+        LedgerIndex.open(harbor.ledger_path)
+    assert here.value.line == 3
+    pending = LedgerIndex.open_soon(harbor.ledger_path, parallel_from=0)
+    assert pending.job is not None
+    with pytest.raises(ValidationError) as there:
+        pending.get()  # the child failed on it; the scan here reports it
+    assert (str(there.value), there.value.line) == (str(here.value), 3)
+
+
+@needs_fork
+def test_a_pending_scan_can_be_dropped(harbor: Workspace) -> None:
+    pending = LedgerIndex.open_soon(harbor.ledger_path, parallel_from=0)
+    assert pending.job is not None
+    pid = pending.job._pid
+    pending.cancel()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # stopped and reaped
+
+
+def test_small_ledgers_and_one_core_scan_here(
+    harbor: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert LedgerIndex.open_soon(harbor.ledger_path).job is None  # far below PARALLEL_BYTES
+    monkeypatch.setenv(forkjob.JOBS_ENV, "1")
+    pending = LedgerIndex.open_soon(harbor.ledger_path, parallel_from=0)
+    assert pending.job is None
+    check_against_full_parse(harbor, pending.get())
+
+
+def test_lines_read_on_demand_match_the_file(harbor: Workspace) -> None:
+    _age(harbor.ledger_path)
+    cache = harbor.state_dir / "cache"
+    LedgerIndex.open(harbor.ledger_path, cache_dir=cache)
+    index = LedgerIndex.open(harbor.ledger_path, cache_dir=cache)
+    assert index.data is None
+    raw = harbor.ledger_path.read_bytes().splitlines(keepends=True)
+    assert [index._line(i) for i in range(len(index))] == raw
+    assert index._fd is not None  # one descriptor for every line, not an open each
