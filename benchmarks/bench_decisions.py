@@ -109,7 +109,10 @@ def main() -> None:
             path.unlink()
     adr = ensure_adr_tools()
     adr_dir = write_adr_folder(adr, base, args.decisions, env)
-    govkit = [sys.executable, "-m", "govkit"]
+    # The console script, as users run govkit (as adr-tools' `adr` script is run), when this
+    # environment has one; else `python -m govkit`, which also pays for runpy (about 5 ms).
+    script = Path(sys.executable).with_name("govkit")
+    govkit = [str(script)] if script.is_file() else [sys.executable, "-m", "govkit"]
     ws = base / "ws"
     subprocess.run([*govkit, "init", str(ws)], env=env, check=True, capture_output=True)
     subprocess.run(
@@ -121,6 +124,7 @@ def main() -> None:
     count = len(list((ws / "decisions").glob("D-*.md")))
     print(f"folder: {base}")
     print(f"adr-tools: {adr or 'not installed (apt-get install adr-tools); govkit timed alone'}")
+    print(f"govkit: {' '.join(govkit)} (this checkout, through PYTHONPATH)")
     print(f"{args.decisions} decisions written, {count} imported into {ws}")
     if count != args.decisions:
         raise SystemExit(f"expected {args.decisions} imported decisions, got {count}")
