@@ -177,6 +177,11 @@ def _simple_scalar(text: str) -> Any:
     return _GIVE_UP if text.lower() in _NOT_STRINGS else text
 
 
+def loads_simple(text: str) -> dict[str, Any] | None:
+    """A record file in the layout govkit writes, read without ruamel; None otherwise."""
+    return _loads_simple(text)
+
+
 def _loads_simple(text: str) -> dict[str, Any] | None:
     """A record file in the layout govkit writes, read without ruamel; None otherwise."""
     if not text or "\r" in text or "\t" in text:

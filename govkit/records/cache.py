@@ -72,9 +72,9 @@ def parse_fresh(paths: Sequence[str]) -> list[tuple[str, list[int], Any, bool]]:
     """(path, stat signature, plain data, read by the fast reader) of each file, parsed
     together as `load_each` parses the files it has not cached.
 
-    Files that cannot be read or decoded are left out, and so are all of them when one
-    text would change the boundaries of the joined stream: the loader parses those on
-    their own and reports their errors. Data read by ruamel may hold dates (not JSON).
+    Files that cannot be read or decoded are left out, and so are all that need ruamel
+    when one text would change the boundaries of the joined stream: the loader parses
+    those on their own and reports their errors. Data read by ruamel may hold dates.
     """
     kept: list[tuple[str, list[int]]] = []
     texts: list[str] = []
@@ -89,9 +89,14 @@ def parse_fresh(paths: Sequence[str]) -> list[tuple[str, list[int], Any, bool]]:
             text = text.replace("\r\n", "\n").replace("\r", "\n")
         kept.append((key, _signature(got[0])))
         texts.append(text)
-    read = yamlio.loads_plain_each_read(texts) if texts else None
-    if read is None:
+    if not texts:
         return []
+    read = yamlio.loads_plain_each_read(texts)
+    if read is None:
+        # One text spoils the joined stream (bad YAML, a document marker): keep what the
+        # fast reader reads; the loader parses the rest one by one and reports the culprit.
+        simple = zip(kept, map(yamlio.loads_simple, texts), strict=True)
+        return [(key, signature, doc, True) for (key, signature), doc in simple if doc]
     docs, by_ruamel = read
     odd = set(by_ruamel)
     return [
@@ -170,11 +175,20 @@ class ParseCache:
             entries = {k: v[:2] for k, v in entries.items() if type(v) is list}
         return entries
 
-    def load(self, path: Path, parse: Callable[[Path], Any] = yamlio.load_plain) -> Any:
-        """Plain data of a YAML file, or what `parse` makes of the file (raises its errors)."""
-        if not self.enabled:
-            return parse(path)
+    def load(
+        self,
+        path: Path,
+        parse: Callable[[Path], Any] = yamlio.load_plain,
+        fresh: Mapping[str, Fresh] | None = None,
+    ) -> Any:
+        """Plain data of a YAML file, or what `parse` makes of the file (raises its errors).
+
+        `fresh`: as in `load_each` (a fresh parse is used while its file is unchanged).
+        """
         key = str(path)
+        found = fresh.get(key) if fresh else None
+        if not self.enabled and found is None:
+            return parse(path)
         self._seen.add(key)
         try:
             st = os.stat(path)
@@ -183,6 +197,11 @@ class ParseCache:
         entry = self._entries.get(key)
         if _hit(entry, _signature(st)):
             return entry[1]
+        if found is not None and found[0] == _signature(st):
+            if found[2]:
+                self._vouched.add(key)
+            self._store(path, st, found[1], plain=True)
+            return found[1]
         data = parse(path)
         self._store(path, st, data)
         return data

@@ -8,6 +8,7 @@ across kinds, dangling references, stray and temp files.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,11 +41,17 @@ def check_record_files(ws: Workspace, problems: ProblemList) -> RecordScan:
     """Every record file of every kind: syntax, fields, id and file name, duplicate ids."""
     scan = RecordScan()
     _temp_files(ws, ws.records_dir, problems, scan)
+    caches = {kind: store.parse_cache(ws, kind) for kind in KINDS}
+    paths = {kind: list(store.iter_record_files(ws, kind)) for kind in KINDS}
+    # Uncached files parsed at once (split with a forked child when there are many, D-024);
+    # every file is still validated below, with its lines, and any it left out is parsed
+    # on its own, reporting its error.
+    fresh = store.parse_uncached(caches, paths, here=True, validate=False)
     for kind in KINDS:
-        cache = store.parse_cache(ws, kind)
+        cache = caches[kind]
         _temp_files(ws, ws.records_dir / KINDS[kind].directory, problems, scan)
-        for path in store.iter_record_files(ws, kind):
-            _record_file(kind, path, cache.load, problems, scan)
+        for path in paths[kind]:
+            _record_file(kind, path, functools.partial(cache.load, fresh=fresh), problems, scan)
         cache.save(prune=True)
     return scan
 

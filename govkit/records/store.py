@@ -390,7 +390,7 @@ class RecordSet:
 PARALLEL_FROM = 2000
 
 
-def load_all(ws: Workspace, *, parallel_from: int = PARALLEL_FROM) -> RecordSet:
+def load_all(ws: Workspace, *, parallel_from: int | None = None) -> RecordSet:
     """Every record and the queue."""
     # Tens of thousands of new objects and no cycles among them: the collector's passes
     # over them while they are made find nothing (and cost about 5% of the load).
@@ -401,7 +401,7 @@ def load_all(ws: Workspace, *, parallel_from: int = PARALLEL_FROM) -> RecordSet:
     try:
         caches = {kind: parse_cache(ws, kind) for kind in KINDS}
         paths = {kind: list(iter_record_files(ws, kind)) for kind in KINDS}
-        fresh = _parse_cold(caches, paths, parallel_from)
+        fresh = parse_uncached(caches, paths, parallel_from=parallel_from)
         by_kind = {
             kind: load_kind(ws, kind, cache=caches[kind], paths=paths[kind], fresh=fresh)
             for kind in KINDS
@@ -412,13 +412,20 @@ def load_all(ws: Workspace, *, parallel_from: int = PARALLEL_FROM) -> RecordSet:
             gc.enable()
 
 
-def _parse_cold(
-    caches: Mapping[str, ParseCache], paths: Mapping[str, list[Path]], parallel_from: int
+def parse_uncached(
+    caches: Mapping[str, ParseCache],
+    paths: Mapping[str, list[Path]],
+    *,
+    parallel_from: int | None = None,
+    here: bool = False,
+    validate: bool = True,
 ) -> dict[str, Fresh]:
-    """The uncached files, parsed and checked half here and half in a forked child.
+    """The files missing from their kind's parse cache, parsed (and checked, with `validate`)
+    half here and half in a forked child when there are `parallel_from` of them or more.
 
-    Empty when there are fewer than `parallel_from` of them or no child can be forked:
-    load_kind then parses them all here, as it always does.
+    Otherwise, with `here`, all in this process at once (in one joined parse, as load_each
+    parses), else none: load_each parses them itself. A file left out (unreadable, or
+    data a child cannot send) is parsed by its loader, which reports its errors.
     """
     cold = [
         (kind, key)
@@ -426,23 +433,31 @@ def _parse_cold(
         for key in map(str, files)
         if not caches[kind].cached(key)
     ]
-    if len(cold) < max(parallel_from, 2):
+    if len(cold) < 2:
         return {}
-    from govkit.forkjob import ForkJob
+    done = None
+    if len(cold) >= (PARALLEL_FROM if parallel_from is None else parallel_from):
+        from govkit.forkjob import ForkJob
 
-    job = ForkJob.start(_parse_share, cold[1::2])  # every other file: both halves alike
-    if job is None:
-        return {}
-    with job:
-        done = _parse_share(cold[0::2])
-        theirs = job.result()  # None when the child failed: load_kind parses those here
-    if theirs is not None:
-        done += theirs
+        job = ForkJob.start(_parse_share, cold[1::2], validate)  # every other file: alike
+        if job is not None:
+            with job:
+                done = _parse_share(cold[0::2], validate)
+                theirs = job.result()  # None when the child failed: parsed by the loader
+            if theirs is not None:
+                done += theirs
+    if done is None:
+        if not here:
+            return {}
+        done = _parse_share(cold, validate)
     return {key: (signature, data, valid) for key, signature, data, valid in done}
 
 
-def _parse_share(share: list[tuple[str, str]]) -> list[tuple[str, list[int], Any, bool]]:
-    """(path, stat signature, data, passed validation) of each (kind, path) of `share`."""
+def _parse_share(
+    share: list[tuple[str, str]], validate: bool = True
+) -> list[tuple[str, list[int], Any, bool]]:
+    """(path, stat signature, data, passed validation) of each (kind, path) of `share`
+    (never "passed" without `validate`)."""
     out = []
     by_kind: dict[str, list[str]] = {}
     for kind, key in share:
@@ -450,7 +465,8 @@ def _parse_share(share: list[tuple[str, str]]) -> list[tuple[str, list[int], Any
     for kind, keys in by_kind.items():
         for key, signature, data, plain in parse_fresh(keys):
             if plain or jsonable(data):  # what marshal carries out of a child
-                out.append((key, signature, data, not validate_mapping(kind, data)[1]))
+                valid = validate and not validate_mapping(kind, data)[1]
+                out.append((key, signature, data, valid))
     return out
 
 

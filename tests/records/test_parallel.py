@@ -104,10 +104,10 @@ def test_a_failed_child_leaves_its_half_to_this_process(
     parent = os.getpid()
     real = store._parse_share
 
-    def broken_in_child(share: Any) -> Any:
+    def broken_in_child(*args: Any) -> Any:
         if os.getpid() != parent:
             raise RuntimeError("the child breaks")
-        return real(share)
+        return real(*args)
 
     monkeypatch.setattr(store, "_parse_share", broken_in_child)
     assert store.load_all(ws, parallel_from=0).by_kind == _serial(ws, monkeypatch).by_kind
@@ -179,3 +179,36 @@ def test_reading_in_threads_gives_every_byte(tmp_path: Path) -> None:
     for i, item in enumerate(got[:-1]):
         assert item is not None and item[1] == b"title: x\n" * (i * 50)
         assert item[0].st_size == len(item[1])
+
+
+def test_check_finds_the_same_problems_split_or_in_one_process(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from govkit.check import check_workspace
+
+    _fill(ws, tasks=60)
+    bad = {
+        "tasks/M1-T061.yaml": "id: M1-T061\nstatus: nope\ntitle: x\n",
+        "tasks/M1-T062.yaml": "id: M1-T099\ntitle: wrong file name\n",
+        "tasks/M1-T063.yaml": "id: M1-T063\ntitle: [unclosed\n",
+        "findings/F9.yaml": "id: F9\nstatus: open\ntitle: Dup\nmilestone: M7\n",
+    }
+    for rel, text in bad.items():
+        (ws.records_dir / rel).write_text(text)
+    monkeypatch.setenv(cache.DISABLE_ENV, "1")
+    monkeypatch.setattr(store, "PARALLEL_FROM", 0)
+    parsed = _count_parsed(monkeypatch)
+    split = check_workspace(ws)
+    in_parent = sum(parsed)
+    parsed.clear()
+    monkeypatch.setenv(forkjob.JOBS_ENV, "1")
+    whole = check_workspace(ws)
+    total = len(list(ws.records_dir.rglob("*.yaml")))
+    assert in_parent < total * 0.6 <= sum(parsed)  # split: this process parsed about half
+    assert [str(p) for p in split.problems] == [str(p) for p in whole.problems]
+    assert {p.code for p in split.problems} == {
+        "unknown-status",
+        "filename-mismatch",
+        "yaml",
+        "dangling-ref",
+    }
