@@ -354,7 +354,7 @@ def load_kind(
     `cache`, `paths`, `fresh`: the kind's parse cache and files, when the caller has them
     already, and files parsed (and checked) just now (see `load_all`).
     """
-    cache = cache or parse_cache(ws, kind)
+    cache = parse_cache(ws, kind) if cache is None else cache
     paths = list(iter_record_files(ws, kind)) if paths is None else paths
     records = []
     for path, data in zip(paths, cache.load_each(paths, fresh), strict=True):
@@ -391,7 +391,11 @@ PARALLEL_FROM = 2000
 
 
 def load_all(ws: Workspace, *, parallel_from: int | None = None) -> RecordSet:
-    """Every record and the queue."""
+    """Every record and the queue.
+
+    Files missing from the parse cache are parsed half in a forked child when there are
+    `parallel_from` (default PARALLEL_FROM) of them or more (see `parse_uncached`).
+    """
     # Tens of thousands of new objects and no cycles among them: the collector's passes
     # over them while they are made find nothing (and cost about 5% of the load).
     import gc
