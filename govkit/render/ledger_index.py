@@ -56,16 +56,17 @@ def _decode_all(values: list[bytes]) -> list[str]:
 PARALLEL_BYTES = 8 << 20
 
 
-def _cache_name() -> str:
-    return f"ledger-index-v{CACHE_VERSION}.marshal"
+def _cache_file(cache_dir: Path | None) -> Path | None:
+    """Where the index is cached; None without a cache dir or with caches turned off."""
+    if cache_dir is None or os.environ.get(DISABLE_ENV):
+        return None
+    return cache_dir / f"ledger-index-v{CACHE_VERSION}.marshal"
 
 
 def _scan_columns(path: str) -> tuple[Any, ...]:
     """The scanned columns of the ledger at `path` (run in a forked child: plain values)."""
     index = LedgerIndex(Path(path))
-    index.data = index.path.read_bytes()
-    index.size = len(index.data)
-    index._scan(index.data, 0)
+    index._scan_file()
     return (
         index.size, index.starts, index.run_ids, index.gate_ids, index.seqs, index.started,
         index.by_gate(),
@@ -101,16 +102,19 @@ class LedgerIndex:
             st = path.stat()
         except FileNotFoundError:
             return index
-        use_cache = cache_dir is not None and not os.environ.get(DISABLE_ENV)
-        cache_file = cache_dir / _cache_name() if cache_dir else None
-        if use_cache and cache_file is not None and index._from_cache(cache_file, st):
+        cache_file = _cache_file(cache_dir)
+        if cache_file is not None and index._from_cache(cache_file, st):
             return index
-        index.data = path.read_bytes()
-        index.size = len(index.data)
-        index._scan(index.data, 0)
-        if use_cache and cache_file is not None:
+        index._scan_file()
+        if cache_file is not None:
             index._save_cache(cache_file, st)
         return index
+
+    def _scan_file(self) -> None:
+        """Read the whole ledger and index every line."""
+        self.data = self.path.read_bytes()
+        self.size = len(self.data)
+        self._scan(self.data, 0)
 
     @classmethod
     def open_soon(
@@ -126,9 +130,9 @@ class LedgerIndex:
             size = path.stat().st_size
         except OSError:
             size = 0
-        cached = cache_dir is not None and (cache_dir / _cache_name()).exists()
+        cache_file = _cache_file(cache_dir)
         job = None
-        if size >= parallel_from and not cached:
+        if size >= parallel_from and not (cache_file is not None and cache_file.exists()):
             from govkit.forkjob import ForkJob
 
             job = ForkJob.start(_scan_columns, str(path))
@@ -359,9 +363,10 @@ class PendingIndex:
         index = LedgerIndex(self.path)
         index.size, index.starts, index.run_ids, index.gate_ids = columns[:4]
         index.seqs, index.started, index._by_gate = columns[4:]
-        if self.cache_dir is not None and not os.environ.get(DISABLE_ENV):
-            with contextlib.suppress(OSError):
-                index._save_cache(self.cache_dir / _cache_name(), self.path.stat())
+        cache_file = _cache_file(self.cache_dir)
+        if cache_file is not None:
+            with contextlib.suppress(OSError):  # the ledger gone meanwhile: no cache, no error
+                index._save_cache(cache_file, self.path.stat())
         return index
 
     def cancel(self) -> None:
