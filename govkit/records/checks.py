@@ -50,8 +50,9 @@ def check_record_files(ws: Workspace, problems: ProblemList) -> RecordScan:
     for kind in KINDS:
         cache = caches[kind]
         _temp_files(ws, ws.records_dir / KINDS[kind].directory, problems, scan)
+        load = functools.partial(cache.load, fresh=fresh)
         for path in paths[kind]:
-            _record_file(kind, path, functools.partial(cache.load, fresh=fresh), problems, scan)
+            _record_file(kind, path, load, problems, scan)
         cache.save(prune=True)
     return scan
 
