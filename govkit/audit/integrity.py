@@ -24,6 +24,7 @@ from govkit.evidence.integrity import (
 )
 from govkit.evidence.signing import signing_setup
 from govkit.evidence.store import LedgerEntry, entry_hash_ok, scan_ledger
+from govkit.forkjob import cores
 from govkit.workspace import Workspace
 
 Progress = Callable[[str], None]
@@ -216,8 +217,9 @@ def check_integrity(
     """Chain, hashes, digests, summaries and stray records; plus an index of runs.
 
     With `parallel_from` runs or more and several cores, the per-run checks are
-    forked over `workers` processes (default: one per core); forking costs more
-    than it saves on small ledgers.
+    forked over `workers` processes (default: govkit.forkjob.cores(), one per core
+    this process may use, or GOVKIT_JOBS); forking costs more than it saves on small
+    ledgers.
     """
     rel_ledger = ws.rel(ws.ledger_path)
     entries, problems = scan_ledger(ws, hashes=False)  # hashes are checked per run, in parallel
@@ -230,7 +232,7 @@ def check_integrity(
             index.backed_gates.add(e.gate_id)
     if progress:
         progress(f"checking {len(entries)} runs")
-    n_workers = workers if workers is not None else (os.cpu_count() or 1)
+    n_workers = workers if workers is not None else cores()  # GOVKIT_JOBS, else the cores
 
     def strays() -> list[AuditFinding]:
         return [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -106,3 +107,24 @@ def test_forked_workers_find_the_same_damage(evidence_ws: Workspace) -> None:
     )
     assert forked == serial
     assert {c for c, _, _ in forked} == {"GK101", "GK103", "GK105"}
+
+
+def test_govkit_jobs_sets_how_many_processes_check_runs(
+    evidence_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from govkit.audit import integrity
+
+    pools: list[str] = []
+    real = integrity.multiprocessing.get_context
+
+    def counting(method: str) -> Any:
+        pools.append(method)
+        return real(method)
+
+    monkeypatch.setattr(integrity.multiprocessing, "get_context", counting)
+    monkeypatch.setenv("GOVKIT_JOBS", "1")
+    one = check_integrity(evidence_ws, parallel_from=1)[0]
+    assert pools == []  # one process: no pool
+    monkeypatch.setenv("GOVKIT_JOBS", "2")
+    assert check_integrity(evidence_ws, parallel_from=1)[0] == one
+    assert pools == ["fork"]
