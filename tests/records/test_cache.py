@@ -28,6 +28,13 @@ def _cache_file(ws: Workspace) -> dict[str, Any]:
     return _cache_doc(ws)[1]["entries"] if _cache_path(ws).exists() else {}
 
 
+def _refused_on_every_load(ws: Workspace) -> None:
+    """Two loads of the tasks in a row both report the invalid status."""
+    for _ in range(2):
+        with pytest.raises(ValidationError, match="unknown task status"):
+            store.load_kind(ws, "task")
+
+
 def test_recent_files_are_not_cached(ws: Workspace) -> None:
     ops.add_record(ws, "task", "Ops-A", {"title": "a"})
     assert [r.id for r in store.load_kind(ws, "task")] == ["Ops-A"]
@@ -84,9 +91,7 @@ def test_invalid_records_are_reported_even_when_cached(
     monkeypatch.setattr(cache, "RACY_WINDOW_NS", 0)
     path = ws.records_dir / "tasks" / "Ops-A.yaml"
     path.write_text("id: Ops-A\nstatus: nope\n")
-    for _ in range(2):  # the second read comes from the cache
-        with pytest.raises(ValidationError, match="unknown task status"):
-            store.load_kind(ws, "task")
+    _refused_on_every_load(ws)  # the second read comes from the cache
 
 
 def test_validated_entries_are_marked_and_an_edit_is_validated_again(
@@ -105,9 +110,7 @@ def test_validated_entries_are_marked_and_an_edit_is_validated_again(
     path.write_text(path.read_text().replace("title: first", "title: second"))
     assert store.load_kind(ws, "task")[0].title == "second"  # type: ignore[attr-defined]
     path.write_text(path.read_text().replace("status: todo", "status: nope"))
-    for _ in range(2):  # an invalid file is never marked: reported every time
-        with pytest.raises(ValidationError, match="unknown task status"):
-            store.load_kind(ws, "task")
+    _refused_on_every_load(ws)  # an invalid file is never marked: reported every time
 
 
 def test_a_marked_load_equals_a_full_validation(
