@@ -117,13 +117,13 @@ def loads_plain_each_read(texts: Sequence[str]) -> tuple[list[Any], list[int]] |
     """loads_plain_each, also saying which texts ruamel read (the others hold only str, None,
     lists and string-keyed dicts: JSON gives them back unchanged).
 
-    Record files in the layout govkit writes are read by `_loads_simple`; the rest are
+    Record files in the layout govkit writes are read by `loads_simple`; the rest are
     joined into one stream of documents, because setting up a parse costs ruamel several
     times what a small file costs. None when a text could change the document boundaries
     (a marker, a directive, a BOM) or the stream does not parse: the caller then parses
     each text on its own, for its own error.
     """
-    docs: list[Any] = [_loads_simple(text) for text in texts]
+    docs: list[Any] = [loads_simple(text) for text in texts]
     rest = [i for i, doc in enumerate(docs) if doc is None]
     parts = []
     for i in rest:
@@ -147,7 +147,7 @@ def loads_plain_each_read(texts: Sequence[str]) -> tuple[list[Any], list[int]] |
 # The layout yamlio.dumps writes for a record: `key: scalar` lines, `key:` followed by a
 # block sequence of scalars or of one-level mappings, `[]`. Anything else (comments,
 # flow collections, block scalars, deeper nesting, a scalar YAML could read as anything
-# but a string) makes _loads_simple give up, and ruamel reads the file.
+# but a string) makes loads_simple give up, and ruamel reads the file.
 _KEY_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*):(?: (.*))?\Z")
 # A run id (20261203T073831.381Z-VG-CORE-001-0ea9abe565e2): the one digit-first scalar records
 # hold often (evidence lists). YAML reads it as a string: no int, float or timestamp (that
@@ -178,11 +178,6 @@ def _simple_scalar(text: str) -> Any:
 
 
 def loads_simple(text: str) -> dict[str, Any] | None:
-    """A record file in the layout govkit writes, read without ruamel; None otherwise."""
-    return _loads_simple(text)
-
-
-def _loads_simple(text: str) -> dict[str, Any] | None:
     """A record file in the layout govkit writes, read without ruamel; None otherwise."""
     if not text or "\r" in text or "\t" in text:
         return None

@@ -70,7 +70,7 @@ record = st.dictionaries(key, value, min_size=1, max_size=8)
 
 
 def _agrees(text: str) -> bool:
-    fast = yamlio._loads_simple(text)
+    fast = yamlio.loads_simple(text)
     if fast is None:
         return False
     assert fast == yamlio.loads_plain(text), text
@@ -94,9 +94,9 @@ def test_any_text_reads_the_same_or_is_left_to_ruamel(text: str) -> None:
     try:
         expected = yamlio.loads_plain(text)
     except Exception:
-        assert yamlio._loads_simple(text) is None, text
+        assert yamlio.loads_simple(text) is None, text
         return
-    fast = yamlio._loads_simple(text)
+    fast = yamlio.loads_simple(text)
     assert fast is None or fast == expected, text
 
 
@@ -128,7 +128,7 @@ def test_a_real_run_id_reads_as_the_string_it_is() -> None:
     from govkit.timeutil import rfc3339
 
     rid = new_run_id("VG-CORE-001", rfc3339())
-    assert yamlio._loads_simple(f"evidence:\n  - {rid}\n") == {"evidence": [rid]}
+    assert yamlio.loads_simple(f"evidence:\n  - {rid}\n") == {"evidence": [rid]}
 
 
 @pytest.mark.parametrize(
@@ -155,7 +155,7 @@ def test_a_real_run_id_reads_as_the_string_it_is() -> None:
     ],
 )
 def test_anything_unusual_is_left_to_ruamel(text: str) -> None:
-    assert yamlio._loads_simple(text) is None
+    assert yamlio.loads_simple(text) is None
 
 
 def test_each_joins_the_rest_into_one_stream_and_keeps_the_order() -> None:
